@@ -1,0 +1,249 @@
+"""Task heads: sequence classification here, extractive QA in heads_qa (re-exported)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from explorer.heads_common import (
+    check_int,
+    check_model,
+    check_text,
+    eval_mode,
+    forward_keys,
+    model_device,
+    model_window,
+    run_model,
+)
+from explorer.heads_qa import AnswerDetails, QAWindow, answer, answer_details
+
+__all__ = [
+    "classify",
+    "classify_details",
+    "ClassifyDetails",
+    "answer",
+    "answer_details",
+    "AnswerDetails",
+    "QAWindow",
+]
+
+_FUNCTIONS = ("softmax", "sigmoid", "none")
+
+
+@dataclass
+class ClassifyDetails:
+    """Everything one classification computed, for tables and plots.
+
+    Attributes
+    ----------
+    text : str
+        The input text.
+    results : list of dict
+        ``{"label", "score"}`` best first, cut to ``top_k`` (what :func:`classify` returns).
+    labels : list of str
+        Label names in class-index order (``config.id2label``).
+    logits : list of float
+        Raw model outputs in class-index order (the callable's scores for a plain callable).
+    probabilities : list of float
+        ``logits`` after ``function``, in class-index order.
+    function : str
+        ``"softmax"``, ``"sigmoid"`` or ``"none"``.
+    tokens, input_ids, offsets : list
+        Tokens fed to the model, their ids and character offsets into ``text`` (empty for callables).
+    truncated : bool
+        True when the text was longer than ``max_length`` tokens and was cut.
+    num_tokens : int
+        Token count of the whole text (before truncation).
+    max_length : int or None
+        The model's window in tokens.
+    elapsed : float
+        Seconds spent in tokenizer, model and post-processing.
+    """
+
+    text: str
+    results: list[dict]
+    labels: list[str]
+    logits: list[float]
+    probabilities: list[float]
+    function: str
+    tokens: list[str] = field(default_factory=list)
+    input_ids: list[int] = field(default_factory=list)
+    offsets: list[tuple[int, int]] = field(default_factory=list)
+    truncated: bool = False
+    num_tokens: int = 0
+    max_length: int | None = None
+    elapsed: float = 0.0
+
+
+def _function_name(function_to_apply, config) -> str:
+    """The scoring function, chosen from the config as transformers' pipeline does."""
+    if function_to_apply is not None:
+        name = getattr(function_to_apply, "value", function_to_apply)
+        if not isinstance(name, str) or name.lower() not in _FUNCTIONS:
+            raise ValueError(
+                f"function_to_apply must be one of {_FUNCTIONS} or None, got {function_to_apply!r}"
+            )
+        return name.lower()
+    if config is None:
+        return "none"
+    problem = getattr(config, "problem_type", None)
+    num_labels = getattr(config, "num_labels", None)
+    if problem == "regression":
+        return "none"
+    if problem == "multi_label_classification" or num_labels == 1:
+        return "sigmoid"
+    if problem == "single_label_classification" or (num_labels or 0) > 1:
+        return "softmax"
+    default = getattr(config, "function_to_apply", None)
+    default = getattr(default, "value", default)
+    return default.lower() if isinstance(default, str) and default.lower() in _FUNCTIONS else "none"
+
+
+def _apply(function: str, logits: np.ndarray) -> np.ndarray:
+    """Apply the scoring function in float32, as the pipeline does."""
+    if function == "softmax":
+        shifted = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
+        return shifted / shifted.sum(axis=-1, keepdims=True)
+    if function == "sigmoid":
+        return 1.0 / (1.0 + np.exp(-logits))
+    return logits
+
+
+def _ranked(labels, scores: np.ndarray, top_k) -> list[dict]:
+    rows = [{"label": label, "score": s.item()} for label, s in zip(labels, scores, strict=True)]
+    rows.sort(key=lambda row: row["score"], reverse=True)
+    return rows if top_k is None else rows[:top_k]
+
+
+def _callable_scores(model, text: str) -> tuple[list[str], np.ndarray]:
+    """Call a plain ``text -> {label: score}`` function and validate what it returns."""
+    scores = model(text)
+    if not isinstance(scores, Mapping):
+        raise TypeError(
+            f"model callable must return a mapping label -> score, got {type(scores).__name__}"
+        )
+    if not scores:
+        raise ValueError("model callable returned no labels")
+    labels, values = [], []
+    for label, value in scores.items():
+        if not isinstance(label, str):
+            raise TypeError(f"model callable returned a non-str label {label!r}")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(
+                f"score for label {label!r} must be a number, got {type(value).__name__}"
+            )
+        if not math.isfinite(value):
+            raise ValueError(f"score for label {label!r} is not finite: {value!r}")
+        labels.append(label)
+        values.append(float(value))
+    return labels, np.asarray(values, dtype=np.float64)
+
+
+def _labels(config, n: int) -> list[str]:
+    id2label = getattr(config, "id2label", None) or {}
+    return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
+
+
+def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None) -> ClassifyDetails:
+    """Classify ``text`` and keep every intermediate result.
+
+    Parameters
+    ----------
+    model : transformers sequence-classification model or callable
+        A ``...ForSequenceClassification`` module, or any callable ``text -> {label: score}``
+        (then ``tokenizer`` may be None and its scores are ranked as given).
+    tokenizer : tokenizer or None
+        The model's tokenizer.
+    text : str
+        Text to classify; longer texts are truncated to the model's window (``truncated=True``).
+    top_k : int or None
+        Number of labels to return, best first; None returns all.
+    function_to_apply : {"softmax", "sigmoid", "none"} or None
+        None chooses from ``config.problem_type`` and ``num_labels`` like transformers' pipeline.
+
+    Returns
+    -------
+    ClassifyDetails
+    """
+    began = time.perf_counter()
+    check_text(text, "text")
+    top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
+    if not isinstance(model, torch.nn.Module) and callable(model):
+        labels, logits = _callable_scores(model, text)
+        function = _function_name(function_to_apply, None)
+        probs = _apply(function, logits)
+        return ClassifyDetails(
+            text=text,
+            results=_ranked(labels, probs, top_k),
+            labels=labels,
+            logits=logits.tolist(),
+            probabilities=probs.tolist(),
+            function=function,
+            elapsed=time.perf_counter() - began,
+        )
+    check_model(model, tokenizer, "classify")
+    function = _function_name(function_to_apply, model.config)
+    window = model_window(model, tokenizer)
+    fast = bool(getattr(tokenizer, "is_fast", False))
+    encoded = tokenizer(
+        text,
+        truncation=window is not None,
+        max_length=window,
+        return_offsets_mapping=fast,
+    )
+    if fast:
+        enc = encoded.encodings[0]
+        tokens, offsets = list(enc.tokens), [tuple(o) for o in enc.offsets]
+        cut = sum(len(o.ids) - sum(o.special_tokens_mask) for o in enc.overflowing)
+        num_tokens = len(enc.ids) + cut
+    else:
+        tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
+        offsets = []
+        num_tokens = len(tokenizer(text)["input_ids"]) if window else len(encoded["input_ids"])
+    ids = list(encoded["input_ids"])
+    keys, use_cache = forward_keys(model, tokenizer)
+    inputs = {k: [v] for k, v in encoded.items() if k in keys}
+    with eval_mode(model):
+        output = run_model(model, inputs, keys, use_cache, model_device(model))
+    logits_t = output["logits"] if isinstance(output, Mapping) else output[0]
+    logits = logits_t[0].detach().float().cpu().numpy()
+    probs = _apply(function, logits)
+    labels = _labels(model.config, len(logits))
+    return ClassifyDetails(
+        text=text,
+        results=_ranked(labels, probs, top_k),
+        labels=labels,
+        logits=logits.tolist(),
+        probabilities=probs.tolist(),
+        function=function,
+        tokens=tokens,
+        input_ids=ids,
+        offsets=offsets,
+        truncated=num_tokens > len(ids),
+        num_tokens=num_tokens,
+        max_length=window,
+        elapsed=time.perf_counter() - began,
+    )
+
+
+def classify(model, tokenizer, text, top_k=None, function_to_apply=None) -> list[dict]:
+    """Classify ``text``; the same scores as transformers' ``TextClassificationPipeline(top_k=None)``.
+
+    Parameters
+    ----------
+    model, tokenizer, text, top_k, function_to_apply
+        See :func:`classify_details`.
+
+    Returns
+    -------
+    list of dict
+        ``{"label": str, "score": float}`` best first. Use :func:`classify_details` to learn
+        whether the text was truncated.
+    """
+    return classify_details(model, tokenizer, text, top_k, function_to_apply).results

@@ -1,0 +1,97 @@
+"""Shared plumbing for the task heads: argument checks, safe forwards, input filtering."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import numbers
+
+import torch
+
+_MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def check_text(value, name: str, *, allow_blank: bool = False) -> str:
+    """Return ``value`` if it is a non-empty str, else raise TypeError/ValueError naming ``name``."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    if not allow_blank and not value.strip():
+        raise ValueError(f"{name} is empty")
+    return value
+
+
+def check_int(value, name: str, *, minimum: int, allow_none: bool = False):
+    """Return ``value`` if it is an int >= ``minimum`` (or None when allowed), else raise."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_model(model, tokenizer, task: str) -> None:
+    """Raise TypeError unless ``model`` is a torch module with a config and ``tokenizer`` is usable."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"{task}: model must be a torch.nn.Module, got {type(model).__name__}")
+    if getattr(model, "config", None) is None:
+        raise TypeError(f"{task}: model has no .config (a Hugging Face model is expected)")
+    if tokenizer is None or not callable(tokenizer):
+        raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """Device of the model's first parameter (or buffer), CPU when it has none."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
+
+
+def model_window(model, tokenizer=None) -> int | None:
+    """Longest input the model's position embeddings (and a sane tokenizer limit) allow."""
+    limits = []
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 0:
+        limits.append(positions)
+    tok_max = getattr(tokenizer, "model_max_length", None) if tokenizer is not None else None
+    if isinstance(tok_max, int) and 0 < tok_max < 1_000_000:
+        limits.append(tok_max)
+    return min(limits) if limits else None
+
+
+def forward_keys(model, tokenizer) -> tuple[set[str], bool]:
+    """Input names to pass to ``model.forward`` and whether it accepts ``use_cache``.
+
+    A name is passed when the tokenizer produces it for the model and the forward accepts it
+    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them).
+    """
+    params = inspect.signature(model.forward).parameters
+    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    wanted = set(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
+    keys = {k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS)}
+    return keys, "use_cache" in params
+
+
+@contextlib.contextmanager
+def eval_mode(model: torch.nn.Module):
+    """Run with every submodule in eval mode, restoring each module's own flag afterwards."""
+    flags = [(m, m.training) for m in model.modules()]
+    try:
+        for module, _ in flags:
+            module.training = False
+        with torch.inference_mode():
+            yield
+    finally:
+        for module, flag in flags:
+            module.training = flag
+
+
+def run_model(model, inputs: dict, keys: set[str], use_cache: bool, device: torch.device):
+    """One forward pass with the filtered inputs moved to ``device``; returns the model output."""
+    feed = {k: torch.as_tensor(v).to(device) for k, v in inputs.items() if k in keys}
+    if use_cache:
+        feed["use_cache"] = False
+    return model(**feed)

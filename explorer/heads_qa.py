@@ -1,0 +1,385 @@
+"""Extractive question answering, equal to transformers 4.57's QuestionAnsweringPipeline."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from explorer.heads_common import (
+    check_int,
+    check_model,
+    check_text,
+    eval_mode,
+    forward_keys,
+    model_device,
+    run_model,
+)
+
+_MASKED = -10000.0  # logit given to tokens that cannot be part of an answer
+_NO_NULL = 1000000  # "no null score seen yet", as in transformers
+
+
+@dataclass
+class QAWindow:
+    """One window (chunk) of question + context fed to the model.
+
+    Attributes
+    ----------
+    index : int
+        Window number, from 0.
+    tokens, input_ids : list
+        Token strings and ids of the window.
+    offsets : list of (int, int)
+        Character offsets of each token into its own text (context tokens: into the context).
+    sequence_ids : list of int or None
+        0/1 = first/second text of the pair, None = special token.
+    is_context : list of bool
+        Token comes from the context.
+    candidate : list of bool
+        Token may start or end an answer (not masked; includes [CLS], the "no answer" slot).
+    start_logits, end_logits : list of float
+        Raw model outputs per token.
+    start_probs, end_probs : list of float
+        Softmax over the unmasked tokens of this window.
+    null_score : float
+        start_probs[0] * end_probs[0], the "no answer" score of this window.
+    context_span : (int, int)
+        Characters of the context this window covers.
+    best : dict or None
+        Best span of this window: start_token, end_token, score, start, end, answer.
+    """
+
+    index: int
+    tokens: list[str]
+    input_ids: list[int]
+    offsets: list[tuple[int, int]]
+    sequence_ids: list[int | None]
+    is_context: list[bool]
+    candidate: list[bool]
+    start_logits: list[float]
+    end_logits: list[float]
+    start_probs: list[float]
+    end_probs: list[float]
+    null_score: float
+    context_span: tuple[int, int]
+    best: dict | None = None
+
+
+@dataclass
+class AnswerDetails:
+    """Everything one question-answering call computed.
+
+    Attributes
+    ----------
+    question, context : str
+        The inputs.
+    results : list of dict
+        ``{"score", "start", "end", "answer"}`` best first (what :func:`answer` returns).
+    windows : list of QAWindow
+        One per chunk of the context.
+    null_score : float or None
+        Lowest "no answer" score over windows when ``handle_impossible_answer`` is set.
+    question_first : bool
+        Question is the first text of the pair (tokenizer.padding_side == "right").
+    params : dict
+        Effective top_k, doc_stride, max_answer_len, max_seq_len, max_question_len,
+        handle_impossible_answer, align_to_words.
+    elapsed : float
+        Seconds spent in tokenizer, model and post-processing.
+    """
+
+    question: str
+    context: str
+    results: list[dict]
+    windows: list[QAWindow]
+    null_score: float | None
+    question_first: bool
+    params: dict = field(default_factory=dict)
+    elapsed: float = 0.0
+
+
+def _softmax(logits: np.ndarray, masked: np.ndarray) -> np.ndarray:
+    values = np.where(masked, _MASKED, logits)
+    values = np.exp(values - values.max(axis=-1, keepdims=True))
+    return values / values.sum()
+
+
+def _top_spans(start, end, k: int, max_answer_len: int, allowed: np.ndarray):
+    """The ``k`` best (start, end) pairs of the banded outer product, then the allowed ones."""
+    n = start.shape[0]
+    scores = np.tril(np.triu(np.multiply.outer(start, end)), max_answer_len - 1)
+    flat = scores.reshape(-1)
+    if k == 1:
+        order = np.array([np.argmax(flat)])
+    elif flat.size <= k:
+        order = np.argsort(-flat)
+    else:
+        part = np.argpartition(-flat, k)[:k]
+        order = part[np.argsort(-flat[part])]
+    starts, ends = np.unravel_index(order, (n, n))
+    keep = allowed[starts] & allowed[ends]
+    starts, ends = starts[keep], ends[keep]
+    return starts, ends, scores[starts, ends]
+
+
+def _char_span(enc, s: int, e: int, sequence: int, align_to_words: bool) -> tuple[int, int]:
+    """Character span of tokens s..e, widened to whole words when asked (raw offsets on failure)."""
+    if align_to_words:
+        try:
+            first = enc.word_to_chars(enc.token_to_word(s), sequence_index=sequence)[0]
+            last = enc.word_to_chars(enc.token_to_word(e), sequence_index=sequence)[1]
+            return first, last
+        except Exception:
+            pass
+    return enc.offsets[s][0], enc.offsets[e][1]
+
+
+def _settings(model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len):
+    top_k = check_int(top_k, "top_k", minimum=1)
+    max_answer_len = check_int(max_answer_len, "max_answer_len", minimum=1)
+    max_question_len = check_int(max_question_len, "max_question_len", minimum=1)
+    if max_seq_len is None:
+        max_seq_len = min(int(getattr(tokenizer, "model_max_length", 384) or 384), 384)
+    max_seq_len = check_int(max_seq_len, "max_seq_len", minimum=4)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and 0 < positions < max_seq_len:
+        max_seq_len = positions  # longer windows would index past the position embeddings
+    if doc_stride is None:
+        doc_stride = min(max_seq_len // 2, 128)
+    doc_stride = check_int(doc_stride, "doc_stride", minimum=0)
+    if doc_stride >= max_seq_len:
+        raise ValueError(
+            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len})"
+        )
+    return top_k, doc_stride, max_answer_len, max_seq_len, max_question_len
+
+
+def _check_room(tokenizer, question, context, max_seq_len, doc_stride) -> None:
+    """Fail clearly where the tokenizer would fail obscurely (or panic)."""
+    q_len = len(tokenizer(question, add_special_tokens=False)["input_ids"])
+    room = max_seq_len - q_len - tokenizer.num_special_tokens_to_add(pair=True)
+    if room <= 0:
+        raise ValueError(
+            f"question is {q_len} tokens long, leaving no room for the context within "
+            f"max_seq_len={max_seq_len} (as in transformers, max_question_len does not shorten "
+            "the question with a fast tokenizer)"
+        )
+    if doc_stride >= room:
+        c_len = len(tokenizer(context, add_special_tokens=False)["input_ids"])
+        if c_len > room:
+            raise ValueError(
+                f"doc_stride ({doc_stride}) must be smaller than the {room} context tokens that fit "
+                f"in one window (max_seq_len={max_seq_len} minus the question and special tokens)"
+            )
+
+
+def answer_details(
+    model,
+    tokenizer,
+    question,
+    context,
+    top_k=1,
+    doc_stride=None,
+    max_answer_len=15,
+    max_seq_len=None,
+    max_question_len=64,
+    handle_impossible_answer=False,
+    align_to_words=True,
+) -> AnswerDetails:
+    """Answer ``question`` from ``context`` and keep every window's logits and spans.
+
+    Parameters
+    ----------
+    model : transformers question-answering model
+        A ``...ForQuestionAnswering`` module (never modified: mode, grads, device, dtype kept).
+    tokenizer : fast tokenizer
+        The model's tokenizer; character offsets need a fast (Rust) tokenizer.
+    question, context : str
+        Non-empty texts. Long contexts are split into overlapping windows.
+    top_k : int
+        Number of answers to return; fewer when fewer exist.
+    doc_stride : int or None
+        Overlap between windows in tokens; None means ``min(max_seq_len // 2, 128)``.
+    max_answer_len : int
+        Longest answer in tokens.
+    max_seq_len : int or None
+        Window length in tokens; None means ``min(tokenizer.model_max_length, 384)``.
+    max_question_len : int
+        Accepted for compatibility; like transformers, unused with a fast tokenizer.
+    handle_impossible_answer : bool
+        Add the "no answer" candidate ``{"start": 0, "end": 0, "answer": ""}``.
+    align_to_words : bool
+        Widen answers to whole words.
+
+    Returns
+    -------
+    AnswerDetails
+    """
+    began = time.perf_counter()
+    check_text(question, "question")
+    check_text(context, "context")
+    check_model(model, tokenizer, "answer")
+    if not getattr(tokenizer, "is_fast", False):
+        raise TypeError("answer needs a fast tokenizer (it maps tokens to characters via offsets)")
+    top_k, doc_stride, max_answer_len, max_seq_len, max_question_len = _settings(
+        model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len
+    )
+    handle_impossible_answer = bool(handle_impossible_answer)
+    align_to_words = bool(align_to_words)
+    _check_room(tokenizer, question, context, max_seq_len, doc_stride)
+    question_first = tokenizer.padding_side == "right"
+    encoded = tokenizer(
+        text=question if question_first else context,
+        text_pair=context if question_first else question,
+        truncation="only_second" if question_first else "only_first",
+        max_length=max_seq_len,
+        stride=doc_stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    keys, use_cache = forward_keys(model, tokenizer)
+    with_mask = "attention_mask" in (getattr(tokenizer, "model_input_names", None) or ())
+    device = model_device(model)
+    context_seq = 1 if question_first else 0
+    pre_k = top_k * 2 + 10 if align_to_words else top_k
+    min_null = _NO_NULL
+    answers: list[dict] = []
+    by_text: dict[str, dict] = {}
+    windows = []
+    with eval_mode(model):
+        for w, enc in enumerate(encoded.encodings):
+            ids = np.asarray(enc.ids)
+            seq = np.array([-1 if s is None else s for s in enc.sequence_ids])
+            if question_first:
+                allowed = seq == 1
+            else:
+                allowed = np.ones(len(ids), dtype=bool)
+            if tokenizer.cls_token_id is not None:
+                allowed |= ids == tokenizer.cls_token_id
+            if with_mask:
+                allowed &= np.asarray(enc.attention_mask, dtype=bool)
+            output = run_model(model, {k: [encoded[k][w]] for k in keys}, keys, use_cache, device)
+            if isinstance(output, Mapping):
+                start_t, end_t = output["start_logits"], output["end_logits"]
+            else:
+                start_t, end_t = output[0], output[1]
+            start = start_t[0].detach().float().cpu().numpy()
+            end = end_t[0].detach().float().cpu().numpy()
+            start_p = _softmax(start, ~allowed)
+            end_p = _softmax(end, ~allowed)
+            null = (start_p[0] * end_p[0]).item()
+            if handle_impossible_answer:
+                min_null = min(min_null, null)
+            s_probs, e_probs = start_p.copy(), end_p.copy()
+            s_probs[0] = e_probs[0] = 0.0
+            # transformers' filter also lets token 0 through whenever any token is allowed
+            ok = allowed.copy()
+            ok[0] = ok[0] or bool(allowed.any())
+            starts, ends, scores = _top_spans(s_probs, e_probs, pre_k, max_answer_len, ok)
+            shift = int((ids == tokenizer.pad_token_id).sum()) if not question_first else 0
+            best = None
+            for s, e, score in zip(starts.tolist(), ends.tolist(), scores, strict=True):
+                s, e = s - shift, e - shift
+                a, b = _char_span(enc, s, e, context_seq, align_to_words)
+                text = context[a:b]
+                if best is None:
+                    best = {"start_token": s, "end_token": e, "score": score.item(),
+                            "start": a, "end": b, "answer": text}  # fmt: skip
+                seen = by_text.get(text.lower())
+                if seen is not None:
+                    seen["score"] += score.item()
+                else:
+                    row = {"score": score.item(), "start": a, "end": b, "answer": text}
+                    by_text[text.lower()] = row
+                    answers.append(row)
+            windows.append(_window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p,
+                                   null, best))  # fmt: skip
+    if handle_impossible_answer:
+        answers.append({"score": min_null, "start": 0, "end": 0, "answer": ""})
+    results = sorted(answers, key=lambda row: row["score"], reverse=True)[:top_k]
+    params = dict(
+        top_k=top_k,
+        doc_stride=doc_stride,
+        max_answer_len=max_answer_len,
+        max_seq_len=max_seq_len,
+        max_question_len=max_question_len,
+        handle_impossible_answer=handle_impossible_answer,
+        align_to_words=align_to_words,
+    )
+    return AnswerDetails(
+        question=question,
+        context=context,
+        results=results,
+        windows=windows,
+        null_score=min_null if handle_impossible_answer else None,
+        question_first=question_first,
+        params=params,
+        elapsed=time.perf_counter() - began,
+    )
+
+
+def _window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p, null, best) -> QAWindow:
+    in_context = seq == context_seq
+    offsets = [tuple(o) for o in enc.offsets]
+    spans = [offsets[i] for i in np.flatnonzero(in_context)]
+    return QAWindow(
+        index=w,
+        tokens=list(enc.tokens),
+        input_ids=list(enc.ids),
+        offsets=offsets,
+        sequence_ids=list(enc.sequence_ids),
+        is_context=in_context.tolist(),
+        candidate=allowed.tolist(),
+        start_logits=start.tolist(),
+        end_logits=end.tolist(),
+        start_probs=start_p.tolist(),
+        end_probs=end_p.tolist(),
+        null_score=null,
+        context_span=(spans[0][0], spans[-1][1]) if spans else (0, 0),
+        best=best,
+    )
+
+
+def answer(
+    model,
+    tokenizer,
+    question,
+    context,
+    top_k=1,
+    doc_stride=None,
+    max_answer_len=15,
+    max_seq_len=None,
+    max_question_len=64,
+    handle_impossible_answer=False,
+    align_to_words=True,
+) -> list[dict]:
+    """Extractive QA with the results of transformers 4.57's QuestionAnsweringPipeline.
+
+    Parameters
+    ----------
+    model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
+    max_question_len, handle_impossible_answer, align_to_words
+        See :func:`answer_details`.
+
+    Returns
+    -------
+    list of dict
+        ``{"score": float, "start": int, "end": int, "answer": str}`` best first; ``start`` and
+        ``end`` are character offsets into ``context``. Always a list, even for one answer.
+    """
+    return answer_details(
+        model,
+        tokenizer,
+        question,
+        context,
+        top_k=top_k,
+        doc_stride=doc_stride,
+        max_answer_len=max_answer_len,
+        max_seq_len=max_seq_len,
+        max_question_len=max_question_len,
+        handle_impossible_answer=handle_impossible_answer,
+        align_to_words=align_to_words,
+    ).results

