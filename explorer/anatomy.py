@@ -1,0 +1,431 @@
+"""Exact module anatomy: any ``nn.Module`` -> a tree of ``ModuleNode`` with counts that add up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+__all__ = ["ModuleNode", "Group", "module_tree", "unwrap_model"]
+
+try:  # lazy modules hold UninitializedParameter / UninitializedBuffer until their first forward
+    from torch.nn.parameter import UninitializedTensorMixin as _Uninit
+except ImportError:  # pragma: no cover - very old torch
+    _Uninit = ()
+
+
+@dataclass(eq=False, slots=True)
+class ModuleNode:
+    """One module at one path of a model, with exact counts for its whole subtree.
+
+    Each parameter tensor is counted once, at its first path in ``model.named_parameters()`` order;
+    every other place holding the same tensor shows it as shared and counts 0 for it. Buffers are
+    reported separately and never counted as parameters.
+
+    Attributes
+    ----------
+    name, path, type, repr
+        Attribute name ("" at the root), dotted path ("" at the root, as ``named_modules()``),
+        class name, and torch's own one-line text (``repr(module)`` for a module without children,
+        the class name plus its ``extra_repr()`` for a container).
+    children
+        Child nodes in ``print(model)`` order; a module registered at two paths appears at both.
+    params, own_params, trainable_params
+        Counted parameters under this path, directly on this module, and those that require grad.
+    buffers, bytes
+        Buffer elements under this path, and bytes of the counted parameters and buffers.
+    dtypes, devices
+        Sorted distinct dtypes / devices of the tensors under this path.
+    tensors
+        This module's own parameters and buffers: ``name, shape, dtype, device, numel, kind,
+        requires_grad, counted, shared_with`` (other full paths holding the same tensor).
+    shared
+        Some tensor directly here is held at another path too (tied or shared weights).
+    alias_of
+        The first path of this module object when it is registered at more than one path.
+    lazy, frozen
+        Holds uninitialized (lazy) tensors; has parameters and none of them trains.
+    """
+
+    name: str
+    path: str
+    type: str
+    repr: str
+    depth: int = 0
+    children: list[ModuleNode] = field(default_factory=list)
+    params: int = 0
+    own_params: int = 0
+    trainable_params: int = 0
+    buffers: int = 0
+    bytes: int = 0
+    dtypes: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+    tensors: list[dict[str, Any]] = field(default_factory=list)
+    shared: bool = False
+    alias_of: str | None = None
+    lazy: bool = False
+    frozen: bool = False
+    signature: int = 0
+    _index: dict[str, ModuleNode] | None = field(default=None, repr=False)
+
+    # -- navigation -----------------------------------------------------------------------------
+    def walk(self) -> Iterator[ModuleNode]:
+        """Yield this node and every node below it, in pre-order (``print(model)`` order)."""
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def find(self, path: str) -> ModuleNode:
+        """Return the node at ``path`` (relative to this node's model root).
+
+        Raises
+        ------
+        KeyError
+            If no module is registered at that path.
+        """
+        if not isinstance(path, str):
+            raise TypeError(f"path must be a str, not {type(path).__name__}")
+        if self._index is None:
+            self._index = {node.path: node for node in self.walk()}
+        try:
+            return self._index[path]
+        except KeyError:
+            raise KeyError(f"no module at path {path!r}") from None
+
+    def groups(self) -> list[ModuleNode | Group]:
+        """Children with runs of identical consecutive siblings folded, as torch prints them.
+
+        ``(0-5): 6 x TransformerBlock`` becomes one :class:`Group` holding the six member nodes;
+        a child that is not repeated appears as itself. No node is lost.
+        """
+        out: list[ModuleNode | Group] = []
+        kids = self.children
+        i = 0
+        while i < len(kids):
+            j = i + 1
+            while j < len(kids) and kids[j].signature == kids[i].signature:
+                j += 1
+            if j - i > 1:
+                out.append(Group(kids[i:j]))
+            else:
+                out.append(kids[i])
+            i = j
+        return out
+
+    # -- serialisation --------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """This node's own facts as JSON-safe data, without children."""
+        return {
+            "name": self.name,
+            "path": self.path,
+            "type": self.type,
+            "repr": self.repr,
+            "depth": self.depth,
+            "params": self.params,
+            "own_params": self.own_params,
+            "trainable_params": self.trainable_params,
+            "buffers": self.buffers,
+            "bytes": self.bytes,
+            "dtypes": list(self.dtypes),
+            "devices": list(self.devices),
+            "tensors": [dict(t, shape=list(t["shape"])) for t in self.tensors],
+            "shared": self.shared,
+            "alias_of": self.alias_of,
+            "lazy": self.lazy,
+            "frozen": self.frozen,
+            "n_children": len(self.children),
+        }
+
+    def to_dict(self, max_depth: int | None = None, fold: bool = False) -> dict[str, Any]:
+        """JSON-safe nested data for this subtree.
+
+        Parameters
+        ----------
+        max_depth
+            Levels of children to include below this node (None: all). Nodes cut off keep
+            ``n_children`` so a viewer can ask for them later.
+        fold
+            Fold runs of identical siblings into ``{"group": True, "name": "0-5", "count": 6,
+            "members": [...]}`` entries (members are full nodes, nothing is dropped).
+        """
+        out = self.summary()
+        if max_depth is not None and max_depth <= 0:
+            return out
+        nxt = None if max_depth is None else max_depth - 1
+        if fold:
+            out["children"] = [
+                g.to_dict(nxt) if isinstance(g, Group) else g.to_dict(nxt, fold=True)
+                for g in self.groups()
+            ]
+        else:
+            out["children"] = [c.to_dict(nxt) for c in self.children]
+        return out
+
+    def __repr__(self) -> str:  # a short, useful repr in notebooks
+        return (
+            f"ModuleNode(path={self.path!r}, type={self.type!r}, params={self.params:,}, "
+            f"children={len(self.children)})"
+        )
+
+
+class Group:
+    """A run of identical consecutive siblings, e.g. ``(0-5): 6 x TransformerBlock``."""
+
+    __slots__ = ("members",)
+
+    def __init__(self, members: list[ModuleNode]):
+        self.members = members
+
+    @property
+    def name(self) -> str:
+        return f"{self.members[0].name}-{self.members[-1].name}"
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+    @property
+    def type(self) -> str:
+        return self.members[0].type
+
+    @property
+    def params(self) -> int:
+        return sum(m.params for m in self.members)
+
+    def to_dict(self, max_depth: int | None = None) -> dict[str, Any]:
+        """JSON-safe data: the run's label and its member nodes (folded themselves)."""
+        return {
+            "group": True,
+            "name": self.name,
+            "count": self.count,
+            "type": self.type,
+            "params": self.params,
+            "trainable_params": sum(m.trainable_params for m in self.members),
+            "buffers": sum(m.buffers for m in self.members),
+            "bytes": sum(m.bytes for m in self.members),
+            "paths": [m.path for m in self.members],
+            "members": [m.to_dict(max_depth, fold=True) for m in self.members],
+        }
+
+    def __repr__(self) -> str:
+        return f"Group({self.name!r}: {self.count} x {self.type})"
+
+
+def unwrap_model(obj: Any) -> nn.Module:
+    """Return the ``nn.Module`` inside ``obj``: the module itself, or a pipeline's ``.model``.
+
+    Raises
+    ------
+    TypeError
+        If ``obj`` is neither a module nor something holding one in ``.model``.
+    """
+    if isinstance(obj, nn.Module):
+        return obj
+    inner = getattr(obj, "model", None)
+    if isinstance(inner, nn.Module):
+        return inner
+    raise TypeError(
+        f"expected a torch.nn.Module or a transformers pipeline, got {type(obj).__name__}"
+    )
+
+
+_MODULE_REPR = nn.Module.__repr__
+
+
+def _one_line(module: nn.Module, has_children: bool) -> str:
+    """Torch's own text for a module: repr() for leaves, class name + extra_repr for containers."""
+    name = module._get_name()
+    try:
+        extra = module.extra_repr()
+    except Exception as exc:  # a broken extra_repr must not break the tree
+        extra = f"<extra_repr failed: {type(exc).__name__}>"
+    if has_children:
+        return f"{name}({extra})" if extra else name
+    if type(module).__repr__ is not _MODULE_REPR:
+        try:
+            return repr(module)
+        except Exception:
+            return f"{name}({extra})"
+    if "\n" in extra:  # what nn.Module.__repr__ prints for a multi-line extra_repr
+        return name + "(\n  " + extra.replace("\n", "\n  ") + "\n)"
+    return f"{name}({extra})"
+
+
+_DTYPE_NAMES: dict[torch.dtype, str] = {}
+_DEVICE_NAMES: dict[torch.device, str] = {}
+
+
+def _dtype_name(dtype: torch.dtype) -> str:
+    name = _DTYPE_NAMES.get(dtype)
+    if name is None:
+        name = _DTYPE_NAMES[dtype] = str(dtype).removeprefix("torch.")
+    return name
+
+
+def _device_name(device: torch.device) -> str:
+    name = _DEVICE_NAMES.get(device)
+    if name is None:
+        name = _DEVICE_NAMES[device] = str(device)
+    return name
+
+
+class _Builder:
+    """One pass over ``_modules`` in print order, counting each tensor at its first path."""
+
+    def __init__(self) -> None:
+        self.module_first: dict[int, str] = {}  # id(module) -> first path
+        self.tensor_first: dict[int, tuple] = {}  # id(tensor) -> (entry, node) where counted
+        self.tensor_more: dict[int, list[tuple]] = {}  # id(tensor) -> later (entry, node)
+        self.sig_ids: dict[tuple, int] = {}
+        self.on_stack: set[int] = set()
+
+    def tensors(self, node: ModuleNode, module: nn.Module, prefix: str, in_alias: bool) -> tuple:
+        """Record the module's own tensors; return (own, trainable, buffers, bytes, lazy)."""
+        own = trainable = nbuf = nbytes = 0
+        lazy = False
+        dtypes, devices = set(), set()
+        first = self.tensor_first
+        for kind, items in (("param", module._parameters), ("buffer", module._buffers)):
+            if not items:
+                continue
+            is_param = kind == "param"
+            for tname, t in items.items():
+                if t is None:
+                    continue
+                is_lazy = isinstance(t, _Uninit) if _Uninit else False
+                dtype = _dtype_name(t.dtype)
+                device = _device_name(t.device)
+                numel = 0 if is_lazy else t.numel()
+                grad = is_param and t.requires_grad
+                tid = id(t)
+                counted = not in_alias and tid not in first
+                entry = {
+                    "name": tname,
+                    "shape": [] if is_lazy else list(t.shape),
+                    "dtype": dtype,
+                    "device": device,
+                    "numel": numel,
+                    "kind": kind,
+                    "requires_grad": grad,
+                    "counted": counted,
+                    "lazy": is_lazy,
+                    "path": prefix + tname,
+                    "shared_with": [],
+                }
+                node.tensors.append(entry)
+                dtypes.add(dtype)
+                devices.add(device)
+                if is_lazy:
+                    lazy = True
+                if not counted:
+                    self.tensor_more.setdefault(tid, []).append((entry, node))
+                    continue
+                first[tid] = (entry, node)
+                if not is_lazy:
+                    nbytes += numel * t.element_size()
+                if is_param:
+                    own += numel
+                    if grad:
+                        trainable += numel
+                else:
+                    nbuf += numel
+        return own, trainable, nbuf, nbytes, lazy, dtypes, devices
+
+    def build(self, module: nn.Module, name: str, path: str, depth: int, in_alias: bool):
+        mid = id(module)
+        alias_of = self.module_first.get(mid)
+        if alias_of is None:
+            self.module_first[mid] = path
+        else:
+            in_alias = True
+        kids = [(n, m) for n, m in module._modules.items() if m is not None]
+        if mid in self.on_stack:  # a module that contains itself: stop, do not loop forever
+            kids = []
+        node = ModuleNode(name, path, type(module).__name__, _one_line(module, bool(kids)), depth)
+        node.alias_of = alias_of
+        prefix = path + "." if path else ""
+        own, trainable, nbuf, nbytes, lazy, dtypes, devices = self.tensors(
+            node, module, prefix, in_alias
+        )
+        total, total_train = own, trainable
+        children = node.children
+        if kids:
+            self.on_stack.add(mid)
+            for cname, child in kids:
+                c = self.build(child, cname, prefix + cname, depth + 1, in_alias)
+                children.append(c)
+                total += c.params
+                total_train += c.trainable_params
+                nbuf += c.buffers
+                nbytes += c.bytes
+                dtypes.update(c.dtypes)
+                devices.update(c.devices)
+                lazy = lazy or c.lazy
+            self.on_stack.discard(mid)
+        node.own_params = own
+        node.params = total
+        node.trainable_params = total_train
+        node.buffers = nbuf
+        node.bytes = nbytes
+        node.dtypes = sorted(dtypes)
+        node.devices = sorted(devices)
+        node.lazy = lazy
+        node.frozen = total > 0 and total_train == 0
+        # Equal for siblings that print and count the same: the basis of folding repeated blocks.
+        key = (
+            node.type,
+            node.repr,
+            own,
+            trainable,
+            alias_of is not None,
+            tuple([e["counted"] for e in node.tensors]),
+            tuple(node.dtypes),
+            tuple(node.devices),
+            tuple([(c.name, c.signature) for c in children]),
+        )
+        node.signature = self.sig_ids.setdefault(key, len(self.sig_ids))
+        return node
+
+    def link_shared(self) -> None:
+        """Tell every holder of a shared tensor the other paths that hold it."""
+        for tid, more in self.tensor_more.items():
+            entries = [self.tensor_first[tid], *more] if tid in self.tensor_first else more
+            paths = [e["path"] for e, _ in entries]
+            for e, node in entries:
+                e["shared_with"] = [p for p in paths if p != e["path"]]
+                node.shared = True
+
+
+def module_tree(model: Any) -> ModuleNode:
+    """Build the exact, explorable tree of any ``nn.Module`` (or a pipeline's ``.model``).
+
+    Works on any device, including ``meta`` (no memory, no forward pass): counts come from
+    tensor shapes and identities, never from data pointers.
+
+    Parameters
+    ----------
+    model
+        A ``torch.nn.Module`` or a transformers pipeline.
+
+    Returns
+    -------
+    ModuleNode
+        The root node; ``root.params == sum(p.numel() for p in model.parameters())``.
+
+    Examples
+    --------
+    >>> import torch.nn as nn, explorer
+    >>> root = explorer.module_tree(nn.Sequential(nn.Linear(4, 2), nn.ReLU()))
+    >>> root.params, [c.repr for c in root.children]
+    (10, ['Linear(in_features=4, out_features=2, bias=True)', 'ReLU()'])
+    """
+    module = unwrap_model(model)
+    builder = _Builder()
+    root = builder.build(module, "", "", 0, False)
+    builder.link_shared()
+    return root

@@ -1,0 +1,110 @@
+"""treemap: a rooted, exact, escaped Plotly treemap that stays usable for huge models."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytest
+from _models import full_size, synthetic
+from torch import nn
+
+import explorer
+from explorer.treemap import ROOT_ID, short_count
+
+
+def check_consistent(trace, total):
+    ids, parents, values = list(trace.ids), list(trace.parents), list(trace.values)
+    assert len(set(ids)) == len(ids)
+    assert parents.count("") == 1 and ids[parents.index("")] == ROOT_ID
+    assert values[ids.index(ROOT_ID)] == total
+    assert set(parents) - {""} <= set(ids)
+    sums = defaultdict(int)
+    for p, v in zip(parents, values):
+        sums[p] += v
+    value_of = dict(zip(ids, values))
+    for pid, s in sums.items():
+        if pid:
+            assert value_of[pid] >= s, pid
+
+
+def test_distilbert_treemap_is_rooted_and_exact():
+    model = full_size("distilbert-sst2")
+    fig = explorer.treemap(model)
+    (trace,) = fig.data
+    assert trace.type == "treemap" and trace.branchvalues == "total"
+    check_consistent(trace, 66_955_010)
+    ids = list(trace.ids)
+    for path in ["distilbert", "distilbert.transformer.layer.0.ffn.lin1", "classifier"]:
+        assert path in ids
+    i = ids.index("distilbert.transformer.layer.0.ffn.lin1")
+    assert trace.values[i] == 768 * 3072 + 3072
+    assert "Dropout" not in {c[1] for c in trace.customdata}  # no empty sectors
+
+
+def test_tied_weights_counted_once_in_treemap():
+    fig = explorer.treemap(full_size("gpt2"))
+    (trace,) = fig.data
+    check_consistent(trace, 124_439_808)
+    assert "lm_head" not in list(trace.ids)  # holds only the tied weight: 0 of its own
+
+
+def test_hover_shows_count_and_shares():
+    (trace,) = explorer.treemap(nn.Sequential(nn.Linear(9, 10), nn.Linear(10, 10))).data
+    row = dict(zip(trace.ids, trace.customdata))
+    assert row["0"][2] == "100" and row["0"][3] == "47.6%" and row["0"][4] == "47.6%"
+    assert "%{customdata[3]}" in trace.hovertemplate and "of parent" in trace.hovertemplate
+
+
+def test_labels_and_hover_are_escaped():
+    model = nn.Sequential()
+    model.add_module("<img src=x onerror=alert(1)>", nn.Linear(2, 2))
+    (trace,) = explorer.treemap(model).data
+    text = " ".join(list(trace.labels) + [" ".join(c) for c in trace.customdata])
+    assert "<img" not in text and "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_max_depth_limits_levels():
+    model = full_size("distilbert-sst2")
+    (trace,) = explorer.treemap(model, max_depth=1).data
+    assert set(trace.ids) == {ROOT_ID, "distilbert", "pre_classifier", "classifier"}
+    with pytest.raises(ValueError, match="max_depth"):
+        explorer.treemap(model, max_depth=-1)
+
+
+def test_sector_cap_aggregates_the_rest_exactly():
+    model = synthetic(25_000)
+    root = explorer.module_tree(model)
+    (trace,) = explorer.treemap(root).data
+    assert len(trace.ids) <= 5000
+    check_consistent(trace, root.params)
+    assert any(label.endswith("more") for label in trace.labels)
+    (small,) = explorer.treemap(root, max_sectors=50).data
+    assert len(small.ids) <= 50
+    check_consistent(small, root.params)
+    with pytest.raises(ValueError, match="max_sectors"):
+        explorer.treemap(root, max_sectors=1)
+
+
+@pytest.mark.slow
+def test_deepseek_v3_treemap():
+    root = explorer.module_tree(full_size("deepseek-v3"))
+    (trace,) = explorer.treemap(root).data
+    check_consistent(trace, 671_026_404_352)
+    assert len(trace.ids) <= 5000
+
+
+def test_subtree_treemap():
+    root = explorer.module_tree(full_size("distilbert-squad"))
+    sub = root.find("distilbert.transformer")
+    (trace,) = explorer.treemap(sub).data
+    check_consistent(trace, sub.params)
+    assert "distilbert.transformer.layer.0" in list(trace.ids)
+
+
+def test_short_count():
+    assert [short_count(n) for n in (950, 66_955_010, 6_738_415_616, 671_026_404_352)] == [
+        "950",
+        "67.0M",
+        "6.74B",
+        "671B",
+    ]
