@@ -1,0 +1,103 @@
+"""python -m explorer: --summary on offline names and directories, --html, exit codes."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from transformers import DistilBertConfig, DistilBertForQuestionAnswering, DistilBertModel
+
+from explorer.__main__ import main, summary_lines
+
+EXPORT_EXISTS = (Path(__file__).parents[1] / "explorer" / "export.py").exists()
+
+
+def _run(tmp_path, *args):
+    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    return subprocess.run(
+        [sys.executable, "-m", "explorer", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def _tiny():
+    return DistilBertConfig(vocab_size=99, dim=16, n_layers=3, n_heads=2, hidden_dim=24)
+
+
+def test_summary_of_an_offline_name(tmp_path):
+    r = _run(tmp_path, "distilbert-base-cased-distilled-squad", "--summary", "--no-weights")
+    assert r.returncode == 0, r.stderr
+    assert "65,192,450" in r.stdout.splitlines()[1]  # published count of the seed's QA model
+    assert "DistilBertForQuestionAnswering" in r.stdout and "qa_outputs: Linear" in r.stdout
+    assert "0-5: 6 x TransformerBlock" in r.stdout  # repeated blocks folded as torch prints them
+    assert r.stderr.startswith("warning:") and "Traceback" not in r.stderr
+
+
+def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):
+    DistilBertModel(_tiny()).save_pretrained(tmp_path / "backbone")
+    r = _run(tmp_path, tmp_path / "backbone", "--summary", "--task", "question-answering")
+    assert r.returncode == 0, r.stderr
+    total = sum(p.numel() for p in DistilBertForQuestionAnswering(_tiny()).parameters())
+    assert f"parameters: {total:,}" in r.stdout
+    new_lines = [line for line in r.stdout.splitlines() if line.endswith("[new]")]
+    assert len(new_lines) == 1 and new_lines[0].strip().startswith("qa_outputs: Linear")
+    assert "newly initialized (random, not from the checkpoint): qa_outputs" in r.stdout
+
+
+def test_html(tmp_path):
+    out = tmp_path / "page.html"
+    r = _run(tmp_path, "distilbert-base-uncased", "--no-weights", "--html", out)
+    if EXPORT_EXISTS:  # explorer/export.py has landed: the page is written
+        assert r.returncode == 0, r.stderr
+        assert out.stat().st_size > 0
+    else:
+        assert r.returncode == 2
+        assert "export.py" in r.stderr and "Traceback" not in r.stderr
+        assert not out.exists()
+
+
+def test_load_error_is_one_line_with_exit_code_1(capsys):
+    assert main(["surely-not-a-model-xyz", "--summary"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: OSError:") and "\n" not in err
+    assert "known offline names" in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["gpt2"], ["gpt2", "--summary", "--depth", "-1"], ["gpt2", "--summary", "--task", "nope"], []],
+)
+def test_usage_errors_exit_2(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_summary_lines_fold_and_mark(tmp_path):
+    from explorer.anatomy import module_tree
+
+    model = DistilBertForQuestionAnswering(_tiny())
+    tree = module_tree(model)
+    lines = summary_lines(tree, depth=1, new_modules=["qa_outputs"])
+    assert lines[0].startswith("(model): DistilBertForQuestionAnswering")
+    assert lines[0].split()[-1] == f"{sum(p.numel() for p in model.parameters()):,}"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "distilbert",
+        "qa_outputs",
+        "dropout",
+    ]
+    assert lines[2].endswith("[new]") and not lines[1].endswith("[new]")
+    deep = summary_lines(tree, depth=4)
+    block = next(line for line in deep if "x TransformerBlock" in line)
+    each = sum(p.numel() for p in model.distilbert.transformer.layer[0].parameters())
+    assert block.strip().startswith("0-2: 3 x TransformerBlock") and f"({each:,} each)" in block
+    assert len(summary_lines(tree, depth=0)) == 1
+    with torch.device("meta"):
+        meta_tree = module_tree(DistilBertForQuestionAnswering(_tiny()))
+    assert summary_lines(meta_tree, 4) == deep
