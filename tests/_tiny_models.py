@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import torch
@@ -117,3 +118,36 @@ KINDS = {
     "distilbert_regression": False,
     "distilbert_one_label": False,
 }
+
+
+def fingerprint(model: torch.nn.Module) -> dict:
+    """Everything a head must leave alone: mode flags, requires_grad, devices, dtypes, weights."""
+    return {
+        "training": [(name, m.training) for name, m in model.named_modules()],
+        "requires_grad": [(name, p.requires_grad) for name, p in model.named_parameters()],
+        "devices": sorted({str(t.device) for t in model.state_dict().values()}),
+        "dtypes": [(name, str(t.dtype)) for name, t in model.state_dict().items()],
+        "weights": checksum(model),
+    }
+
+
+@functools.cache
+def cached(kind: str) -> torch.nn.Module:
+    """A shared tiny model per kind, for tests that only read it."""
+    return build(kind)
+
+
+@functools.cache
+def cached_tokenizer(token_type_ids: bool = True, padding_side: str = "right"):
+    """A shared tokenizer, for tests that do not change it."""
+    return tokenizer(token_type_ids=token_type_ids, padding_side=padding_side)
+
+
+def one_thread():
+    """Tiny models run ~10x faster on one thread on a busy 2-core machine; restored afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
