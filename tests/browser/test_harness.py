@@ -1,0 +1,137 @@
+"""The browser harness itself: widgets render and sync both ways, failures are reported."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from .harness import (
+    NotebookRunError,
+    append_and_run,
+    cell,
+    kernel_exec,
+    open_and_run,
+    open_notebook7,
+    run_all_cells,
+    screenshot,
+    time_to_render,
+    write_notebook,
+)
+
+COUNTER = '''
+import anywidget
+import traitlets
+
+
+class Counter(anywidget.AnyWidget):
+    _esm = """
+    function render({ model, el }) {
+      const button = document.createElement("button");
+      button.className = "harness-counter";
+      const show = () => { button.textContent = "count " + model.get("count"); };
+      button.addEventListener("click", () => {
+        model.set("count", model.get("count") + 1);
+        model.save_changes();
+      });
+      model.on("change:count", show);
+      show();
+      el.appendChild(button);
+      return () => model.off("change:count", show);
+    }
+    export default { render };
+    """
+    count = traitlets.Int(0).tag(sync=True)
+
+
+counter = Counter()
+counter
+'''
+
+WIDGETS = [
+    "import ipywidgets\nslider = ipywidgets.IntSlider(value=7, min=0, max=10, description='n')\nslider",
+    COUNTER,
+    "import plotly.graph_objects as go\n"
+    "fig = go.FigureWidget(go.Bar(x=['a', 'b', 'c'], y=[1, 3, 2]))\nfig",
+    "print('done', 6 * 7)",
+]
+
+
+def _kernel_value(server, name, expr, want, timeout=20.0):
+    """Poll the kernel until ``print(expr)`` gives ``want`` (comm messages are asynchronous)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = kernel_exec(server, name, f"print({expr})").strip()
+        if got == want or time.monotonic() > deadline:
+            return got
+
+
+def test_widgets_render_and_sync(jupyter_server, browser_page):
+    page, name = browser_page, "harness_widgets.ipynb"
+    write_notebook(jupyter_server.root_dir, name, WIDGETS)
+    cells = open_and_run(page, jupyter_server, name)
+    assert [c.prompt for c in cells] == ["[1]:", "[2]:", "[3]:", "[4]:"]
+    assert "done 42" in cells[3].output
+
+    # ipywidgets through the JupyterLab widget manager.
+    slider = cell(page, 0).locator(".widget-slider")
+    expect(slider).to_be_visible()
+    expect(cell(page, 0).locator(".widget-readout")).to_have_text("7")
+
+    # anywidget: browser -> kernel, then kernel -> browser.
+    button = cell(page, 1).locator("button.harness-counter")
+    expect(button).to_have_text("count 0")
+    button.click()
+    button.click()
+    expect(button).to_have_text("count 2")
+    assert _kernel_value(jupyter_server, name, "counter.count", "2") == "2"
+    kernel_exec(jupyter_server, name, "counter.count = 40")
+    expect(button).to_have_text("count 40")
+
+    # plotly FigureWidget (an anywidget since plotly 6): one bar per data point.
+    plot = cell(page, 2)
+    expect(plot.locator(".main-svg").first).to_be_visible()
+    expect(plot.locator(".bars .point")).to_have_count(3)
+
+    cell(page, 0).scroll_into_view_if_needed()
+    shot = screenshot(page, "harness_widgets")
+    assert shot.stat().st_size > 10_000
+
+    # UI-driven cells and the render timer.
+    assert append_and_run(page, "print(slider.value + counter.count)").strip() == "47"
+    ms = time_to_render(page, ".main-svg", code="go.FigureWidget(go.Bar(y=[2, 1]))")
+    assert ms > 0
+    print(f"time to first render of a FigureWidget: {ms:.0f} ms")
+
+    assert page.dialogs == []
+    assert page.page_errors == []
+    assert page.external_requests == []
+
+
+def test_errors_are_reported_with_outputs(jupyter_server, browser_page):
+    # 30 cells push the failing one far below the fold: with windowing off, every cell is in the
+    # DOM, so the report holds off-screen outputs too.
+    name = "harness_error.ipynb"
+    write_notebook(
+        jupyter_server.root_dir,
+        name,
+        [f"print('line', {i})" for i in range(30)] + ["1 / 0", "print('never')"],
+    )
+    with pytest.raises(NotebookRunError) as info:
+        open_and_run(browser_page, jupyter_server, name)
+    report = str(info.value)
+    assert "ZeroDivisionError" in report
+    assert "line 0" in report and "line 29" in report
+    assert "never" not in report.split(">>> output:")[-1]
+    assert browser_page.dialogs == []
+
+
+def test_notebook7_runs_widgets(jupyter_server, browser_page):
+    name = "harness_nb7.ipynb"
+    write_notebook(jupyter_server.root_dir, name, [WIDGETS[0], "print(slider.value * 6)"])
+    open_notebook7(browser_page, jupyter_server, name)
+    cells = run_all_cells(browser_page)
+    assert cells[1].output.strip() == "42"
+    expect(cell(browser_page, 0).locator(".widget-readout")).to_have_text("7")
+    assert browser_page.dialogs == []
