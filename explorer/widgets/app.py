@@ -1,0 +1,223 @@
+"""The Explorer: module tree + parameter treemap + panels, linked by one selected path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets
+import traitlets
+
+from ..anatomy import ModuleNode, module_tree, unwrap_model
+from ..treemap import ROOT_ID, treemap
+from .tree import ModuleTree, UnknownPathError
+
+__all__ = ["Explorer", "explore"]
+
+LOAD_INFO_ATTR = "_explorer_load_info"  # set by explorer.load on the models it returns
+_OTHER = "\x00other"  # suffix of the treemap's aggregated "N more" sectors
+
+
+class Explorer(ipywidgets.VBox):
+    """A model's module tree beside its parameter treemap, with room for more panels.
+
+    Parameters
+    ----------
+    model
+        An ``nn.Module`` or a transformers pipeline (its ``.model`` is explored). Never modified.
+    tokenizer
+        Kept for panels that need one; a pipeline's own tokenizer when not given.
+    height
+        Height in pixels of the tree and the treemap.
+    max_sectors
+        At most this many treemap sectors (see :func:`explorer.treemap`).
+
+    Attributes
+    ----------
+    selected : str
+        The selected module path ("" is the root). The single link between the views: set it
+        from code and the tree reveals the row and the treemap zooms; click either view and it
+        changes. An unknown path raises :class:`~explorer.widgets.tree.UnknownPathError`
+        (a ``ValueError`` and a ``TraitError``) naming it, and nothing changes.
+    model, tokenizer
+        What was explored (``model`` is the ``nn.Module``; ``source`` is what was passed).
+    tree : ModuleNode
+        The anatomy of the model.
+    tree_widget : ModuleTree
+        The tree view (anywidget); ``tree_widget.selected`` is the synced field.
+    figure : plotly.graph_objects.FigureWidget
+        The treemap; ``figure.data[0].level`` is the zoomed sector.
+    panels : ipywidgets.Tab
+        Extra panels (see :meth:`add_panel`); hidden while there are none.
+    load_info : dict or None
+        ``model._explorer_load_info`` when the model came from :func:`explorer.load`.
+    """
+
+    selected = traitlets.Unicode("")
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        height: int = 560,
+        max_sectors: int = 2000,
+        **kwargs: Any,
+    ) -> None:
+        import plotly.graph_objects as go
+
+        self.source = model
+        self.model = unwrap_model(model)
+        self.tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
+        info = getattr(self.model, LOAD_INFO_ATTR, None)
+        self.load_info = info if isinstance(info, dict) else None
+        new = list((self.load_info or {}).get("newly_initialized_modules") or [])
+        self.tree: ModuleNode = module_tree(self.model)
+        self.tree_widget = ModuleTree(self.tree, new_paths=new, height=height)
+        self.tree_widget.layout = ipywidgets.Layout(width="46%", min_width="320px")
+        fig = treemap(self.tree, max_sectors=max_sectors, height=height)
+        fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
+        self.figure = go.FigureWidget(fig)
+        self._trace = self.figure.data[0]
+        self._sectors = set(self._trace.ids)
+        self._parent = dict(zip(self._trace.ids, self._trace.parents))
+        self._branches = set(self._trace.parents)
+        self._level = ROOT_ID
+        self._trace.on_click(self._on_sector_click)
+        self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
+        self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
+        main = ipywidgets.HBox(
+            [
+                self.tree_widget,
+                ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"}),
+            ],
+            layout=ipywidgets.Layout(width="100%", align_items="stretch"),
+        )
+        super().__init__([main, self.panels], **kwargs)
+        self.tree_widget.observe(self._tree_changed, "selected")
+
+    # -- selection: tree_widget.selected is the synced truth, Explorer.selected mirrors it -------
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal: dict) -> str:
+        self.tree_widget.node(proposal["value"])
+        return proposal["value"]
+
+    @traitlets.observe("selected")
+    def _selected_changed(self, change: dict) -> None:
+        self.tree_widget.selected = change["new"]
+
+    def _tree_changed(self, change: dict) -> None:
+        path = change["new"]
+        self.selected = path
+        self._zoom(path)
+        node = self.tree.find(path)
+        for callback in list(self._callbacks):
+            callback(path, node)
+
+    def sector_for(self, path: str) -> str:
+        """The treemap sector id showing ``path``: its own, else its nearest ancestor's."""
+        self.tree_widget.node(path)
+        while path:
+            if path in self._sectors:
+                return path
+            path = path.rpartition(".")[0]
+        return ROOT_ID
+
+    def level_for(self, path: str) -> str:
+        """The treemap level that shows ``path``: its sector, or its parent's for a leaf sector."""
+        sector = self.sector_for(path)
+        if sector not in self._branches and sector != ROOT_ID:
+            return self._parent[sector]  # a leaf is shown among its siblings
+        return sector
+
+    def _zoom(self, path: str) -> None:
+        level = self.level_for(path)
+        if level == self._level:
+            return
+        self._level = level
+        with self.figure.batch_update():
+            self._trace.level = level
+
+    def _on_sector_click(self, trace: Any, points: Any, _state: Any) -> None:
+        if not points.point_inds:
+            return
+        sector = trace.ids[points.point_inds[0]]
+        if sector.endswith(_OTHER):  # "N more": the parent holding them
+            sector = sector[: -len(_OTHER)] or ROOT_ID
+        elif sector == self._level and sector != ROOT_ID:
+            # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
+            sector = trace.parents[points.point_inds[0]]
+        if sector in self._branches:
+            self._level = sector  # Plotly has zoomed there already
+        self.selected = "" if sector == ROOT_ID else sector
+
+    # -- panels ------------------------------------------------------------------------------------
+    def on_select(self, callback: Callable[[str, ModuleNode], Any]) -> None:
+        """Call ``callback(path, node)`` whenever the selection changes (from any view or code)."""
+        if not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        self._callbacks.append(callback)
+
+    def add_panel(
+        self,
+        widget: ipywidgets.Widget,
+        title: str,
+        on_select: Callable[[str, ModuleNode], Any] | None = None,
+    ) -> ipywidgets.Widget:
+        """Add ``widget`` as a tab below the tree and treemap; return it.
+
+        Parameters
+        ----------
+        widget
+            Any ipywidget (a panel).
+        title
+            The tab's title (shown as text).
+        on_select
+            Optional ``callback(path, node)`` called now with the current selection and again
+            whenever it changes: the way a panel follows the selected module.
+        """
+        if not isinstance(widget, ipywidgets.Widget):
+            raise TypeError(f"a panel must be an ipywidgets widget, got {type(widget).__name__}")
+        if not isinstance(title, str):
+            raise TypeError(f"title must be a str, got {type(title).__name__}")
+        self.panels.children = (*self.panels.children, widget)
+        self.panels.set_title(len(self.panels.children) - 1, title)
+        self.panels.layout.display = None
+        if on_select is not None:
+            self.on_select(on_select)
+            on_select(self.selected, self.tree.find(self.selected))
+        return widget
+
+    def __repr__(self) -> str:
+        return (
+            f"Explorer({self.tree.type}, {self.tree.params:,} parameters, "
+            f"selected={self.selected!r})"
+        )
+
+
+def explore(model: Any, tokenizer: Any = None, **kwargs: Any) -> Explorer:
+    """Explore a model: a collapsible module tree beside its parameter treemap, linked.
+
+    Parameters
+    ----------
+    model
+        A ``torch.nn.Module`` or a transformers pipeline. Nothing about it is changed.
+    tokenizer
+        Optional; kept for panels that run the model.
+    **kwargs
+        Passed to :class:`Explorer` (``height``, ``max_sectors``).
+
+    Returns
+    -------
+    Explorer
+        Display it (last expression of a cell); drive it with ``.selected``.
+
+    Examples
+    --------
+    >>> w = explorer.explore(model)                  # doctest: +SKIP
+    >>> w.selected = "distilbert.transformer.layer.0"  # doctest: +SKIP
+    """
+    return Explorer(model, tokenizer, **kwargs)
+
+
+__all__ += ["UnknownPathError"]
