@@ -73,7 +73,8 @@ class Loaded(tuple):
         the checkpoint's architecture (``info["predicted"]`` is True).
     info : dict
         JSON-able details, the same dict as ``model._explorer_load_info``: the fields above plus
-        missing_keys, unexpected_keys, mismatched_keys ([key, checkpoint shape, model shape]),
+        missing_keys, unexpected_keys, mismatched_keys ([key, checkpoint shape or None when
+        transformers 4 does not say, model shape]),
         newly_initialized_modules, predicted and notes (list of plain sentences).
     """
 
@@ -81,6 +82,9 @@ class Loaded(tuple):
         self = super().__new__(cls, (model, tokenizer))
         self.info = info
         return self
+
+    def __getnewargs__(self):  # copy and pickle
+        return (self[0], self[1], self.info)
 
     model = property(lambda self: self[0])
     tokenizer = property(lambda self: self[1])
@@ -319,11 +323,13 @@ def _from_pretrained(src: str, task, weights: bool, kwargs: dict) -> tuple[Any, 
         info["notes"].append("no safetensors file: loaded the PyTorch pickle (.bin) weights")
     info["missing_keys"] = sorted(loading.get("missing_keys") or [])
     info["unexpected_keys"] = sorted(loading.get("unexpected_keys") or [])
-    info["mismatched_keys"] = sorted(
-        [k[0], list(k[1]), list(k[2])] for k in loading.get("mismatched_keys") or []
+    shapes = {k: list(v.shape) for k, v in model.state_dict().items()}
+    info["mismatched_keys"] = sorted(  # transformers 4 lists only keys, 5 (key, ckpt, model)
+        [k, None, shapes.get(k)] if isinstance(k, str) else [k[0], list(k[1]), list(k[2])]
+        for k in loading.get("mismatched_keys") or []
     )
     fresh = set(info["missing_keys"]) | {m[0] for m in info["mismatched_keys"]}
-    order = list(model.state_dict().keys())
+    order = list(shapes)
     info["newly_initialized"] = [k for k in order if k in fresh] + sorted(fresh - set(order))
     info["predicted"] = False
     return model, info

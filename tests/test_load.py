@@ -1,5 +1,6 @@
 """explorer.load: local directories, the newly-initialized report, meta builds and offline names."""
 
+import copy
 import json
 import os
 import warnings
@@ -86,6 +87,8 @@ def test_local_dir_roundtrip(tmp_path):
     assert ids == reference("The cat sat.")["input_ids"]
     assert getattr(model, LOAD_INFO_ATTR) is loaded.info
     json.dumps(loaded.info)  # plain data the widget can sync
+    again = copy.copy(loaded)
+    assert again.model is model and again.source == "local" and tuple(again) == (model, tokenizer)
 
 
 def test_classic_mistake_reproduced_locally(tmp_path):
@@ -116,7 +119,8 @@ def test_mismatched_head_is_reported(tmp_path):
         "classifier.bias",
     }
     shapes = {m[0]: (m[1], m[2]) for m in loaded.info["mismatched_keys"]}
-    assert shapes["classifier.weight"] == ([3, 32], [2, 32])
+    checkpoint_shape = [3, 32] if int(transformers.__version__.split(".")[0]) >= 5 else None
+    assert shapes["classifier.weight"] == (checkpoint_shape, [2, 32])
     assert loaded.newly_initialized_modules() == ["classifier"]
 
 
