@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import types
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -267,14 +265,3 @@ def explain(model, path: str = "", lang: str = "en", *, tree=None) -> str:
     sentences = describe(make_ctx(model, path, tree))
     index = LANGS.index(lang)
     return " ".join(s[index] for s in sentences)
-
-
-class _CallableModule(types.ModuleType):
-    """Importing ``explorer.explain`` rebinds the package attribute ``explorer.explain`` to this
-    module, hiding the function of the same name; calling the module calls the function."""
-
-    def __call__(self, *args, **kwargs):
-        return explain(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

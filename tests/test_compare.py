@@ -1,0 +1,295 @@
+"""Tests for explorer.compare: aligned rows, statuses, summary, folds and the widget's state."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+import traitlets
+from torch import nn
+
+from explorer.anatomy import module_tree
+from explorer.compare import Comparison, compare
+
+transformers = pytest.importorskip("transformers")
+from transformers import (  # noqa: E402
+    AutoModel,
+    AutoModelForCausalLM,
+    AutoModelForQuestionAnswering,
+    AutoModelForSequenceClassification,
+    BertConfig,
+    DistilBertConfig,
+    GPT2Config,
+    LlamaConfig,
+    MistralConfig,
+)
+
+WE = "distilbert.embeddings.word_embeddings"
+STATIC = Path(__file__).resolve().parents[1] / "explorer" / "widgets" / "static"
+
+
+@pytest.fixture(scope="module")
+def seed():
+    """The seed notes' pair, full size on the meta device."""
+    with torch.device("meta"):
+        sst = AutoModelForSequenceClassification.from_config(DistilBertConfig())
+        qa = AutoModelForQuestionAnswering.from_config(DistilBertConfig(vocab_size=28996))
+    return sst, qa
+
+
+@pytest.fixture(scope="module")
+def seed_cmp(seed):
+    return compare(*seed)
+
+
+def _paths(model):
+    return {p for p, _ in model.named_modules(remove_duplicate=False)}
+
+
+def test_seed_pair_statuses_exactly(seed, seed_cmp):
+    sst, qa = seed
+    rows = {r.path: r for r in seed_cmp.rows}
+    assert set(rows) == _paths(sst) | _paths(qa)
+    differing = {p: r.status for p, r in rows.items() if r.status != "same"}
+    assert differing == {
+        "": "changed",  # the two classes themselves
+        WE: "changed",
+        "dropout": "changed",
+        "pre_classifier": "only_a",
+        "classifier": "only_a",
+        "qa_outputs": "only_b",
+    }
+    # every backbone block is the same
+    for p, r in rows.items():
+        if p.startswith("distilbert.transformer"):
+            assert r.status == "same" and not r.differs_below, p
+    assert rows["distilbert"].differs_below and rows["distilbert.embeddings"].differs_below
+    assert rows[WE].repr_a == repr(sst.distilbert.embeddings.word_embeddings)
+    assert rows[WE].repr_b == "Embedding(28996, 768, padding_idx=0)"
+    assert rows["dropout"].repr_a == "Dropout(p=0.2, inplace=False)"
+    assert rows["dropout"].repr_b == "Dropout(p=0.1, inplace=False)"
+    assert rows["qa_outputs"].repr_a is None and rows["qa_outputs"].params_a is None
+    assert rows["qa_outputs"].params_b == 768 * 2 + 2
+    assert rows["classifier"].type_b is None and rows["classifier"].type_a == "Linear"
+    assert set(rows[WE].reasons) == {"repr", "tensors"}
+
+
+def test_seed_summary_numbers(seed, seed_cmp):
+    sst, qa = seed
+    s = seed_cmp.summary
+    backbone = sum(p.numel() for p in sst.distilbert.parameters())
+    word = sst.distilbert.embeddings.word_embeddings.weight.numel()
+    assert s.shared_params == backbone - word
+    assert s.only_a == ["pre_classifier", "classifier"]
+    assert s.only_b == ["qa_outputs"]
+    heads_a = sum(p.numel() for m in (sst.pre_classifier, sst.classifier) for p in m.parameters())
+    assert s.only_a_params == heads_a
+    assert s.only_b_params == sum(p.numel() for p in qa.qa_outputs.parameters())
+    assert s.changed == [
+        (WE, "Embedding(30522, 768, padding_idx=0)", "Embedding(28996, 768, padding_idx=0)"),
+        ("dropout", "Dropout(p=0.2, inplace=False)", "Dropout(p=0.1, inplace=False)"),
+    ]
+    assert s.changed_params_a == 30522 * 768 and s.changed_params_b == 28996 * 768
+    assert s.total_a == sum(p.numel() for p in sst.parameters())
+    assert s.total_b == sum(p.numel() for p in qa.parameters())
+    # the whole of each model is accounted for: shared + changed + only
+    assert s.shared_params + s.changed_params_a + s.only_a_params == s.total_a
+    assert s.shared_params + s.changed_params_b + s.only_b_params == s.total_b
+    en, ko = s.text("en"), s.text("ko")
+    assert str(s) == en and "\n" not in en and "\n" not in ko
+    for text in (en, ko):
+        assert f"{backbone - word:,}" in text
+        assert "pre_classifier, classifier" in text and "qa_outputs" in text
+        assert WE in text and "dropout" in text
+    assert "only in A" in en and "A에만 있음" in ko and "공유" in ko
+    with pytest.raises(ValueError, match="'en', 'ko'"):
+        s.text("de")
+    json.dumps(s.to_dict())
+
+
+def test_seed_row_order_and_folds(seed_cmp):
+    paths = [r.path for r in seed_cmp.rows]
+    # B-only children sit where B has them: qa_outputs after A's heads, before dropout
+    assert paths.index("classifier") < paths.index("qa_outputs") < paths.index("dropout")
+    for i, r in enumerate(seed_cmp.rows):  # parents come before their children
+        if r.path:
+            parent = r.path.rsplit(".", 1)[0] if "." in r.path else ""
+            assert paths.index(parent) < i
+    folds = seed_cmp.folds()
+    assert len(folds) == 1
+    (f,) = folds
+    run = seed_cmp.rows[f["start"] : f["stop"]]
+    assert all(r.status == "same" and not r.differs_below for r in run)
+    assert run[0].path == "distilbert.embeddings.position_embeddings"
+    assert {r.path for r in run} >= {"distilbert.transformer", "distilbert.transformer.layer.5"}
+    assert f["count"] == len(run) and f["params"] == seed_cmp.summary.shared_params
+
+
+def test_gpt2_different_depth_and_tying():
+    small = AutoModelForCausalLM.from_config(
+        GPT2Config(n_layer=2, n_embd=16, n_head=2, vocab_size=50)
+    )
+    deep = AutoModelForCausalLM.from_config(
+        GPT2Config(n_layer=3, n_embd=16, n_head=2, vocab_size=50)
+    )
+    cmp = compare(small, deep)
+    only_b = {r.path for r in cmp.rows if r.status == "only_b"}
+    assert only_b == {p for p in _paths(deep) if p.startswith("transformer.h.2")}
+    assert {r.status for r in cmp.rows if r.path not in only_b} == {"same"}
+    assert cmp.summary.only_b == ["transformer.h.2"]
+    assert cmp.summary.only_b_params == sum(p.numel() for p in deep.transformer.h[2].parameters())
+    assert cmp.row("transformer.h").differs_below
+    # the same architecture, untied: lm_head holds its own weight now
+    untied_cfg = GPT2Config(
+        n_layer=2, n_embd=16, n_head=2, vocab_size=50, tie_word_embeddings=False
+    )
+    untied = AutoModelForCausalLM.from_config(untied_cfg)
+    assert untied.lm_head.weight is not untied.transformer.wte.weight
+    row = compare(small, untied).row("lm_head")
+    assert row.status == "changed" and row.reasons == ("sharing",)
+    assert row.params_a == 0 and row.params_b == 16 * 50
+
+
+def test_llama_vs_mistral_tiny():
+    kw = dict(
+        hidden_size=16,
+        intermediate_size=24,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        vocab_size=40,
+    )
+    cmp = compare(
+        AutoModelForCausalLM.from_config(LlamaConfig(**kw)),
+        AutoModelForCausalLM.from_config(MistralConfig(**kw)),
+    )
+    assert not cmp.by_status("only_a") and not cmp.by_status("only_b")
+    q = cmp.row("model.layers.0.self_attn.q_proj")
+    assert q.status == "same" and q.repr_a == "Linear(in_features=16, out_features=16, bias=False)"
+    attn = cmp.row("model.layers.0.self_attn")
+    assert attn.status == "changed" and "type" in attn.reasons
+    assert (attn.type_a, attn.type_b) == ("LlamaAttention", "MistralAttention")
+    norm = cmp.row("model.norm")
+    assert norm.status == "changed" and norm.repr_a.startswith("LlamaRMSNorm")
+    assert cmp.summary.shared_params + cmp.summary.changed_params_a == cmp.summary.total_a
+
+
+def test_sequential_pairs():
+    a = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    b = nn.Sequential(nn.Linear(4, 8), nn.GELU(), nn.Linear(8, 3), nn.Softmax(dim=-1))
+    cmp = compare(a, b)
+    status = {r.path: (r.status, r.reasons) for r in cmp.rows}
+    assert status == {
+        "": ("same", ()),
+        "0": ("same", ()),
+        "1": ("changed", ("type", "repr")),
+        "2": ("changed", ("repr", "tensors")),
+        "3": ("only_b", ()),
+    }
+    assert cmp.summary.shared_params == 4 * 8 + 8
+    assert cmp.summary.only_b == ["3"] and cmp.summary.only_b_params == 0
+    same = compare(a, nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+    assert {r.status for r in same.rows} == {"same"}
+    assert "no other differences" in same.summary.text()
+    assert same.folds() == [{"start": 0, "stop": 4, "count": 4, "params": 58}]
+
+
+def test_bert_vs_distilbert_lists_every_path():
+    bert = AutoModel.from_config(
+        BertConfig(
+            hidden_size=16,
+            intermediate_size=24,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            vocab_size=40,
+        )
+    )
+    distil = AutoModel.from_config(
+        DistilBertConfig(dim=16, hidden_dim=24, n_layers=2, n_heads=2, vocab_size=40)
+    )
+    cmp = compare(bert, distil)
+    assert {r.path for r in cmp.rows} == _paths(bert) | _paths(distil)
+    assert len(cmp.rows) == len(_paths(bert) | _paths(distil))
+    only_a = {r.path for r in cmp.by_status("only_a")}
+    only_b = {r.path for r in cmp.by_status("only_b")}
+    assert "encoder.layer.0.attention.self.query" in only_a and "pooler" in only_a
+    assert "transformer.layer.1.ffn.lin2" in only_b
+    both = _paths(bert) & _paths(distil)
+    assert {r.path for r in cmp.rows if r.status in ("same", "changed")} == both
+    assert cmp.row("embeddings").status == "changed"  # BertEmbeddings vs Embeddings
+    assert cmp.row("embeddings.word_embeddings").status == "same"
+    assert "encoder" in cmp.summary.only_a and "transformer" in cmp.summary.only_b
+
+
+def test_inputs_pipelines_trees_labels_and_untouched_models(seed):
+    sst, qa = seed
+
+    class FakePipeline:
+        model = qa
+
+    cmp = compare(module_tree(sst), FakePipeline(), labels=("sentiment", "qa"))
+    assert isinstance(cmp, Comparison)
+    assert cmp.summary.label_a == "sentiment" and "A (sentiment" in cmp.summary.text()
+    assert [r.path for r in cmp.rows] == [r.path for r in compare(sst, qa).rows]
+    with pytest.raises(TypeError):
+        compare(sst, "not a model")
+    with pytest.raises(KeyError, match="nope"):
+        cmp.row("nope")
+    with pytest.raises(ValueError, match="same"):
+        cmp.by_status("weird")
+    small = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    small.train()
+    before = [p.detach().clone() for p in small.parameters()]
+    compare(small, nn.Sequential(nn.Linear(2, 3)))
+    assert small.training
+    assert all(torch.equal(x, y) for x, y in zip(before, small.parameters()))
+
+
+def test_widget_state(seed_cmp):
+    from explorer.widgets.compare_widget import CompareWidget
+
+    w = seed_cmp.widget()
+    assert isinstance(w, CompareWidget)
+    payload = json.dumps({"rows": w.rows, "folds": w.folds, "summary": w.summary})
+    assert len(payload) < 40_000  # JSON rows, no tensors: small for a 66M-parameter model
+    assert len(w.rows) == len(seed_cmp.rows)
+    assert w.labels == ["DistilBertForSequenceClassification", "DistilBertForQuestionAnswering"]
+    same = next(r for r in w.rows if r["status"] == "same")
+    assert same["repr_b"] is None and same["type_b"] is None  # equal to A's: not sent twice
+    changed = next(r for r in w.rows if r["path"] == WE)
+    assert changed["repr_b"] == "Embedding(28996, 768, padding_idx=0)"
+    assert w.summary["text"]["ko"] == seed_cmp.summary.text("ko")
+    # what the browser does on a click, and what a host app does with a language switch
+    w.selected = "qa_outputs"
+    assert w.selected == "qa_outputs"
+    with pytest.raises(traitlets.TraitError, match="not.there"):
+        w.selected = "not.there"
+    w.lang = "ko"
+    with pytest.raises(traitlets.TraitError, match="'en', 'ko'"):
+        w.lang = "fr"
+    bundle = seed_cmp._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "Comparison" in repr(seed_cmp)
+
+
+def test_static_files_are_safe_and_standalone():
+    js = (STATIC / "compare.js").read_text()
+    css = (STATIC / "compare.css").read_text()
+    assert not re.search(r"\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write", js)
+    assert not re.search(r"^\s*import\s", js, re.M)  # no CDN or bundler imports
+    assert "export default { render }" in js and "return () =>" in js  # cleanup returned
+    for var in ("--jp-ui-font-color1", "--jp-layout-color1", "--jp-warn-color1"):
+        assert re.search(re.escape(var) + r",\s*[^)]", css), var  # with a fallback
+
+
+def test_public_names():
+    import explorer
+
+    exported = explorer.__dict__.get("compare")
+    if not callable(exported):
+        pytest.skip("explorer/__init__.py does not export compare yet")
+    assert exported is compare and explorer.Comparison is Comparison
