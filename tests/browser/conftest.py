@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -12,12 +13,88 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
-from .harness import CHROMIUM, CHROMIUM_ARGS, JupyterServer, attach_recorders
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+_LOCAL_URL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|^(data|blob|about):")
+
+
+@dataclass
+class JupyterServer:
+    """A running JupyterLab server (see the module docstring)."""
+
+    base_url: str
+    token: str
+    root_dir: Path
+    home: Path
+    process: subprocess.Popen = field(repr=False)
+
+    def url_for(self, name: str) -> str:
+        """JupyterLab URL of notebook ``name`` (relative to ``root_dir``), token included."""
+        # ``reset``: start from an empty workspace, not the tabs a previous page left open.
+        return f"{self.base_url}lab/tree/{quote(name)}?token={self.token}&reset"
+
+    def notebook7_url_for(self, name: str) -> str:
+        """Notebook 7 URL of notebook ``name``, token included."""
+        return f"{self.base_url}notebooks/{quote(name)}?token={self.token}"
+
+    def api(self, path: str) -> Any:
+        """GET ``/api/<path>`` with the token and return the decoded JSON."""
+        req = urllib.request.Request(
+            f"{self.base_url}api/{path}", headers={"Authorization": f"token {self.token}"}
+        )
+        with _NO_PROXY.open(req, timeout=10) as resp:
+            return json.loads(resp.read().decode())
+
+    @property
+    def runtime_dir(self) -> Path:
+        """Where the server writes kernel connection files."""
+        return self.home / "runtime"
+
+
+def attach_recorders(page: Any) -> Any:
+    """Give ``page`` the lists ``dialogs``, ``console_errors``, ``page_errors``, ``external_requests``.
+
+    Every dialog (alert, confirm, prompt, beforeunload) is recorded and dismissed.
+    """
+    page.dialogs, page.console_errors = [], []
+    page.page_errors, page.external_requests = [], []
+
+    def on_dialog(dialog: Any) -> None:
+        page.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def on_console(msg: Any) -> None:
+        if msg.type == "error":
+            page.console_errors.append(msg.text)
+
+    def on_request(request: Any) -> None:
+        if not _LOCAL_URL.match(request.url):
+            page.external_requests.append(request.url)
+
+    page.on("dialog", on_dialog)
+    page.on("console", on_console)
+    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
+    page.on("request", on_request)
+    return page
 
 
 def pytest_collection_modifyitems(items: list) -> None:
@@ -200,8 +277,10 @@ def jupyter_server() -> JupyterServer:
 def browser() -> Any:
     """Headless Debian Chromium driven by Playwright (DNS answers only for 127.0.0.1)."""
     _need_chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect()'s default of 5 s is too short on a busy 2-core machine.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:

@@ -1,85 +1,80 @@
 """Real-browser harness: JupyterLab on 127.0.0.1 driven by Playwright and Debian's Chromium.
 
-Fixtures (from ``tests/browser/conftest.py``; every test there is marked ``browser``)
--------------------------------------------------------------------------------------
+Fixtures (``tests/browser/conftest.py``; every test under tests/browser is marked ``browser``)
+--------------------------------------------------------------------------------------------
 ``jupyter_server`` (session)
-    A :class:`JupyterServer`: ``base_url``, ``token``, ``root_dir`` (a ``pathlib.Path``
-    where notebooks go), ``url_for(name)`` (JupyterLab), ``notebook7_url_for(name)``,
-    ``api(path)`` (GET JSON from the REST API). One server for the whole session: a
-    random free port, a random token, throw-away config/data/runtime dirs, no news,
-    no update check, ``windowingMode`` ``"none"`` (every cell is in the DOM), kernel
-    ``python3`` = this very interpreter with ``HF_HUB_OFFLINE=1``.
+    A ``JupyterServer`` (conftest.py): ``base_url``, ``token``, ``root_dir`` (``pathlib.Path``,
+    notebooks go there), ``url_for(name)`` (JupyterLab, fresh workspace), ``notebook7_url_for``,
+    ``api(path)`` (GET JSON from ``/api/``), ``runtime_dir``. One server per session: random
+    free port and token, private config/data/runtime/IPython dirs, no news, no update check,
+    no build check, read-only extension manager, autosave off, ``windowingMode`` ``"none"``
+    (every cell is in the DOM), kernel ``python3`` = this interpreter, ``HF_HUB_OFFLINE=1``.
+    Missing ``/usr/bin/chromium`` skips (fails when ``CI`` is set).
 ``browser`` (session)
-    Playwright's ``Browser`` (headless ``/usr/bin/chromium``; DNS resolves only
-    127.0.0.1/localhost, so nothing reaches the network).
+    Playwright's ``Browser``: headless ``/usr/bin/chromium``, DNS answers only for 127.0.0.1
+    and localhost, so nothing reaches the network. ``expect`` waits up to 30 s.
 ``browser_page`` (function)
-    A fresh ``Page`` (own context, 1280x900) with these extra lists:
-    ``page.dialogs`` (``"type: message"``; every dialog is also dismissed),
-    ``page.console_errors``, ``page.page_errors`` (uncaught exceptions) and
-    ``page.external_requests`` (URLs that tried to leave 127.0.0.1).
+    A fresh ``Page`` (own context, 1280x900) with extra lists: ``page.dialogs``
+    (``"alert: message"``; every dialog is dismissed), ``page.console_errors``,
+    ``page.page_errors`` (uncaught exceptions), ``page.external_requests`` (``attach_recorders``).
 
-Helpers (import from ``tests.browser.harness``)
------------------------------------------------
+Helpers (in a test module: ``from .harness import open_and_run, cell, ...``)
+---------------------------------------------------------------------------
 ``write_notebook(root_dir, name, cells) -> Path``
     nbformat v4, python3 kernelspec. A str is a code cell; ``("markdown", text)`` a markdown one.
 ``open_and_run(page, server, name, timeout=120) -> list[CellText]``
-    Open in JupyterLab, wait for an idle kernel, Run > Run All Cells, wait until every code
-    cell has an execution count. Raises :class:`NotebookRunError` (with every cell's source and
-    output text) on a cell error or a timeout. ``open_notebook`` and ``run_all_cells`` are the
-    two halves.
-``cell_outputs(page) -> list[CellText]``: (index, prompt, source, output) for every code cell.
-``cell(page, index)``: a Locator on the index-th code cell (``.jp-CodeCell``).
+    Open in JupyterLab, wait for a connected idle kernel, Run > Run All Cells, wait until every
+    code cell is numbered. Raises :class:`NotebookRunError` (every cell's source and output,
+    plus dialogs and page errors) on a cell error or a timeout. Halves: ``open_notebook`` and
+    ``run_all_cells``; ``wait_kernel_idle`` waits on the status bar.
+``cell_outputs(page) -> list[CellText]``: (index, prompt, source, output) of every code cell.
+``cell(page, index) -> Locator``: the index-th code cell (``.jp-CodeCell``), 0-based.
 ``kernel_exec(server, name, code, timeout=30) -> str``
-    Run code in the notebook's own kernel from the test process (jupyter_client on the
-    connection file) and return its stdout. The kernel-side truth, no UI involved.
+    Run code in the open notebook's own kernel from the test process (jupyter_client on its
+    connection file), return stdout. Kernel-side truth without touching the UI.
+``append_and_run(page, code, timeout=60) -> str``: new last cell, run it, return its output.
 ``time_to_render(page, selector, *, code=None, index=None, timeout=60) -> float``
-    Milliseconds from the Shift+Enter that runs a cell (a new cell holding ``code`` appended
-    at the end, or code cell ``index``) to the first *new* element matching ``selector`` inside
-    that cell, measured in the page with ``performance.now()`` and a MutationObserver.
-``append_and_run(page, code, timeout=60) -> str``: add a cell at the end, run it, return output.
-``dismiss_kernel_dialog(page) -> bool``: accept a "Select Kernel" dialog if one is showing.
+    Milliseconds from the Enter keydown that runs a cell (a new last cell holding ``code``, or
+    code cell ``index``) to the first *new* ``selector`` element inside that cell; both ends
+    measured in the page (``performance.now()`` + MutationObserver), no polling error.
 ``screenshot(page, name, locator=None) -> Path``: PNG in ``<repo>/artifacts/screenshots/``.
-``open_notebook7(page, server, name)``: the same notebook in Notebook 7 (``/notebooks/...``).
+``open_notebook7(page, server, name)``: Notebook 7 (``/notebooks/NAME``); then ``run_all_cells``.
+``dismiss_kernel_dialog(page) -> bool``: accept a "Select Kernel" dialog if one shows (called
+    by the openers; not seen with this setup, where an unknown kernelspec silently falls back).
 
 Example
 -------
+>>> from playwright.sync_api import expect
+>>> from .harness import cell, kernel_exec, open_and_run, write_notebook
 >>> def test_tree_renders(jupyter_server, browser_page):
 ...     write_notebook(jupyter_server.root_dir, "t.ipynb", ["import explorer", "w = ..."])
 ...     open_and_run(browser_page, jupyter_server, "t.ipynb")
 ...     expect(cell(browser_page, 1).locator(".my-tree")).to_be_visible()
 ...     assert kernel_exec(jupyter_server, "t.ipynb", "print(w.selected)") == "encoder\\n"
 ...     assert browser_page.dialogs == []
+
+Gotchas
+-------
+- The toolbar's execution indicator says "idle" before the kernel is connected, and a Run All
+  clicked then does nothing: wait on the status bar's "| Idle" (``wait_kernel_idle``).
+- Without ``?reset`` a new page restores the last page's tabs (and their dead widgets).
+- Use a distinct notebook name per test: one name = one session = one shared kernel.
+- Each plotly FigureWidget ships its ~5 MB ESM through the comm: seconds per new figure.
 """
 
 from __future__ import annotations
 
-import json
 import re
-import subprocess
 import time
-import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-proxy-server",
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
-]
+if TYPE_CHECKING:
+    from .conftest import JupyterServer
+
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 KERNEL_START_TIMEOUT = 60.0
-_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-_LOCAL_URL = re.compile(r"^(https?|wss?)://(127\.0\.0\.1|localhost)[:/]|^(data|blob|about):")
 
 
 class NotebookRunError(AssertionError):
@@ -93,39 +88,6 @@ class CellText(NamedTuple):
     prompt: str
     source: str
     output: str
-
-
-@dataclass
-class JupyterServer:
-    """A running JupyterLab server (see the module docstring)."""
-
-    base_url: str
-    token: str
-    root_dir: Path
-    home: Path
-    process: subprocess.Popen = field(repr=False)
-
-    def url_for(self, name: str) -> str:
-        """JupyterLab URL of notebook ``name`` (relative to ``root_dir``), token included."""
-        # ``reset``: start from an empty workspace, not the tabs a previous page left open.
-        return f"{self.base_url}lab/tree/{quote(name)}?token={self.token}&reset"
-
-    def notebook7_url_for(self, name: str) -> str:
-        """Notebook 7 URL of notebook ``name``, token included."""
-        return f"{self.base_url}notebooks/{quote(name)}?token={self.token}"
-
-    def api(self, path: str) -> Any:
-        """GET ``/api/<path>`` with the token and return the decoded JSON."""
-        req = urllib.request.Request(
-            f"{self.base_url}api/{path}", headers={"Authorization": f"token {self.token}"}
-        )
-        with _NO_PROXY.open(req, timeout=10) as resp:
-            return json.loads(resp.read().decode())
-
-    @property
-    def runtime_dir(self) -> Path:
-        """Where the server writes kernel connection files."""
-        return self.home / "runtime"
 
 
 def write_notebook(root_dir: Path | str, name: str, cells: list) -> Path:
@@ -162,33 +124,6 @@ def write_notebook(root_dir: Path | str, name: str, cells: list) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
     return path
-
-
-def attach_recorders(page: Any) -> Any:
-    """Give ``page`` the lists ``dialogs``, ``console_errors``, ``page_errors``, ``external_requests``.
-
-    Every dialog (alert, confirm, prompt, beforeunload) is recorded and dismissed.
-    """
-    page.dialogs, page.console_errors = [], []
-    page.page_errors, page.external_requests = [], []
-
-    def on_dialog(dialog: Any) -> None:
-        page.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def on_console(msg: Any) -> None:
-        if msg.type == "error":
-            page.console_errors.append(msg.text)
-
-    def on_request(request: Any) -> None:
-        if not _LOCAL_URL.match(request.url):
-            page.external_requests.append(request.url)
-
-    page.on("dialog", on_dialog)
-    page.on("console", on_console)
-    page.on("pageerror", lambda err: page.page_errors.append(str(err)))
-    page.on("request", on_request)
-    return page
 
 
 def screenshot(page: Any, name: str, locator: Any = None) -> Path:

@@ -106,6 +106,7 @@ def test_widgets_render_and_sync(jupyter_server, browser_page):
 
     assert page.dialogs == []
     assert page.page_errors == []
+    assert page.console_errors == []
     assert page.external_requests == []
 
 
