@@ -8,7 +8,6 @@ const WORDS = {
     changed: "changed",
     only_a: "only in A",
     only_b: "only in B",
-    root: "(whole model)",
     fold: (n, p) => `${n} identical modules (${p} parameters)`,
     below: "something inside differs",
     params: "parameters",
@@ -20,7 +19,6 @@ const WORDS = {
     changed: "다름",
     only_a: "A에만 있음",
     only_b: "B에만 있음",
-    root: "(전체 모델)",
     fold: (n, p) => `동일한 모듈 ${n}개 (파라미터 ${p}개)`,
     below: "안쪽에 다른 부분이 있음",
     params: "파라미터",
@@ -63,6 +61,7 @@ function render({ model, el }) {
   el.appendChild(root);
 
   const open = new Set(); // starts of opened folds: UI-only state, stays in the browser
+  let status = new Map(); // path -> status, to tag only the top row of an only_a / only_b part
 
   function words() {
     return WORDS[model.get("lang")] || WORDS.en;
@@ -79,11 +78,12 @@ function render({ model, el }) {
     const line = h("div", "cmp-line");
     const pad = h("span", "cmp-indent");
     pad.style.width = `${row.depth * INDENT}px`;
-    const name = h("span", "cmp-name", row.path === "" ? W.root : row.name);
-    const type = h("span", "cmp-type", s.type);
+    // the root row shows the model's class; any other row its attribute name and class
+    const name = h("span", "cmp-name", row.path === "" ? s.type : row.name);
     const params = h("span", "cmp-params", fmt(s.params));
     params.title = `${fmt(s.params)} ${W.params}`;
-    line.append(pad, name, type);
+    line.append(pad, name);
+    if (row.path !== "") line.append(h("span", "cmp-type", s.type));
     if (row.differs_below && row.status === "same") {
       const dot = h("span", "cmp-below", "●");
       dot.title = W.below;
@@ -109,11 +109,24 @@ function render({ model, el }) {
     r.setAttribute("aria-selected", String(row.path === model.get("selected")));
     r.tabIndex = -1;
     r.append(cell(row, "a", W), cell(row, "b", W));
-    if (row.status !== "same") {
+    const parent = row.path.includes(".") ? row.path.slice(0, row.path.lastIndexOf(".")) : "";
+    const topOfRun = row.status === "changed" || (row.path !== "" && status.get(parent) !== row.status);
+    if (row.status !== "same" && topOfRun) {
       const why = (row.reasons || []).map((x) => W.reasons[x] || x).join(", ");
       const tag = h("span", "cmp-tag", why ? `${W[row.status]}: ${why}` : W[row.status]);
       const target = row.status === "only_a" ? r.firstChild : r.lastChild;
-      (target.querySelector(".cmp-line") || target).append(tag);
+      // changed: on the second line, next to B's settings; only_a / only_b: on the row itself
+      if (row.status === "changed") {
+        let repr = target.querySelector(".cmp-repr");
+        if (!repr) {
+          repr = h("div", "cmp-repr");
+          repr.style.paddingLeft = `${row.depth * INDENT + 4}px`;
+          target.append(repr);
+        }
+        repr.prepend(tag);
+      } else {
+        (target.querySelector(".cmp-line") || target).append(tag);
+      }
     }
     r.addEventListener("click", () => {
       model.set("selected", row.path);
@@ -156,6 +169,7 @@ function render({ model, el }) {
 
     const frag = document.createDocumentFragment();
     const foldAt = new Map(folds.map((f) => [f.start, f]));
+    status = new Map(rows.map((r) => [r.path, r.status]));
     let i = 0;
     while (i < rows.length) {
       const f = foldAt.get(i);
