@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -11,13 +11,20 @@ from torch import nn
 
 __all__ = ["ModuleNode", "Group", "module_tree", "unwrap_model"]
 
-try:  # lazy modules hold UninitializedParameter / UninitializedBuffer until their first forward
-    from torch.nn.parameter import UninitializedTensorMixin as _Uninit
-except ImportError:  # pragma: no cover - very old torch
-    _Uninit = ()
+# Lazy modules hold UninitializedParameter / UninitializedBuffer until their first forward.
+from torch.nn.parameter import UninitializedTensorMixin as _Uninit
 
 
-@dataclass(eq=False, slots=True)
+class _Context:
+    """What all nodes of one tree share: tensor sharing and the folding signatures."""
+
+    __slots__ = ("shared_paths", "sig_ids")
+
+    def __init__(self) -> None:
+        self.shared_paths: dict[int, list[str]] = {}  # id(tensor) -> every full path holding it
+        self.sig_ids: dict[tuple, int] = {}
+
+
 class ModuleNode:
     """One module at one path of a model, with exact counts for its whole subtree.
 
@@ -41,35 +48,136 @@ class ModuleNode:
         Sorted distinct dtypes / devices of the tensors under this path.
     tensors
         This module's own parameters and buffers: ``name, shape, dtype, device, numel, kind,
-        requires_grad, counted, shared_with`` (other full paths holding the same tensor).
+        requires_grad, counted, lazy, path, shared_with`` (other full paths holding the tensor).
     shared
         Some tensor directly here is held at another path too (tied or shared weights).
     alias_of
         The first path of this module object when it is registered at more than one path.
-    lazy, frozen
-        Holds uninitialized (lazy) tensors; has parameters and none of them trains.
+    lazy, frozen, depth
+        Holds uninitialized (lazy) tensors; has parameters and none of them trains; levels below
+        the root.
+
+    Notes
+    -----
+    Counts are computed when the tree is built. Text and per-tensor details (``repr``,
+    ``tensors``, ``dtypes``, ``devices``, the folding signature) are read from the module the
+    first time they are asked for, so building stays cheap for models with many modules.
     """
 
-    name: str
-    path: str
-    type: str
-    repr: str
-    depth: int = 0
-    children: list[ModuleNode] = field(default_factory=list)
-    params: int = 0
-    own_params: int = 0
-    trainable_params: int = 0
-    buffers: int = 0
-    bytes: int = 0
-    dtypes: list[str] = field(default_factory=list)
-    devices: list[str] = field(default_factory=list)
-    tensors: list[dict[str, Any]] = field(default_factory=list)
-    shared: bool = False
-    alias_of: str | None = None
-    lazy: bool = False
-    frozen: bool = False
-    signature: int = 0
-    _index: dict[str, ModuleNode] | None = field(default=None, repr=False)
+    __slots__ = (
+        "name",
+        "path",
+        "type",
+        "depth",
+        "children",
+        "params",
+        "own_params",
+        "trainable_params",
+        "buffers",
+        "bytes",
+        "shared",
+        "alias_of",
+        "lazy",
+        "frozen",
+        "_module",
+        "_raw",
+        "_ctx",
+        "_repr",
+        "_sig",
+        "_dtypes",
+        "_devices",
+        "_tensors",
+        "_index",
+    )
+
+    def __init__(self, name: str, path: str, module: nn.Module, depth: int, ctx: _Context):
+        self.name = name
+        self.path = path
+        self.type = type(module).__name__
+        self.depth = depth
+        self.children: list[ModuleNode] = []
+        self.params = self.own_params = self.trainable_params = self.buffers = self.bytes = 0
+        self.shared = self.lazy = self.frozen = False
+        self.alias_of: str | None = None
+        self._module = module
+        self._raw: list[tuple] = []  # (name, tensor, kind, counted, lazy) per own tensor
+        self._ctx = ctx
+        self._repr = self._sig = self._dtypes = self._devices = self._tensors = self._index = None
+
+    # -- details read on demand ---------------------------------------------------------------
+    @property
+    def repr(self) -> str:
+        """Torch's own one-line text for this module."""
+        if self._repr is None:
+            self._repr = _one_line(self._module, bool(self.children))
+        return self._repr
+
+    @property
+    def dtypes(self) -> list[str]:
+        """Sorted distinct dtypes of the tensors under this path."""
+        if self._dtypes is None:
+            found = {_dtype_name(t.dtype) for _, t, *_ in self._raw}
+            for c in self.children:
+                found.update(c.dtypes)
+            self._dtypes = sorted(found)
+        return self._dtypes
+
+    @property
+    def devices(self) -> list[str]:
+        """Sorted distinct devices of the tensors under this path."""
+        if self._devices is None:
+            found = {_device_name(t.device) for _, t, *_ in self._raw}
+            for c in self.children:
+                found.update(c.devices)
+            self._devices = sorted(found)
+        return self._devices
+
+    @property
+    def tensors(self) -> list[dict[str, Any]]:
+        """This module's own parameters and buffers, as JSON-safe dicts."""
+        if self._tensors is None:
+            prefix = self.path + "." if self.path else ""
+            shared = self._ctx.shared_paths
+            out = []
+            for tname, t, kind, counted, is_lazy in self._raw:
+                full = prefix + tname
+                others = shared.get(id(t))
+                out.append(
+                    {
+                        "name": tname,
+                        "shape": [] if is_lazy else list(t.shape),
+                        "dtype": _dtype_name(t.dtype),
+                        "device": _device_name(t.device),
+                        "numel": 0 if is_lazy else t.numel(),
+                        "kind": kind,
+                        "requires_grad": kind == "param" and bool(t.requires_grad),
+                        "counted": counted,
+                        "lazy": is_lazy,
+                        "path": full,
+                        "shared_with": [p for p in others if p != full] if others else [],
+                    }
+                )
+            self._tensors = out
+        return self._tensors
+
+    @property
+    def signature(self) -> int:
+        """Equal for subtrees that print and count the same: the basis of folding."""
+        if self._sig is None:
+            key = (
+                self.type,
+                self.repr,
+                self.own_params,
+                self.trainable_params,
+                self.alias_of is not None,
+                tuple([r[3] for r in self._raw]),
+                tuple(self.dtypes),
+                tuple(self.devices),
+                tuple([(c.name, c.signature) for c in self.children]),
+            )
+            ids = self._ctx.sig_ids
+            self._sig = ids.setdefault(key, len(ids))
+        return self._sig
 
     # -- navigation -----------------------------------------------------------------------------
     def walk(self) -> Iterator[ModuleNode]:
@@ -278,63 +386,11 @@ class _Builder:
     """One pass over ``_modules`` in print order, counting each tensor at its first path."""
 
     def __init__(self) -> None:
+        self.ctx = _Context()
         self.module_first: dict[int, str] = {}  # id(module) -> first path
-        self.tensor_first: dict[int, tuple] = {}  # id(tensor) -> (entry, node) where counted
-        self.tensor_more: dict[int, list[tuple]] = {}  # id(tensor) -> later (entry, node)
-        self.sig_ids: dict[tuple, int] = {}
+        self.tensor_first: dict[int, tuple] = {}  # id(tensor) -> (full path, node) where counted
+        self.tensor_more: dict[int, list[tuple]] = {}  # id(tensor) -> later (full path, node)
         self.on_stack: set[int] = set()
-
-    def tensors(self, node: ModuleNode, module: nn.Module, prefix: str, in_alias: bool) -> tuple:
-        """Record the module's own tensors; return (own, trainable, buffers, bytes, lazy)."""
-        own = trainable = nbuf = nbytes = 0
-        lazy = False
-        dtypes, devices = set(), set()
-        first = self.tensor_first
-        for kind, items in (("param", module._parameters), ("buffer", module._buffers)):
-            if not items:
-                continue
-            is_param = kind == "param"
-            for tname, t in items.items():
-                if t is None:
-                    continue
-                is_lazy = isinstance(t, _Uninit) if _Uninit else False
-                dtype = _dtype_name(t.dtype)
-                device = _device_name(t.device)
-                numel = 0 if is_lazy else t.numel()
-                grad = is_param and t.requires_grad
-                tid = id(t)
-                counted = not in_alias and tid not in first
-                entry = {
-                    "name": tname,
-                    "shape": [] if is_lazy else list(t.shape),
-                    "dtype": dtype,
-                    "device": device,
-                    "numel": numel,
-                    "kind": kind,
-                    "requires_grad": grad,
-                    "counted": counted,
-                    "lazy": is_lazy,
-                    "path": prefix + tname,
-                    "shared_with": [],
-                }
-                node.tensors.append(entry)
-                dtypes.add(dtype)
-                devices.add(device)
-                if is_lazy:
-                    lazy = True
-                if not counted:
-                    self.tensor_more.setdefault(tid, []).append((entry, node))
-                    continue
-                first[tid] = (entry, node)
-                if not is_lazy:
-                    nbytes += numel * t.element_size()
-                if is_param:
-                    own += numel
-                    if grad:
-                        trainable += numel
-                else:
-                    nbuf += numel
-        return own, trainable, nbuf, nbytes, lazy, dtypes, devices
 
     def build(self, module: nn.Module, name: str, path: str, depth: int, in_alias: bool):
         mid = id(module)
@@ -343,61 +399,73 @@ class _Builder:
             self.module_first[mid] = path
         else:
             in_alias = True
-        kids = [(n, m) for n, m in module._modules.items() if m is not None]
-        if mid in self.on_stack:  # a module that contains itself: stop, do not loop forever
-            kids = []
-        node = ModuleNode(name, path, type(module).__name__, _one_line(module, bool(kids)), depth)
+        node = ModuleNode(name, path, module, depth, self.ctx)
         node.alias_of = alias_of
         prefix = path + "." if path else ""
-        own, trainable, nbuf, nbytes, lazy, dtypes, devices = self.tensors(
-            node, module, prefix, in_alias
-        )
+        own = trainable = nbuf = nbytes = 0
+        lazy = False
+        first = self.tensor_first
+        raw = node._raw
+        for kind, items in (("param", module._parameters), ("buffer", module._buffers)):
+            if not items:
+                continue
+            is_param = kind == "param"
+            for tname, t in items.items():
+                if t is None:
+                    continue
+                is_lazy = isinstance(t, _Uninit)
+                tid = id(t)
+                counted = not in_alias and tid not in first
+                raw.append((tname, t, kind, counted, is_lazy))
+                if is_lazy:
+                    lazy = True
+                if not counted:
+                    self.tensor_more.setdefault(tid, []).append((prefix + tname, node))
+                    continue
+                first[tid] = (prefix + tname, node)
+                if is_lazy:
+                    continue
+                numel = t.numel()
+                nbytes += numel * t.element_size()
+                if is_param:
+                    own += numel
+                    if t.requires_grad:
+                        trainable += numel
+                else:
+                    nbuf += numel
         total, total_train = own, trainable
-        children = node.children
-        if kids:
+        kids = module._modules
+        if kids and mid not in self.on_stack:  # a module containing itself is not entered again
             self.on_stack.add(mid)
-            for cname, child in kids:
+            children = node.children
+            for cname, child in kids.items():
+                if child is None:
+                    continue
                 c = self.build(child, cname, prefix + cname, depth + 1, in_alias)
                 children.append(c)
                 total += c.params
                 total_train += c.trainable_params
                 nbuf += c.buffers
                 nbytes += c.bytes
-                dtypes.update(c.dtypes)
-                devices.update(c.devices)
-                lazy = lazy or c.lazy
+                if c.lazy:
+                    lazy = True
             self.on_stack.discard(mid)
         node.own_params = own
         node.params = total
         node.trainable_params = total_train
         node.buffers = nbuf
         node.bytes = nbytes
-        node.dtypes = sorted(dtypes)
-        node.devices = sorted(devices)
         node.lazy = lazy
         node.frozen = total > 0 and total_train == 0
-        # Equal for siblings that print and count the same: the basis of folding repeated blocks.
-        key = (
-            node.type,
-            node.repr,
-            own,
-            trainable,
-            alias_of is not None,
-            tuple([e["counted"] for e in node.tensors]),
-            tuple(node.dtypes),
-            tuple(node.devices),
-            tuple([(c.name, c.signature) for c in children]),
-        )
-        node.signature = self.sig_ids.setdefault(key, len(self.sig_ids))
         return node
 
     def link_shared(self) -> None:
-        """Tell every holder of a shared tensor the other paths that hold it."""
+        """Record, for every tensor held at several paths, all of them; flag their holders."""
+        shared = self.ctx.shared_paths
         for tid, more in self.tensor_more.items():
             entries = [self.tensor_first[tid], *more] if tid in self.tensor_first else more
-            paths = [e["path"] for e, _ in entries]
-            for e, node in entries:
-                e["shared_with"] = [p for p in paths if p != e["path"]]
+            shared[tid] = [p for p, _ in entries]
+            for _, node in entries:
                 node.shared = True
 
 
@@ -426,6 +494,15 @@ def module_tree(model: Any) -> ModuleNode:
     """
     module = unwrap_model(model)
     builder = _Builder()
-    root = builder.build(module, "", "", 0, False)
-    builder.link_shared()
+    # The build allocates a few small containers per module and tensor and frees none of them:
+    # cyclic garbage collection would only rescan them again and again (half the time on 25k
+    # modules), so it is paused for the build and restored after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        root = builder.build(module, "", "", 0, False)
+        builder.link_shared()
+    finally:
+        if was_enabled:
+            gc.enable()
     return root
