@@ -385,6 +385,8 @@ def _mlp(ctx) -> list:
                 + ", 다음 모듈이 다시 원래 차원으로 되돌립니다.",
             )
         ]
+    if not any("norm" in n.lower() for n, _ in ctx.children()):
+        return None
     return [
         (
             "The feed-forward sublayer: normalizes its input, runs the feed-forward network, "

@@ -184,9 +184,56 @@ def _sequential(ctx) -> list:
     ]
 
 
+def describe_moe(ctx):
+    """Mixture-of-experts parts (block, router, experts), or None."""
+    m, t = ctx.module, ctx.type
+    k, n = getattr(m, "top_k", None), getattr(m, "num_experts", None)
+    if "Router" in t and n:
+        pick = f"top {k}" if k else "best"
+        return [
+            (
+                f"The router of a mixture-of-experts layer: scores each of the {n} experts for "
+                f"every token and sends the token to its {pick} experts, whose outputs are mixed "
+                "with the router's weights.",
+                f"전문가 혼합(MoE) 층의 라우터입니다. 토큰마다 전문가 {n}개에 점수를 매겨 상위 "
+                f"{k or 1}개 전문가에게 보내고, 그 출력들을 라우터의 가중치로 섞습니다.",
+            )
+        ]
+    if t.endswith("Experts") and n:
+        h, i = getattr(m, "hidden_dim", None), getattr(m, "intermediate_dim", None)
+        size = f" ({num(h)} → {num(i)} → {num(h)})" if h and i else ""
+        return [
+            (
+                f"The {n} experts of a mixture-of-experts layer, each its own feed-forward "
+                f"network{size}, stored together as stacked tensors; each token only runs through "
+                "the few experts its router picks.",
+                f"전문가 혼합(MoE) 층의 전문가 {n}개입니다. 각 전문가는 자기만의 피드 포워드 "
+                f"네트워크{size}이며, 가중치는 하나로 쌓인 텐서에 함께 저장됩니다. 각 토큰은 "
+                "라우터가 고른 몇 개의 전문가만 거칩니다.",
+            )
+        ]
+    if "Moe" in t or "MoE" in t:
+        return [
+            (
+                "A mixture-of-experts feed-forward layer: a router picks a few experts for each "
+                "token"
+                + (f" (top {k})" if k else "")
+                + " and mixes their outputs, so only part of the parameters work on any token.",
+                "전문가 혼합(MoE) 피드 포워드 층입니다. 라우터가 토큰마다 몇 개의 전문가를 골라"
+                + (f"(상위 {k}개)" if k else "")
+                + " 그 출력을 섞으므로, 한 토큰에는 전체 파라미터 중 일부만 쓰입니다.",
+            ),
+            _parts_sentence(ctx),
+        ]
+    return None
+
+
 def describe_container(ctx):
     """Sentences for a known kind of container, or None."""
     m, t, name = ctx.module, ctx.type, ctx.name
+    moe = describe_moe(ctx)
+    if moe:
+        return moe
     if not ctx.children():
         return None
     if _is_hf_model(m) and not (name in ("encoder", "decoder") and _stack(m) is not None):

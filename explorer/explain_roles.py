@@ -317,6 +317,7 @@ def embedding_role(ctx, n: int, d: int) -> list:
             )
         ]
     if name in _POSITION:
+        n -= getattr(ctx.module, "offset", 0) or 0  # BART-style tables keep 2 extra rows
         return [
             (
                 f"Adds position information: one learned {num(d)}-dimensional vector per "

@@ -339,3 +339,40 @@ def test_explain_does_not_modify_the_model(gpt2):
 def test_korean_particles(word, eun, ro):
     assert josa(word, "은", "는") == eun
     assert josa_ro(word) == ro
+
+
+def test_mixture_of_experts_and_offset_positions():
+    from transformers import BartConfig, BartModel, MixtralConfig
+
+    moe = AutoModelForCausalLM.from_config(
+        MixtralConfig(
+            hidden_size=16,
+            intermediate_size=24,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            num_key_value_heads=1,
+            num_local_experts=4,
+            num_experts_per_tok=2,
+            vocab_size=40,
+        )
+    )
+    block = explain(moe, "model.layers.0.mlp")
+    assert "mixture-of-experts" in block and "top 2" in block
+    assert "4 experts" in explain(moe, "model.layers.0.mlp.gate")
+    assert "전문가 4개" in explain(moe, "model.layers.0.mlp.experts", "ko")
+    bart = BartModel(
+        BartConfig(
+            d_model=16,
+            encoder_layers=1,
+            decoder_layers=1,
+            encoder_attention_heads=2,
+            decoder_attention_heads=2,
+            encoder_ffn_dim=24,
+            decoder_ffn_dim=24,
+            vocab_size=40,
+            max_position_embeddings=32,
+        )
+    )
+    # BART keeps 2 extra rows in its learned position table: 34 rows, 32 usable positions
+    assert bart.encoder.embed_positions.num_embeddings == 34
+    assert "maximum sequence length is 32 positions" in explain(bart, "encoder.embed_positions")
