@@ -78,20 +78,21 @@ class Explorer(ipywidgets.VBox):
         fig = treemap(self.tree, max_sectors=max_sectors, height=height)
         fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
         self.figure = go.FigureWidget(fig)
+        # Responsive: refit on window resizes (the tree announces one when its space changes).
+        self.figure._config = {**self.figure._config, "responsive": True}
         self._trace = self.figure.data[0]
         self._sectors = set(self._trace.ids)
         self._parent = dict(zip(self._trace.ids, self._trace.parents))
         self._branches = set(self._trace.parents)
         self._level = ROOT_ID
+        self._clicking = False
         self._trace.on_click(self._on_sector_click)
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
+        plot = ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"})
+        plot.add_class("mt-figure-box")  # tree.css lets the figure fill it (see there)
         main = ipywidgets.HBox(
-            [
-                self.tree_widget,
-                ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"}),
-            ],
-            layout=ipywidgets.Layout(width="100%", align_items="stretch"),
+            [self.tree_widget, plot], layout=ipywidgets.Layout(width="100%", align_items="stretch")
         )
         super().__init__([main, self.panels], **kwargs)
         self.tree_widget.observe(self._tree_changed, "selected")
@@ -132,24 +133,28 @@ class Explorer(ipywidgets.VBox):
 
     def _zoom(self, path: str) -> None:
         level = self.level_for(path)
-        if level == self._level:
+        if level == self._level or self._clicking:
             return
         self._level = level
         with self.figure.batch_update():
             self._trace.level = level
 
     def _on_sector_click(self, trace: Any, points: Any, _state: Any) -> None:
+        """A treemap click: Plotly has already zoomed, so select without zooming again."""
         if not points.point_inds:
             return
         sector = trace.ids[points.point_inds[0]]
-        if sector.endswith(_OTHER):  # "N more": the parent holding them
-            sector = sector[: -len(_OTHER)] or ROOT_ID
-        elif sector == self._level and sector != ROOT_ID:
+        if sector == self._level and sector != ROOT_ID:
             # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
-            sector = trace.parents[points.point_inds[0]]
-        if sector in self._branches:
-            self._level = sector  # Plotly has zoomed there already
-        self.selected = "" if sector == ROOT_ID else sector
+            sector = self._parent[sector]
+        self._level = sector  # where the browser is now (a restyle mid-transition is lost)
+        if sector.endswith(_OTHER):  # "N more": select the module holding them
+            sector = sector[: -len(_OTHER)] or ROOT_ID
+        self._clicking = True
+        try:
+            self.selected = "" if sector == ROOT_ID else sector
+        finally:
+            self._clicking = False
 
     # -- panels ------------------------------------------------------------------------------------
     def on_select(self, callback: Callable[[str, ModuleNode], Any]) -> None:

@@ -74,6 +74,7 @@ class ModuleTree(anywidget.AnyWidget):
         self.root.find("")  # builds the path index once
         self.new_paths = frozenset(str(p) for p in new_paths)
         self._groups: dict[str, list] = {}
+        self._pdt: dict[str, tuple[str, ...]] = {}
         super().__init__(initial=self._initial(), height=height, **kwargs)
         self.selected = selected
         self.on_msg(self._on_msg)
@@ -129,11 +130,22 @@ class ModuleTree(anywidget.AnyWidget):
             out["b"] = badges
         if parent is None and node is not self.root:
             parent = self._parent(node)
-        if node.dtypes and (parent is None or node.dtypes != parent.dtypes):
-            out["dt"] = ", ".join(node.dtypes)
+        dtypes = self.param_dtypes(node)
+        if dtypes and (parent is None or dtypes != self.param_dtypes(parent)):
+            out["dt"] = ", ".join(dtypes)
         if node.devices and (parent is None or node.devices != parent.devices):
             out["dv"] = ", ".join(node.devices)
         return out
+
+    def param_dtypes(self, node: ModuleNode) -> tuple[str, ...]:
+        """Sorted dtypes of the parameters under ``node`` (buffers such as int64 ids left out)."""
+        got = self._pdt.get(node.path)
+        if got is None:
+            found = {t["dtype"] for t in node.tensors if t["kind"] == "param"}
+            for child in node.children:
+                found.update(self.param_dtypes(child))
+            got = self._pdt[node.path] = tuple(sorted(found))
+        return got
 
     def _group_row(self, parent: ModuleNode, group: Group) -> dict[str, Any]:
         params = group.params
@@ -226,7 +238,8 @@ class ModuleTree(anywidget.AnyWidget):
     def search(self, query: str, limit: int = MAX_MATCHES) -> dict[str, Any]:
         """Modules whose name or type contains ``query`` (case-insensitive), over the whole tree.
 
-        A query with a dot also matches against full paths. Returns ``{"q", "total", "matches",
+        A query with a dot matches full paths, where the match reaches into the module's own
+        name (``"layer.3.ffn"`` finds that module, not everything below it). Returns ``{"q", "total", "matches",
         "rows"}``: the first ``limit`` matching paths in tree order, and rows (in tree order) for
         those matches and every ancestor needed to show them.
         """
@@ -242,8 +255,12 @@ class ModuleTree(anywidget.AnyWidget):
         for node in self.root.walk():
             if node is self.root:
                 continue
-            hay = node.path if dotted else node.name
-            if q in hay.lower() or q in node.type.lower():
+            if dotted:  # the match must reach into the node's own name, not stop above it
+                at = node.path.lower().rfind(q)
+                hit = at >= 0 and at + len(q) > len(node.path) - len(node.name)
+            else:
+                hit = q in node.name.lower()
+            if hit or q in node.type.lower():
                 total += 1
                 if len(matches) < limit:
                     matches.append(node)

@@ -164,6 +164,7 @@ function render({ model, el }) {
       row.append(h("span", "mt-name", `(${it.n})`), h("span", "mt-type", `${it.x} × ${it.t}`));
     } else {
       const name = h("span", "mt-name", it.p === "" ? it.t : it.n);
+      name.title = it.p === "" ? it.t : it.p;
       if (v.match) name.classList.add("mt-match");
       row.append(name);
       if (it.p !== "") row.append(h("span", "mt-type", it.t));
@@ -242,8 +243,8 @@ function render({ model, el }) {
     if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
     if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
     if (d.lazy) facts.push(["lazy", "uninitialized until the first forward pass"]);
-    const dl = h("dl", "mt-d-facts");
-    for (const [k, v] of facts) dl.append(h("dt", null, k), h("dd", null, v));
+    const dl = h("div", "mt-d-facts");
+    for (const [k, v] of facts) dl.append(h("span", "mt-d-k", k), h("span", "mt-d-v", v));
     details.append(dl, h("pre", "mt-d-repr", d.repr));
     if (d.tensors.length) {
       const table = h("table", "mt-d-tensors");
@@ -440,6 +441,18 @@ function render({ model, el }) {
     then(msg);
   }
   const onHeight = () => { root.style.height = `${model.get("height")}px`; };
+  // Plotly's FigureWidget sizes itself once, often before it is on the page, then only on
+  // window resizes: when the space beside us changes, say so the way a window would.
+  let lastWidth = 0;
+  let resizeTimer = null;
+  const sizer = new ResizeObserver((entries) => {
+    const width = Math.round(entries[0].contentRect.width);
+    if (!width || width === lastWidth) return;
+    lastWidth = width;
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(() => window.dispatchEvent(new Event("resize")), 60);
+  });
+  sizer.observe(root);
   model.on("msg:custom", onMessage);
   model.on("change:selected", onSelected);
   model.on("change:height", onHeight);
@@ -447,6 +460,8 @@ function render({ model, el }) {
   onSelected();
   return () => {
     clearTimeout(timer);
+    clearTimeout(resizeTimer);
+    sizer.disconnect();
     model.off("msg:custom", onMessage);
     model.off("change:selected", onSelected);
     model.off("change:height", onHeight);
