@@ -149,7 +149,7 @@ class PlotWidget(anywidget.AnyWidget):
         them, ``id``, ``label``, ``x``, ``y``.
         """
         if remove:
-            self._clicks = [c for c in self._clicks if c is not callback]
+            self._clicks = [c for c in self._clicks if c != callback]
         elif not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         else:
