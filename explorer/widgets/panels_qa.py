@@ -1,0 +1,312 @@
+"""The live extractive-QA panel: question + context in, marked answer and span logits out."""
+
+from __future__ import annotations
+
+import html
+import math
+from typing import Any
+
+import ipywidgets
+import plotly.graph_objects as go
+import torch
+
+from ..figures import span_logits, update_span_logits
+from ..heads_qa import AnswerDetails, QAWindow, _settings, answer_details
+from .panel_base import LivePanel, is_meta, untrained_note
+
+__all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
+
+DEFAULT_QUESTION = "What is his favorite color?"
+DEFAULT_CONTEXT = "He looked at the blue sky. Blue is his favorite color."
+_SHOWN = 4000  # characters of context shown around the answer (the rest elided)
+
+
+def marked_context(context: str, start: int | None, end: int | None, limit: int = _SHOWN) -> str:
+    """The context as escaped text with ``context[start:end]`` in a ``<mark class="xp-answer">``.
+
+    Parameters
+    ----------
+    context : str
+        The context (user text: every character is escaped).
+    start, end : int or None
+        Character span of the answer; None or an empty span marks nothing.
+    limit : int
+        Longer contexts show about ``limit`` characters around the answer, elided with "…".
+
+    Returns
+    -------
+    str
+        HTML whose only tags are the ones added here.
+    """
+    n = len(context)
+    has = start is not None and end is not None and 0 <= start < end <= n
+    lo, hi = 0, n
+    if n > limit:
+        centre = (start + end) // 2 if has else 0
+        lo = max(0, min(centre - limit // 2, n - limit))
+        hi = min(n, lo + limit)
+        if has:
+            lo, hi = min(lo, start), max(hi, end)
+    esc = html.escape
+    if has:
+        body = (
+            esc(context[lo:start])
+            + '<mark class="xp-answer">'
+            + esc(context[start:end])
+            + "</mark>"
+            + esc(context[end:hi])
+        )
+    else:
+        body = esc(context[lo:hi])
+    head = "\u2026" if lo > 0 else ""
+    tail = "\u2026" if hi < n else ""
+    return (
+        '<div class="xp-context" dir="auto" style="white-space:pre-wrap;overflow-wrap:anywhere;'
+        'max-height:12em;overflow:auto;border:1px solid #d0d7de;padding:4px 6px">'
+        f"{head}{body}{tail}</div>"
+    )
+
+
+def _answers_html(details: AnswerDetails) -> str:
+    if not details.results:
+        return '<div class="xp-answers">no answer found</div>'
+    rows = []
+    for row in details.results:
+        shown = html.escape(row["answer"]) if row["answer"] else "<i>(no answer)</i>"
+        rows.append(
+            f"<li><b>{shown}</b> <span style='color:#57606a'>score {row['score']:.4f} \u00b7 "
+            f"characters {row['start']}\u2013{row['end']}</span></li>"
+        )
+    return f'<ol class="xp-answers" style="margin:2px 0">{"".join(rows)}</ol>'
+
+
+def _blank_details() -> AnswerDetails:
+    window = QAWindow(0, [], [], [], [], [], [], [], [], [], [], 0.0, (0, 0))
+    return AnswerDetails("", "", [], [window], None, True)
+
+
+class QAPanel(LivePanel):
+    """Ask a question about a context; see the answer marked in it and the start/end logits.
+
+    Parameters
+    ----------
+    model : question-answering model or pipeline
+        A ``...ForQuestionAnswering`` module (or a transformers 4 QA pipeline).
+    tokenizer : fast tokenizer
+        The model's tokenizer (a pipeline brings its own).
+    question, context : str
+        Initial inputs (run at once).
+    top_k : int
+        Initial number of answers listed (the ``top_k`` control).
+    max_windows : int
+        Longest context the live panel runs, in model windows; longer ones get a message.
+    delay, max_wait : float
+        Debounce settings (see :class:`~explorer.widgets.panel_base.LivePanel`).
+    **answer_kwargs
+        Passed to :func:`explorer.answer_details` (``doc_stride``, ``max_answer_len``,
+        ``handle_impossible_answer``...).
+
+    Attributes
+    ----------
+    question_box, context_box : ipywidgets.Text, ipywidgets.Textarea
+        The inputs (``continuous_update``).
+    top_k : ipywidgets.IntSlider
+        How many answers to list.
+    window : ipywidgets.Dropdown
+        Which window of a long context the logits plot shows (hidden for one window).
+    answer_view, answers_view : ipywidgets.HTML
+        The context with the best answer in a ``<mark>``, and the top-k list (escaped text).
+    figure : plotly.graph_objects.FigureWidget
+        Start and end logits over the window's tokens, the chosen span shaded.
+    details : AnswerDetails or None
+        What is shown (None when nothing is).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        question: str = DEFAULT_QUESTION,
+        context: str = DEFAULT_CONTEXT,
+        top_k: int = 3,
+        max_windows: int = 32,
+        delay: float = 0.2,
+        max_wait: float | None = 1.0,
+        **answer_kwargs: Any,
+    ) -> None:
+        inner = getattr(model, "model", None)
+        if not isinstance(model, torch.nn.Module) and isinstance(inner, torch.nn.Module):
+            tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
+            model = inner
+        if not isinstance(model, torch.nn.Module):
+            raise TypeError(
+                f"QAPanel needs a ...ForQuestionAnswering model, got {type(model).__name__}"
+            )
+        if is_meta(model):
+            raise ValueError(
+                "the model's weights are not loaded (meta device): load it with weights=True"
+            )
+        if tokenizer is None or not getattr(tokenizer, "is_fast", False):
+            raise TypeError(
+                "question answering needs the model's fast tokenizer (it maps tokens back to "
+                "characters of the context): QAPanel(model, tokenizer)"
+            )
+        for name, value in (("question", question), ("context", context)):
+            if not isinstance(value, str):
+                raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 20:
+            raise ValueError(f"top_k must be an int from 1 to 20, got {top_k!r}")
+        super().__init__(delay=delay, max_wait=max_wait)
+        self.model, self.tokenizer = model, tokenizer
+        self.max_windows = int(max_windows)
+        self.answer_kwargs = dict(answer_kwargs)
+        self.details: AnswerDetails | None = None
+        self._picking = False
+        full = ipywidgets.Layout(width="100%")
+        self.question_box = ipywidgets.Text(
+            value=question,
+            placeholder="Ask a question",
+            description="Question",
+            continuous_update=True,
+            layout=full,
+        )
+        self.question_box.add_class("xp-question")
+        self.context_box = ipywidgets.Textarea(
+            value=context,
+            placeholder="Paste the text holding the answer",
+            description="Context",
+            continuous_update=True,
+            rows=4,
+            layout=ipywidgets.Layout(width="100%"),
+        )
+        self.context_box.add_class("xp-context-box")
+        self.top_k = ipywidgets.IntSlider(
+            value=top_k, min=1, max=max(10, top_k), description="top k"
+        )
+        self.window = ipywidgets.Dropdown(
+            options=[("window 1", 0)], value=0, description="Window",
+            layout=ipywidgets.Layout(display="none", width="auto"),
+        )  # fmt: skip
+        self.answer_view = ipywidgets.HTML("", layout=ipywidgets.Layout(width="100%"))
+        self.answer_view.add_class("xp-answer-view")
+        self.answers_view = ipywidgets.HTML("")
+        self.figure = go.FigureWidget(span_logits(_blank_details(), title="no result yet"))
+        self.set_warning(untrained_note(model))
+        self.children = (
+            self.warning,
+            self.question_box,
+            self.context_box,
+            ipywidgets.HBox([self.top_k, self.window]),
+            self.status,
+            self.answer_view,
+            self.answers_view,
+            self.figure,
+            self.shape_line,
+        )
+        self.add_class("xp-panel")
+        self.add_class("xp-qa")
+        for box in (self.question_box, self.context_box, self.top_k):
+            box.observe(self._changed, "value")
+        self.window.observe(self._window_picked, "value")
+        self._seq += 1
+        self._run_pending()
+
+    def _inputs(self) -> tuple[str, str, int]:
+        return self.question_box.value, self.context_box.value, self.top_k.value
+
+    def _hint(self, inputs: tuple[str, str, int]) -> str | None:
+        question, context, _ = inputs
+        if not question.strip():
+            return "Type a question."
+        if not context.strip():
+            return "Paste a context: the answer is searched in it."
+        windows = self.count_windows(question, context)
+        if windows > self.max_windows:
+            return (
+                f"The context needs {windows} windows of the model; the live panel stops at "
+                f"{self.max_windows}. Shorten it, or call explorer.answer(model, tokenizer, "
+                "question, context) directly."
+            )
+        return None
+
+    def count_windows(self, question: str, context: str) -> int:
+        """How many windows (model runs) ``context`` needs with this question, from token counts."""
+        kw = self.answer_kwargs
+        _, stride, _, max_len, _ = _settings(
+            self.model, self.tokenizer, 1, kw.get("doc_stride"), kw.get("max_answer_len", 15),
+            kw.get("max_seq_len"), kw.get("max_question_len", 64),
+        )  # fmt: skip
+        tok = self.tokenizer
+        q_len = len(tok(question, add_special_tokens=False, verbose=False)["input_ids"])
+        c_len = len(tok(context, add_special_tokens=False, verbose=False)["input_ids"])
+        room = max_len - q_len - tok.num_special_tokens_to_add(pair=True)
+        if c_len <= room or room <= stride:
+            return 1
+        return 1 + math.ceil((c_len - room) / (room - stride))
+
+    def _hooked_model(self) -> Any:
+        return self.model
+
+    def _compute(self, inputs: tuple[str, str, int]) -> AnswerDetails:
+        question, context, top_k = inputs
+        kwargs = {**self.answer_kwargs, "top_k": top_k}
+        return answer_details(self.model, self.tokenizer, question, context, **kwargs)
+
+    def best_window(self, details: AnswerDetails) -> int:
+        """The window whose best span is the top answer (else the first)."""
+        if details.results:
+            top = details.results[0]
+            for win in details.windows:
+                if win.best and (win.best["start"], win.best["end"]) == (top["start"], top["end"]):
+                    return win.index
+        return 0
+
+    def _show(self, details: AnswerDetails) -> None:
+        self.details = details
+        index = self.best_window(details)
+        options = [
+            (f"window {w.index + 1}/{len(details.windows)}: characters "
+             f"{w.context_span[0]}\u2013{w.context_span[1]}", w.index)
+            for w in details.windows
+        ]  # fmt: skip
+        self._picking = True
+        try:
+            self.window.options = options
+            self.window.value = index
+        finally:
+            self._picking = False
+        self.window.layout.display = None if len(options) > 1 else "none"
+        update_span_logits(self.figure, details, index)
+        top = details.results[0] if details.results else None
+        if top is not None and top["end"] > top["start"]:
+            self.answer_view.value = marked_context(details.context, top["start"], top["end"])
+        else:
+            self.answer_view.value = marked_context(details.context, None, None)
+        self.answers_view.value = _answers_html(details)
+        n = len(details.windows)
+        found = f"answer {top['answer']!r} (score {top['score']:.3f})" if top else "no answer"
+        windows = f"{n} window{'s' if n > 1 else ''}"
+        self._set_status(f"{found} \u00b7 {windows} \u00b7 {details.elapsed * 1000:.0f} ms")
+
+    def _window_picked(self, change: dict) -> None:
+        if self._picking or self.details is None:
+            return
+        try:
+            update_span_logits(self.figure, self.details, change["new"])
+        except Exception as exc:  # keep the panel alive whatever happens
+            self._show_error(exc)
+
+    def _clear(self, message: str) -> None:
+        self.details = None
+        self.answer_view.value = ""
+        self.answers_view.value = ""
+        self.window.layout.display = "none"
+        update_span_logits(self.figure, _blank_details(), 0, title="no result")
+        super()._clear(message)
+
+    def _owned(self):
+        return (
+            *super()._owned(), self.question_box, self.context_box, self.top_k, self.window,
+            self.answer_view, self.answers_view, self.figure,
+        )  # fmt: skip
