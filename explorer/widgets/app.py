@@ -200,29 +200,45 @@ class Explorer(ipywidgets.VBox):
         )
 
 
-def explore(model: Any, tokenizer: Any = None, **kwargs: Any) -> Explorer:
+def explore(model: Any, tokenizer: Any = None, *, task: Any = "auto", **kwargs: Any) -> Any:
     """Explore a model: a collapsible module tree beside its parameter treemap, linked.
 
     Parameters
     ----------
     model
-        A ``torch.nn.Module`` or a transformers pipeline. Nothing about it is changed.
+        A ``torch.nn.Module``, a transformers pipeline, a directory written by
+        ``save_pretrained`` (loaded with :func:`explorer.load`), or a plain callable
+        ``text -> {label: score}``. Nothing about it is changed.
     tokenizer
-        Optional; kept for panels that run the model.
+        The model's tokenizer: the live task panel needs it (a pipeline brings its own).
+    task
+        "auto" detects the head (``...ForSequenceClassification`` / ``...ForQuestionAnswering``
+        class or ``config.architectures``, or a pipeline's ``.task``) and adds its live panel;
+        "text-classification", "sentiment-analysis" or "question-answering" choose one;
+        None or "none" add no panel.
     **kwargs
         Passed to :class:`Explorer` (``height``, ``max_sectors``).
 
     Returns
     -------
-    Explorer
-        Display it (last expression of a cell); drive it with ``.selected``.
+    Explorer or SentimentPanel
+        An :class:`Explorer` (its live panel is ``.task_panel``); for a plain callable, which has
+        no modules to show, just its :class:`~explorer.widgets.panels.SentimentPanel`.
 
     Examples
     --------
-    >>> w = explorer.explore(model)                  # doctest: +SKIP
+    >>> w = explorer.explore(model, tokenizer)       # doctest: +SKIP
     >>> w.selected = "distilbert.transformer.layer.0"  # doctest: +SKIP
     """
-    return Explorer(model, tokenizer, **kwargs)
+    from .panels import add_task_panel, resolve_source, standalone_panel
+
+    model, tokenizer = resolve_source(model, tokenizer)
+    panel = standalone_panel(model, task)
+    if panel is not None:
+        return panel
+    explorer = Explorer(model, tokenizer, **kwargs)
+    add_task_panel(explorer, task)
+    return explorer
 
 
 __all__ += ["UnknownPathError"]
