@@ -84,7 +84,7 @@ class Explorer(ipywidgets.VBox):
         self._sectors = set(self._trace.ids)
         self._parent = dict(zip(self._trace.ids, self._trace.parents))
         self._branches = set(self._trace.parents)
-        self._level = ROOT_ID
+        self._level = self._trace.level = ROOT_ID
         self._clicking = False
         self._trace.on_click(self._on_sector_click)
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
