@@ -20,6 +20,7 @@ EXPLAIN_WORK = 150_000  # module visits spent on explanations (each one walks th
 TREE_HEIGHT = 600
 _MARK = re.compile(r"/\*@(\w+)@\*/")
 _LOAD_INFO_ATTR = "_explorer_load_info"
+_RESULT_ATTRS = ("last_result", "details", "result")  # where a panel keeps its last result
 
 
 def script_json(obj: Any) -> str:
@@ -115,7 +116,9 @@ def _panels(exp: Any) -> list[dict[str, Any]]:
     out = []
     for i, panel in enumerate(getattr(tabs, "children", ()) or ()):
         fig = getattr(panel, "figure", None)
-        result = getattr(panel, "last_result", None)
+        result = next(
+            (r for r in (getattr(panel, n, None) for n in _RESULT_ATTRS) if r is not None), None
+        )
         entry: dict[str, Any] = {"title": "", "figure": None, "text": result_text(result)}
         try:
             entry["title"] = str(tabs.get_title(i) or "")
