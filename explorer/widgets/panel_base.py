@@ -248,11 +248,8 @@ class LivePanel(ipywidgets.VBox):
             return
         self._done = seq
         self.error = None
-        self.output_shapes = dict(shapes)
         self._show(result)
-        self._show_shape()
-        for listener in list(self._shape_listeners):
-            listener(self.output_shapes)
+        self._set_shapes(dict(shapes))
 
     # -- to implement ----------------------------------------------------------------------------
     def _inputs(self) -> Any:  # pragma: no cover - abstract
@@ -273,9 +270,14 @@ class LivePanel(ipywidgets.VBox):
 
     def _clear(self, message: str) -> None:
         """Show ``message`` and no result (subclasses also blank their figure)."""
-        self.output_shapes = {}
         self._set_status(message, _INFO)
+        self._set_shapes({})
+
+    def _set_shapes(self, shapes: dict) -> None:
+        self.output_shapes = shapes
         self._show_shape()
+        for listener in list(self._shape_listeners):
+            listener(shapes)
 
     # -- display ---------------------------------------------------------------------------------
     def _set_status(self, text: str, color: str = _OK) -> None:
@@ -298,7 +300,7 @@ class LivePanel(ipywidgets.VBox):
         self.warning.layout.display = None
 
     def on_shapes(self, callback) -> None:
-        """Call ``callback(output_shapes)`` after every successful run."""
+        """Call ``callback(output_shapes)`` whenever they change (``{}`` when nothing is shown)."""
         self._shape_listeners.append(callback)
 
     def show_shape(self, path: str, _node: Any = None) -> None:
@@ -321,10 +323,11 @@ class LivePanel(ipywidgets.VBox):
 
     def close(self) -> None:
         """Cancel the pending run and close the panel and its children."""
-        self._closed = True
-        self._cancel()
-        for child in self._owned():
-            child.close()
+        if "_seq" in self.__dict__:  # fully built (Widget.__del__ also closes half-built ones)
+            self._closed = True
+            self._cancel()
+            for child in self._owned():
+                child.close()
         super().close()
 
     def _owned(self) -> Sequence[ipywidgets.Widget]:

@@ -345,10 +345,13 @@ def standalone_panel(model: Any, task: Any = "auto"):
 
 
 def resolve_source(model: Any, tokenizer: Any) -> tuple[Any, Any]:
-    """A path or name becomes ``explorer.load(path)``'s model and tokenizer; others pass."""
-    if isinstance(model, (str, os.PathLike)):
+    """A directory becomes ``explorer.load(path)``'s model and tokenizer; the rest passes as is.
+
+    A hub name is not loaded here (that would download): :func:`explorer.load` it first.
+    """
+    if isinstance(model, (str, os.PathLike)) and os.path.isdir(os.path.expanduser(model)):
         from ..load import load
 
-        loaded = load(model)
+        loaded = load(os.path.expanduser(model))
         return loaded.model, tokenizer if tokenizer is not None else loaded.tokenizer
     return model, tokenizer

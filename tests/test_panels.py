@@ -1,0 +1,402 @@
+"""Live task panels, driven as the browser would: set the boxes' values, run the debounce."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+import _tiny_models as tm
+import pytest
+import torch
+
+from explorer import answer_details, classify_details, explore
+from explorer.widgets.panel_base import format_shape, record_output_shapes
+from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
+
+one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
+
+BAD_TEXTS = {
+    "korean": "이 영화 정말 좋았어요",
+    "emoji": "great movie 😀🎬👍🏽",
+    "rtl": "هذا الفيلم رائع جدا",
+    "nul": "bad\x00movie",
+    "html": "<b>bold</b> & <script>alert(1)</script>",
+    "long": "good movie " * 9000,  # ~100,000 characters, far past 512 tokens
+}
+
+
+@pytest.fixture(scope="module")
+def sst2():
+    return tm.cached("distilbert_sst2"), tm.cached_tokenizer(token_type_ids=False)
+
+
+@pytest.fixture(scope="module")
+def qa():
+    return tm.cached("distilbert_qa"), tm.cached_tokenizer(token_type_ids=False)
+
+
+def shown_bars(panel: SentimentPanel) -> tuple[list, list]:
+    """Probabilities and logits the bar chart shows (y and the hover's customdata)."""
+    bar = panel.figure.data[0]
+    return list(bar.y), [row[1] for row in bar.customdata]
+
+
+def assert_shows(panel: SentimentPanel, model, tok, text: str) -> None:
+    want = classify_details(model, tok, text)
+    probs, logits = shown_bars(panel)
+    assert panel.details.text == text and panel.error is None
+    assert probs == pytest.approx(want.probabilities, abs=1e-6)
+    assert logits == pytest.approx(want.logits, abs=1e-5)
+    assert list(panel.figure.layout.xaxis.ticktext) == want.labels
+
+
+async def settle(panel, timeout: float = 20.0) -> None:
+    """Yield to the running loop until the panel has nothing pending (the timer fired)."""
+    for _ in range(int(timeout / 0.01)):
+        if not panel.pending:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the debounce timer never fired")
+
+
+# -- sentiment -------------------------------------------------------------------------------------
+
+
+def test_sentiment_panel_shows_classify_details(sst2):
+    model, tok = sst2
+    panel = SentimentPanel(model, tok)
+    assert_shows(panel, model, tok, panel.text)  # the first result is there at once
+    for text in ("I hated it.", "What a lovely day"):
+        panel.text_box.value = text  # what a keystroke does (no loop running: runs at once)
+        assert_shows(panel, model, tok, text)
+    best = classify_details(model, tok, "What a lovely day").results[0]
+    assert panel.status.value.startswith(f"{best['label']}  {best['score']:.3f}")
+    assert panel.note.value == "" and panel.text_box.continuous_update
+
+
+def test_the_newest_input_wins_with_few_forward_passes(sst2):
+    model, tok = sst2
+    panel = SentimentPanel(model, tok, delay=0.3, max_wait=None)
+    texts = [f"this movie is {'very ' * i}good" for i in range(10)]
+
+    async def type_fast() -> tuple[int, int]:
+        before = panel.forward_passes
+        for text in texts:  # ten values at once: one timer, re-armed each time
+            panel.text_box.value = text
+        assert panel.pending and panel.forward_passes == before
+        await settle(panel)
+        once = panel.forward_passes - before
+        for text in reversed(texts):  # now with the loop turning between keystrokes
+            panel.text_box.value = text
+            await asyncio.sleep(0.002)
+        await settle(panel)
+        return once, panel.forward_passes - before - once
+
+    once, spread = asyncio.run(type_fast())
+    assert once == 1 and 1 <= spread <= 3
+    assert_shows(panel, model, tok, texts[0])
+    assert panel.runs == 1 + once + spread  # the initial run, then only the debounced ones
+
+
+def test_max_wait_runs_during_long_typing_and_flush_runs_now(sst2):
+    model, tok = sst2
+    panel = SentimentPanel(model, tok, delay=60.0, max_wait=0.05)
+
+    async def keep_typing() -> None:
+        panel.text = "a"
+        await settle(panel)  # ran although the 60 s quiet period never came
+
+    asyncio.run(keep_typing())
+    assert_shows(panel, model, tok, "a")
+
+    async def flushed() -> bool:
+        panel.max_wait = None
+        panel.text = "flush me"
+        assert panel.pending
+        return panel.flush()
+
+    assert asyncio.run(flushed()) and not panel.pending and panel._timer is None
+    assert_shows(panel, model, tok, "flush me")
+    assert panel.flush() is False  # nothing left to do
+
+
+def test_errors_show_in_the_status_and_the_next_input_works():
+    def flaky(text):
+        if "boom" in text:
+            raise RuntimeError("remote API said <b>no</b>")
+        return {"good": text.count("good") + 0.5, "bad": 1.0}
+
+    panel = SentimentPanel(flaky, text="good")
+    panel.text = "boom"
+    assert panel.status.value == "RuntimeError: remote API said <b>no</b>"
+    assert panel.error == panel.status.value and panel.details is None
+    assert list(panel.figure.data[0].y) == []  # a callable's labels are known from its results
+    panel.text = "good good"
+    want = classify_details(flaky, None, "good good")
+    assert panel.error is None and list(panel.figure.data[0].y) == want.probabilities
+    assert panel.status.value.startswith("good  2.500")
+
+    def not_a_mapping(text):
+        return [1, 2]
+
+    panel = SentimentPanel(not_a_mapping)
+    assert panel.error.startswith("TypeError: model callable must return a mapping")
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TEXTS))
+def test_bad_text_gives_a_result_or_a_message(sst2, name):
+    model, tok = sst2
+    panel = SentimentPanel(model, tok)
+    text = BAD_TEXTS[name]
+    panel.text = text
+    assert_shows(panel, model, tok, text)
+    if name == "long":
+        assert panel.details.truncated and "Text truncated" in panel.note.value
+    else:
+        assert panel.note.value == ""
+
+
+def test_empty_text_clears_the_chart_with_a_hint(sst2):
+    model, tok = sst2
+    panel = SentimentPanel(model, tok)
+    for blank in ("", "   \n\t"):
+        panel.text = blank
+        assert panel.status.value == "Type a text to classify." and panel.details is None
+        assert list(panel.figure.data[0].y) == [0.0, 0.0] and panel.error is None
+    panel.text = "fine"
+    assert_shows(panel, model, tok, "fine")
+
+
+# -- question answering ----------------------------------------------------------------------------
+
+
+def test_qa_panel_marks_the_answer_and_plots_the_logits(qa):
+    model, tok = qa
+    question, context = "Who wrote <it>?", "The book <it> was written by Ada & Bo in 1999."
+    panel = QAPanel(model, tok, question=question, context=context, top_k=2)
+    want = answer_details(model, tok, question, context, top_k=2)
+    top = want.results[0]
+    assert panel.details.results == want.results
+    mark = f'<mark class="xp-answer">{html.escape(context[top["start"] : top["end"]])}</mark>'
+    assert mark in panel.answer_view.value
+    assert "<it>" not in panel.answer_view.value and "&lt;it&gt;" in panel.answer_view.value
+    assert panel.answers_view.value.count("<li>") == len(want.results)
+    start, end = panel.figure.data
+    win = want.windows[0]
+    assert list(start.y) == pytest.approx(win.start_logits) and list(end.y) == pytest.approx(
+        win.end_logits
+    )
+    assert len(panel.figure.layout.xaxis.tickvals) == len(win.tokens)
+    shade = panel.figure.layout.shapes[0]
+    assert (shade.x0, shade.x1) == (win.best["start_token"] - 0.5, win.best["end_token"] + 0.5)
+    panel.top_k.value = 1
+    assert panel.details.results == answer_details(model, tok, question, context).results
+    assert panel.answers_view.value.count("<li>") == 1
+
+
+def test_qa_long_context_has_a_window_selector(qa):
+    model, tok = qa
+    context = " ".join(f"Item {i} is stored in room {i * 7}." for i in range(120))
+    panel = QAPanel(model, tok, question="Where is item 42?", context=context)
+    want = answer_details(model, tok, "Where is item 42?", context, top_k=3)
+    n = len(want.windows)
+    assert n > 1 and len(panel.window.options) == n and panel.window.layout.display is None
+    assert panel.count_windows("Where is item 42?", context) == n
+    assert panel.forward_passes == n  # one model run per window, counted by the root hook
+    shown = panel.window.value
+    assert want.windows[shown].best["start"] == want.results[0]["start"]
+    other = (shown + 1) % n
+    panel.window.value = other  # the browser picks another window: plot only, no new run
+    runs = panel.runs
+    assert list(panel.figure.data[0].y) == pytest.approx(want.windows[other].start_logits)
+    assert panel.runs == runs
+    panel.context_box.value = "short context"
+    assert panel.window.layout.display == "none"
+
+
+@pytest.mark.parametrize("name", sorted(BAD_TEXTS))
+def test_qa_bad_input_gives_a_result_or_a_message(qa, name):
+    model, tok = qa
+    panel = QAPanel(model, tok, max_windows=8)
+    text = BAD_TEXTS[name]
+    panel.context_box.value = text
+    if name == "long":
+        assert panel.status.value.startswith("The context needs ") and panel.details is None
+        assert "stops at 8" in panel.status.value and panel.error is None
+    else:
+        assert panel.error is None, panel.error
+        assert panel.details.results == answer_details(model, tok, panel.question_box.value,
+                                                       text, top_k=3).results  # fmt: skip
+    panel.question_box.value = text[:200]
+    assert panel.error is None or "question" in panel.error
+    panel.question_box.value = " "
+    assert panel.status.value == "Type a question." and panel.details is None
+    panel.question_box.value = "What?"
+    panel.context_box.value = "It is blue."
+    assert panel.details.results == answer_details(model, tok, "What?", "It is blue.",
+                                                   top_k=3).results  # fmt: skip
+
+
+def test_a_head_error_shows_in_the_qa_panel(sst2):
+    model, tok = sst2  # a classifier has no start/end logits
+    panel = QAPanel(model, tok)
+    assert panel.error is not None and "start_logits" in panel.error and panel.details is None
+    assert panel.status.value == panel.error
+
+
+# -- detection and explore() -----------------------------------------------------------------------
+
+
+def test_detection_by_class_config_pipeline_callable_and_override(sst2, qa):
+    from transformers import BertConfig, BertModel, pipeline
+
+    assert detect_task(sst2[0]) == "text-classification"
+    assert detect_task(qa[0]) == "question-answering"
+    bare = BertModel(BertConfig(hidden_size=8, num_hidden_layers=1, num_attention_heads=1,
+                                intermediate_size=8, architectures=["BertForQuestionAnswering"]))  # fmt: skip
+    assert detect_task(bare) == "question-answering"
+    bare.config.architectures = None
+    assert detect_task(bare) is None
+    pipe = pipeline("text-classification", model=sst2[0], tokenizer=sst2[1])
+    assert detect_task(pipe) == "text-classification"
+
+    class QAPipeline:  # transformers 5 has no QA pipeline; 4.x ones look like this
+        task = "question-answering"
+        model, tokenizer = bare, qa[1]
+
+    assert detect_task(QAPipeline()) == "question-answering"
+    assert detect_task(lambda text: {"a": 1.0}) == "text-classification"
+    assert detect_task(qa[0], "sentiment-analysis") == "text-classification"
+    assert detect_task(sst2[0], None) is None and detect_task(sst2[0], "none") is None
+    with pytest.raises(ValueError, match="unknown task 'translation'"):
+        detect_task(sst2[0], "translation")
+    with pytest.raises(TypeError, match="task must be a str"):
+        detect_task(sst2[0], 3)
+
+
+def test_explore_adds_the_detected_panel(sst2, qa):
+    from transformers import pipeline
+
+    ex = explore(*sst2)
+    assert isinstance(ex.task_panel, SentimentPanel) and ex.panels.get_title(0) == "Sentiment"
+    ex = explore(pipeline("text-classification", model=sst2[0], tokenizer=sst2[1]))
+    assert isinstance(ex.task_panel, SentimentPanel) and ex.task_panel.tokenizer is sst2[1]
+    ex = explore(*qa)
+    assert isinstance(ex.task_panel, QAPanel) and ex.panels.get_title(0) == "Question answering"
+    ex = explore(*qa, task=None)
+    assert ex.task_panel is None and ex.panels.children == ()
+    ex = explore(*qa, task="sentiment-analysis")  # a QA model as a classifier: error, in the panel
+    assert isinstance(ex.task_panel, SentimentPanel) and ex.task_panel.error
+
+
+def test_explore_of_a_callable_is_its_sentiment_panel():
+    def scores(text):
+        return {"long": len(text) / 100, "short": 1 - len(text) / 100}
+
+    panel = explore(scores)
+    assert isinstance(panel, SentimentPanel) and panel.model is scores
+    assert list(panel.figure.data[0].y) == classify_details(scores, None, panel.text).probabilities
+    with pytest.raises(TypeError, match="only drive the sentiment panel"):
+        explore(scores, task="question-answering")
+    with pytest.raises(TypeError, match="only drive the sentiment panel"):
+        explore(scores, task=None)
+
+
+def test_meta_and_tokenizerless_models_get_a_note(sst2):
+    from transformers import AutoModelForSequenceClassification, DistilBertConfig
+
+    with torch.device("meta"):
+        meta = AutoModelForSequenceClassification.from_config(DistilBertConfig(num_labels=2))
+    ex = explore(meta, sst2[1])
+    assert isinstance(ex.task_panel, NotePanel)
+    assert "weights are not loaded" in ex.task_panel.message and "meta" in ex.task_panel.message
+    ex = explore(sst2[0])
+    assert isinstance(ex.task_panel, NotePanel) and "needs the model's tokenizer" in (
+        ex.task_panel.message
+    )
+    with pytest.raises(TypeError, match="needs its tokenizer"):
+        SentimentPanel(sst2[0])
+    with pytest.raises(ValueError, match="not loaded"):
+        QAPanel(meta, sst2[1])
+
+
+def test_a_directory_drives_qa_and_an_untrained_head_is_flagged(tmp_path, sst2):
+    model, tok = tm.build("distilbert_qa"), sst2[1]
+    model.save_pretrained(tmp_path / "qa")
+    tok.save_pretrained(tmp_path / "qa")
+    ex = explore(str(tmp_path / "qa"))
+    assert isinstance(ex.task_panel, QAPanel) and ex.task_panel.warning.layout.display == "none"
+    question, context = ex.task_panel.question_box.value, ex.task_panel.context_box.value
+    assert ex.task_panel.details.results == answer_details(model, tok, question, context,
+                                                           top_k=3).results  # fmt: skip
+
+    sst2[0].save_pretrained(tmp_path / "cls")  # a classifier loaded for QA: random qa_outputs
+    from explorer import load
+
+    loaded = load(str(tmp_path / "cls"), task="question-answering")
+    ex = explore(loaded.model, tok)
+    warning = ex.task_panel.warning
+    assert warning.layout.display is None and "untrained head: random outputs" in warning.value
+    assert "qa_outputs" in warning.value
+
+
+# -- output shapes, hooks and the model left alone -------------------------------------------------
+
+
+def test_output_shapes_follow_the_run_and_the_selection(sst2):
+    model, tok = sst2
+    ex = explore(model, tok)
+    panel = ex.task_panel
+    panel.text = "one two three"
+    n = len(classify_details(model, tok, "one two three").tokens)
+    dim, labels = model.config.dim, model.config.num_labels
+    assert ex.output_shapes is panel.output_shapes
+    assert ex.output_shapes["distilbert.embeddings"] == [[1, n, dim]]
+    assert ex.output_shapes["pre_classifier"] == [[1, dim]]
+    assert ex.output_shapes["classifier"] == [[1, labels]]
+    assert ex.output_shapes[""] == [[1, labels]]  # the root's ModelOutput holds the logits
+    assert set(ex.output_shapes) < {p for p, _ in model.named_modules()}
+    assert "distilbert.transformer.layer" not in ex.output_shapes  # a ModuleList never runs
+    ex.selected = "distilbert.transformer.layer"
+    assert panel.shape_line.value == "distilbert.transformer.layer did not run for this input"
+    ex.selected = "distilbert.transformer.layer.1"
+    assert panel.shape_line.value == f"Output of distilbert.transformer.layer.1 for this input: " \
+        f"{format_shape([[1, n, dim]])}"  # fmt: skip
+    assert format_shape([[1, n, dim]]) == f"(1, {n}, {dim})"
+    panel.text = ""
+    assert ex.output_shapes == {} and panel.shape_line.value == ""
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_hooks_are_removed_when_the_forward_raises():
+    class Broken(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = torch.nn.Linear(2, 2)
+
+        def forward(self, x):
+            self.inner(x)
+            raise RuntimeError("broken forward")
+
+    model = Broken()
+    with pytest.raises(RuntimeError, match="broken forward"):
+        with record_output_shapes(model) as (shapes, calls):
+            model(torch.zeros(1, 2))
+    assert shapes == {"inner": [[1, 2]]} and calls["root"] == 0
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_driving_the_panels_leaves_the_model_untouched(qa):
+    tok = qa[1]
+    for kind, cls in (("distilbert_sst2", SentimentPanel), ("distilbert_qa", QAPanel)):
+        model = tm.build(kind).train()
+        model.distilbert.embeddings.requires_grad_(False)
+        model.distilbert.transformer.layer[0].eval()
+        before = tm.fingerprint(model)
+        panel = cls(model, tok)
+        box = panel.text_box if cls is SentimentPanel else panel.context_box
+        for value in ("first", "", "\x00", BAD_TEXTS["long"][:3000], "last one"):
+            box.value = value
+        assert panel.error is None
+        assert tm.fingerprint(model) == before
+        assert all(not m._forward_hooks for m in model.modules())
