@@ -111,7 +111,8 @@ CELLS = [
         only in Llama, the router and the experts only in Mixtral. Other rows differ in smaller
         ways: Mixtral uses grouped-query attention (8 key/value heads instead of 32, so smaller
         `k_proj` and `v_proj`), and the two configs store their weights in different dtypes
-        (`float16` vs `bfloat16`), which shows as changed tensors.
+        (`float16` vs `bfloat16`), which marks almost every row as changed in its `tensors`,
+        even where the shapes are the same (`q_proj`).
         """,
     ),
     (
@@ -122,7 +123,8 @@ CELLS = [
         print()
         layer0 = [r for r in cmp.rows if r.path.startswith("model.layers.0.") and r.status != "same"]
         for row in layer0:
-            print(f"{row.status:<8} {row.path:<40} A: {row.repr_a}")
+            why = f"  ({', '.join(row.reasons)})" if row.reasons else ""
+            print(f"{row.status:<8} {row.path:<40} A: {row.repr_a}{why}")
             print(f"{'':<8} {'':<40} B: {row.repr_b}")
         """,
     ),
@@ -170,7 +172,13 @@ CELLS = [
         "code",
         """
         deepseek = models["deepseek-ai/DeepSeek-V3"].model
-        for path in ["model.layers.0.mlp", "model.layers.3.mlp", "model.layers.3.mlp.shared_experts"]:
+        for path in [
+            "model.layers.0.mlp",
+            "model.layers.3.mlp",
+            "model.layers.3.mlp.gate",
+            "model.layers.3.mlp.experts",
+            "model.layers.3.mlp.shared_experts",
+        ]:
             print(f"{path}: {explorer.explain(deepseek, path)}")
             print()
         deepseek_view = explorer.explore(deepseek)
