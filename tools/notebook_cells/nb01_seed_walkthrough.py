@@ -254,6 +254,23 @@ CELLS = [
     (
         "md",
         """
+        ## Share what you see: one HTML page
+
+        `explorer.save_html` writes the explorer (tree, treemap, explanations and the sentiment
+        panel's last result) into one self-contained page that opens from disk with no network
+        and no Python, e.g. to attach to your notes. The file lands next to this notebook.
+        """,
+    ),
+    (
+        "code",
+        """
+        page = explorer.save_html(sst2_view, "seed-sentiment-explorer.html")
+        print(f"wrote {page} ({page.stat().st_size:,} bytes)")
+        """,
+    ),
+    (
+        "md",
+        """
         ## Next
 
         * `02-compare-heads.ipynb`: the two models side by side, and a plain-language

@@ -1,0 +1,199 @@
+"""The notebooks: generated from tools/, committed without outputs, run offline top to bottom."""
+
+import json
+import re
+import runpy
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = ROOT / "notebooks"
+GENERATOR = ROOT / "tools" / "make_notebooks.py"
+NAMES = [
+    "01-seed-walkthrough.ipynb",
+    "02-compare-heads.ipynb",
+    "03-bring-your-own-model.ipynb",
+    "04-big-architectures-on-meta.ipynb",
+]
+CELL_TIMEOUT = 120  # seconds per cell
+
+
+# -- counts derived from the layer shapes the seed notes print -------------------------------------
+def _linear(fin: int, fout: int) -> int:
+    return fin * fout + fout
+
+
+def _distilbert(vocab: int, dim: int = 768, hidden: int = 3072, layers: int = 6) -> int:
+    """DistilBertModel: word + position embeddings, LayerNorm, then 6 TransformerBlocks."""
+    embeddings = vocab * dim + 512 * dim + 2 * dim
+    block = 4 * _linear(dim, dim) + _linear(dim, hidden) + _linear(hidden, dim) + 2 * (2 * dim)
+    return embeddings + layers * block
+
+
+SST2_HEAD = _linear(768, 768) + _linear(768, 2)  # pre_classifier + classifier
+QA_HEAD = _linear(768, 2)  # qa_outputs
+SST2_TOTAL = _distilbert(30522) + SST2_HEAD
+SQUAD_TOTAL = _distilbert(28996) + QA_HEAD
+
+
+# -- running ---------------------------------------------------------------------------------------
+def _kernel_env(tmp_path: Path, monkeypatch) -> Path:
+    """A python3 kernelspec for this interpreter, no hub, a private HF cache; returns the cwd."""
+    spec = tmp_path / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    kernel = {"argv": argv, "display_name": "Python 3", "language": "python"}
+    (spec / "kernel.json").write_text(json.dumps(kernel))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))  # searched before all others
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf_home"))
+    for var in ("HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "TRANSFORMERS_CACHE"):
+        monkeypatch.delenv(var, raising=False)
+    # The notebooks write files (an HTML page) next to themselves: run a copy, keep the repo clean.
+    cwd = tmp_path / "notebooks"
+    cwd.mkdir()
+    return cwd
+
+
+def _execute(name: str, tmp_path: Path, monkeypatch):
+    cwd = _kernel_env(tmp_path, monkeypatch)
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    began = time.perf_counter()
+    client.execute()
+    print(f"{name}: {time.perf_counter() - began:.1f} s")
+    return nb, cwd
+
+
+def _errors(nb) -> list[str]:
+    return [
+        f"{o.ename}: {o.evalue}"
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for o in cell.outputs
+        if o.output_type == "error"
+    ]
+
+
+def _text(nb) -> str:
+    """Everything the notebook printed or showed as text."""
+    parts = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                parts.append(out.text)
+            elif "data" in out:
+                parts.append(out.data.get("text/plain", ""))
+    return "\n".join(parts)
+
+
+def _run(name: str, tmp_path: Path, monkeypatch) -> tuple[str, Path]:
+    nb, cwd = _execute(name, tmp_path, monkeypatch)
+    assert _errors(nb) == []
+    return _text(nb), cwd
+
+
+# -- the committed files ---------------------------------------------------------------------------
+def test_generator_reproduces_the_committed_notebooks(tmp_path):
+    make = runpy.run_path(str(GENERATOR))
+    assert [make["build"](src)[0] for src in make["sources"]()] == NAMES
+    assert make["main"](["--out", str(tmp_path)]) == 0
+    for name in NAMES:
+        assert (tmp_path / name).read_text() == (NOTEBOOKS / name).read_text(), name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_committed_notebooks_have_no_outputs_and_open_with_a_markdown_cell(name):
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nbformat.validate(nb)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+# -- running each notebook -------------------------------------------------------------------------
+def test_01_seed_walkthrough(tmp_path, monkeypatch):
+    text, cwd = _run(NAMES[0], tmp_path, monkeypatch)
+    for line in [  # the seed's printed layers
+        "(word_embeddings): Embedding(30522, 768, padding_idx=0)",
+        "(word_embeddings): Embedding(28996, 768, padding_idx=0)",
+        "(0-5): 6 x TransformerBlock(",
+        "(lin1): Linear(in_features=768, out_features=3072, bias=True)",
+        "(pre_classifier): Linear(in_features=768, out_features=768, bias=True)",
+        "(classifier): Linear(in_features=768, out_features=2, bias=True)",
+        "(dropout): Dropout(p=0.2, inplace=False)",
+        "(qa_outputs): Linear(in_features=768, out_features=2, bias=True)",
+    ]:
+        assert line in text
+    assert f"DistilBertForSequenceClassification: {SST2_TOTAL:,} parameters" in text
+    assert f"DistilBertForQuestionAnswering: {SQUAD_TOTAL:,} parameters" in text
+    # Offline the models are the packaged configs with random weights, and the notebook says so.
+    assert text.count("source:    offline-config") == 2
+    assert text.count("untrained: True") >= 2
+    assert re.search(r"'label': '(POSITIVE|NEGATIVE)'", text)
+    assert "'answer':" in text
+    assert "newly initialized modules: ['qa_outputs']" in text
+    assert "newly initialized tensors: ['qa_outputs.weight', 'qa_outputs.bias']" in text
+    assert f"Explorer(DistilBertForSequenceClassification, {SST2_TOTAL:,} parameters" in text
+    page = cwd / "seed-sentiment-explorer.html"
+    assert page.stat().st_size > 0 and "<html" in page.read_text(encoding="utf-8")[:500].lower()
+
+
+def test_02_compare_heads(tmp_path, monkeypatch):
+    text, _ = _run(NAMES[1], tmp_path, monkeypatch)
+    assert f"only in A: pre_classifier, classifier ({SST2_HEAD:,} parameters)" in text
+    assert f"only in B: qa_outputs ({QA_HEAD:,} parameters)" in text
+    assert f"A에만 있음: pre_classifier, classifier(파라미터 {SST2_HEAD:,}개)" in text
+    assert "A: Dropout(p=0.2, inplace=False)" in text and "B: Dropout(p=0.1, inplace=False)" in text
+    assert "A: Embedding(30522, 768, padding_idx=0)" in text
+    assert "B: Embedding(28996, 768, padding_idx=0)" in text
+    # The seed's own Korean wording for the dropout and the two heads.
+    assert "드롭아웃 확률은 0.2입니다" in text and "드롭아웃 확률은 0.1입니다" in text
+    assert "입력 차원 768, 출력 차원 2" in text and "입력 차원 768, 출력 차원 768" in text
+    assert f"{_linear(768, 3072):,}" in text  # ffn.lin1 explained with its exact count
+
+
+def test_03_bring_your_own_model(tmp_path, monkeypatch):
+    text, _ = _run(NAMES[2], tmp_path, monkeypatch)
+    assert "source: local | newly initialized: []" in text
+    lstm = 1000 * 32 + 2 * 4 * (64 * (32 + 64) + 2 * 64) + _linear(128, 2)  # bidirectional
+    cnn = (1 * 8 * 9 + 8) + (8 * 16 * 9 + 16) + _linear(16, 10)
+    assert f"Explorer(TinyTextLSTM, {lstm:,} parameters" in text
+    assert f"Explorer(Sequential, {cnn:,} parameters" in text
+    # The stand-in API: 3 positive words, no negative ones -> (3 + 1) / (3 + 2), passed through.
+    assert "[{'label': 'POSITIVE', 'score': 0.8}" in text
+    assert "SentimentPanel(" in text
+    assert "source: packaged-weights | untrained: False" in text
+    # Real MiniLM weights: a paraphrase is close, an unrelated sentence is not.
+    scores = dict(
+        (s, float(v)) for v, s in re.findall(r"similarity to .*?: ([+-][0-9.]+)  '(.*?)'", text)
+    )
+    assert scores["His favorite color is blue."] > 0.8
+    assert scores["The stock market fell sharply today."] < 0.3
+
+
+def test_04_big_architectures_on_meta(tmp_path, monkeypatch):
+    text, _ = _run(NAMES[3], tmp_path, monkeypatch)
+    for name, count in [  # published parameter counts
+        ("meta-llama/Llama-2-7b-hf", "6,738,415,616"),
+        ("mistralai/Mixtral-8x7B-v0.1", "46,702,792,704"),
+        ("deepseek-ai/DeepSeek-V3", "671,026,404,352"),
+    ]:
+        assert re.search(rf"{re.escape(name)} +\w+ +{count} parameters \(meta\)", text), name
+    assert "only in A: model.layers.0.mlp.gate_proj" in text
+    assert "only in B: model.layers.0.mlp.gate, model.layers.0.mlp.experts" in text
+    assert "top 2" in text and "256" in text
+    assert "Explorer(DeepseekV3ForCausalLM, 671,026,404,352 parameters" in text
