@@ -16,7 +16,9 @@ CELLS = [
         `explorer.load(name, weights=False)` reads only the model's `config.json` and builds the
         model on PyTorch's **meta** device: every module and every tensor *shape* exists, no value
         does, so it takes no memory and about a second. Online the config comes from the hub;
-        offline from the copy shipped with explorer. The parameter counts are exact.
+        offline from the copy shipped with explorer. (Llama 2 and Mixtral are gated on the hub:
+        without a token that accepted their licence, explorer uses the shipped copy and warns.)
+        The parameter counts are exact.
 
         > 가중치 없이(meta 디바이스) 거대한 모델의 구조와 정확한 파라미터 수를 살펴봅니다.
 
