@@ -153,7 +153,9 @@ CELLS = [
         answer span with its start/end scores for the QA model. If the model is untrained (the
         offline case), the panel still runs, and its numbers are noise.
 
-        You can also drive the selection from code: `widget.selected = "classifier"`.
+        You can also drive it from code: `view.selected = "classifier"` selects a module, and
+        `view.task_panel` is the live panel (here set to the notes' sentence; the QA panel starts
+        on the notes' question and context).
 
         > 트리에서 층을 고르면 트리맵이 그 층으로 확대됩니다.
         """,
@@ -163,6 +165,8 @@ CELLS = [
         """
         sst2_view = explorer.explore(sst2_model, sst2_tok)
         sst2_view.selected = "classifier"
+        sst2_view.task_panel.text = TEXT  # what typing in the box does
+        sst2_view.task_panel.flush()  # run now rather than after the typing pause
         sst2_view
         """,
     ),
