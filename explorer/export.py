@@ -110,8 +110,6 @@ def _source(obj: Any) -> dict[str, Any]:
 
 def _panels(exp: Any) -> list[dict[str, Any]]:
     """Title, figure JSON and last-result text of each Explorer panel that has any of them."""
-    from plotly.basedatatypes import BaseFigure
-
     tabs = getattr(exp, "panels", None)
     out = []
     for i, panel in enumerate(getattr(tabs, "children", ()) or ()):
@@ -126,11 +124,23 @@ def _panels(exp: Any) -> list[dict[str, Any]]:
             pass
         entry["title"] = entry["title"] or getattr(panel, "title", None) or f"Panel {i + 1}"
         entry["title"] = str(entry["title"])
-        if isinstance(fig, BaseFigure):
+        fig = _plotly_figure(fig)
+        if fig is not None:
             entry["figure"] = json.loads(fig.to_json())
         if entry["figure"] is not None or entry["text"]:
             out.append(entry)
     return out
+
+
+def _plotly_figure(obj: Any) -> Any:
+    """The Plotly figure in ``obj``: a Figure/FigureWidget, or a widget holding one as ``.figure``."""
+    from plotly.basedatatypes import BaseFigure
+
+    for _ in range(3):
+        if obj is None or isinstance(obj, BaseFigure):
+            return obj
+        obj = getattr(obj, "figure", None)
+    return None
 
 
 def _depth(path: str) -> int:
@@ -280,11 +290,12 @@ def page_data(
     finally:
         if own:
             widget.close()
-    if src.get("figure") is not None and max_depth is None:
-        fig = go.Figure(src["figure"])
+    shown = _plotly_figure(src.get("figure"))
+    if shown is not None and max_depth is None:
+        fig = go.Figure(shown)  # as the Explorer shows it now, zoom level included
     else:
-        fig = treemap(tree, max_depth=max_depth, height=TREE_HEIGHT)
-    fig.update_layout(autosize=True, width=None, height=TREE_HEIGHT)
+        fig = treemap(tree, max_depth=max_depth)
+    fig.update_layout(autosize=True, width=None, height=state.get("height") or TREE_HEIGHT)
     return {
         "meta": {
             "title": title if title is not None else f"{tree.type}: transformers-explorer",

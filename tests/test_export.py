@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 from _models import full_size
 from _tiny_models import cached, cached_tokenizer, fingerprint
+from plotly.basedatatypes import BaseFigure
 from plotly.offline import get_plotlyjs
 from torch import nn
 
@@ -31,6 +32,12 @@ def evil_model() -> nn.Module:
     model.add_module("block", type(EVIL_TYPE, (nn.Module,), {})())
     model.block.add_module("inner", nn.Linear(2, 2, bias=False))
     return model
+
+
+def figure_of(panel):
+    """A panel's Plotly figure: a FigureWidget itself, or the ``.figure`` of a PlotWidget."""
+    fig = panel.figure
+    return fig if isinstance(fig, BaseFigure) else fig.figure
 
 
 def rows(data) -> dict:
@@ -151,10 +158,22 @@ def test_explorer_exports_selection_and_last_predictions(tmp_path):
     assert entry["text"].startswith("Text: a <b>fine</b> film")
     for r in details.results:
         assert f"{r['label']}: {r['score']:.4f}" in entry["text"]
-    assert entry["figure"] == json.loads(go.Figure(panel.figure).to_json())
+    assert entry["figure"] == json.loads(go.Figure(figure_of(panel)).to_json())
     assert data["treemap"]["data"][0]["ids"] == list(exp.figure.data[0].ids)
     path = save_html(exp, tmp_path / "exp.html")
     assert embedded(path.read_text("utf-8"), "ex-data")["panels"] == data["panels"]
+
+
+def test_explorer_exports_the_qa_panel(tmp_path):
+    model, tok = cached("distilbert_qa"), cached_tokenizer(token_type_ids=False)
+    exp = explorer.explore(model, tok)
+    got = exp.task_panel.details
+    assert got is not None and got.results  # the panel ran once on its example
+    (entry,) = page_data(exp)["panels"]
+    assert entry["text"] == result_text(got) and entry["text"].startswith("Question: ")
+    traces = entry["figure"]["data"]
+    assert traces == json.loads(go.Figure(figure_of(exp.task_panel)).to_json())["data"]
+    assert any(t.get("name") == "start" for t in traces)
 
 
 def test_explorer_with_a_custom_panel_holding_last_result():
