@@ -6,13 +6,13 @@ import os
 from typing import Any
 
 import ipywidgets
-import plotly.graph_objects as go
 import torch
 
 from ..figures import class_bars, update_class_bars
 from ..heads import ClassifyDetails, classify_details
 from .panel_base import LivePanel, is_meta, text_html, untrained_note
 from .panels_qa import QAPanel
+from .plot import PlotWidget
 
 __all__ = [
     "SentimentPanel",
@@ -71,8 +71,9 @@ class SentimentPanel(LivePanel):
     ----------
     text_box : ipywidgets.Textarea
         The input (``continuous_update``: every keystroke reaches the kernel).
-    figure : plotly.graph_objects.FigureWidget
-        One bar chart, updated in place.
+    figure : explorer.widgets.plot.PlotWidget
+        One bar chart, updated in place (``figure.data``, ``figure.layout`` as on a Plotly
+        figure; the page's one plotly.js draws it).
     details : ClassifyDetails or None
         What the figure shows (None when it shows nothing).
     note : ipywidgets.Label
@@ -122,8 +123,7 @@ class SentimentPanel(LivePanel):
         self.text_box.add_class("xp-text")
         self.note = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
         self.note.add_class("xp-note")
-        self.figure = go.FigureWidget(class_bars(self._blank(), title="no result yet"))
-        self.figure.layout.height = 300
+        self.figure = PlotWidget(class_bars(self._blank(), title="no result yet"))
         self.set_warning(untrained_note(model))
         self.children = (
             self.warning,

@@ -7,12 +7,12 @@ import math
 from typing import Any
 
 import ipywidgets
-import plotly.graph_objects as go
 import torch
 
 from ..figures import span_logits, update_span_logits
 from ..heads_qa import AnswerDetails, QAWindow, _settings, answer_details
 from .panel_base import LivePanel, is_meta, untrained_note
+from .plot import PlotWidget
 
 __all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
 
@@ -116,7 +116,7 @@ class QAPanel(LivePanel):
         Which window of a long context the logits plot shows (hidden for one window).
     answer_view, answers_view : ipywidgets.HTML
         The context with the best answer in a ``<mark>``, and the top-k list (escaped text).
-    figure : plotly.graph_objects.FigureWidget
+    figure : explorer.widgets.plot.PlotWidget
         Start and end logits over the window's tokens, the chosen span shaded.
     details : AnswerDetails or None
         What is shown (None when nothing is).
@@ -191,7 +191,7 @@ class QAPanel(LivePanel):
         self.answer_view = ipywidgets.HTML("", layout=ipywidgets.Layout(width="100%"))
         self.answer_view.add_class("xp-answer-view")
         self.answers_view = ipywidgets.HTML("")
-        self.figure = go.FigureWidget(span_logits(_blank_details(), title="no result yet"))
+        self.figure = PlotWidget(span_logits(_blank_details(), title="no result yet"))
         self.set_warning(untrained_note(model))
         self.children = (
             self.warning,
