@@ -5,6 +5,7 @@
 from .anatomy import ModuleNode, module_tree
 from .compare import Comparison, compare
 from .explain import explain
+from .export import save_html
 from .heads import answer, answer_details, classify, classify_details
 from .load import load
 from .treemap import treemap
@@ -26,5 +27,6 @@ __all__ = [
     "explore",
     "load",
     "module_tree",
+    "save_html",
     "treemap",
 ]
