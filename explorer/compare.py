@@ -362,7 +362,12 @@ class Comparison:
     def _repr_mimebundle_(self, **kwargs: Any):
         if self._widget is None:
             self._widget = self.widget()
-        return self._widget._repr_mimebundle_(**kwargs)
+        bundle = self._widget._repr_mimebundle_(**kwargs)
+        # Where no widget renders (GitHub, nbviewer, a terminal) the summary is what shows.
+        if isinstance(bundle, tuple):
+            data, meta = bundle
+            return {**data, "text/plain": repr(self)}, meta
+        return {**(bundle or {}), "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         counts = {s: len(self.by_status(s)) for s in STATUSES}

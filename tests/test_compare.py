@@ -293,3 +293,16 @@ def test_public_names():
     if not callable(exported):
         pytest.skip("explorer/__init__.py does not export compare yet")
     assert exported is compare and explorer.Comparison is Comparison
+
+
+def test_text_plain_is_the_summary_where_no_widget_renders():
+    from _models import full_size
+
+    import explorer
+
+    c = explorer.compare(full_size("distilbert-sst2"), full_size("distilbert-squad"))
+    bundle = c._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"].startswith("<Comparison {'same': 91")
+    assert "66,955,010" in data["text/plain"]
