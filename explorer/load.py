@@ -156,6 +156,8 @@ def _offline_config(entry: dict, overrides: dict):
 
     text = resources.files("explorer").joinpath("configs", entry["config"]).read_text("utf-8")
     data = json.loads(text)
+    if "torch_dtype" in data and _dtype_kwarg(None).keys() == {"dtype"}:
+        data["dtype"] = data.pop("torch_dtype")  # transformers 5 renamed it (and warns on the old)
     return CONFIG_MAPPING[data["model_type"]].from_dict(data, **overrides)
 
 
@@ -353,7 +355,11 @@ def _from_offline(canonical: str, entry: dict, task, weights: bool, kwargs: dict
         )
         weights = False
     elif weights:
-        model = _build(cls, config, "cpu", torch.float32)
+        # Seeded, so the same name gives the same untrained model in every run; forked, so the
+        # user's random state is left as it was.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            model = _build(cls, config, "cpu", torch.float32)
         info["notes"].append(
             f"{head}, so it was built from the config shipped with explorer with RANDOM weights: "
             "the architecture is real, its outputs are meaningless (untrained)"

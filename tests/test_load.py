@@ -321,3 +321,20 @@ def test_the_user_cache_is_not_written(_private_hf_home):
     _quiet(load, "gpt2", weights=False)
     after = sorted(os.listdir(default)) if os.path.isdir(default) else None
     assert before == after
+
+
+def test_offline_random_weights_are_seeded_and_leave_the_users_rng_alone():
+    import warnings
+
+    import torch
+
+    import explorer
+
+    torch.manual_seed(123)
+    state = torch.get_rng_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = explorer.load("distilbert-base-uncased-finetuned-sst-2-english").model
+        b = explorer.load("distilbert-base-uncased-finetuned-sst-2-english").model
+    assert torch.equal(torch.get_rng_state(), state)
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
