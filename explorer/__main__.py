@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import inspect
 import os
 import sys
 import warnings
@@ -32,7 +30,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="download only the config and build the architecture on the meta device",
     )
-    p.add_argument("--depth", type=int, default=4, metavar="N", help="levels to show (default 4)")
+    p.add_argument(
+        "--depth",
+        type=int,
+        default=None,
+        metavar="N",
+        help="levels to show (--summary: default 4; --html: default all, opened lazily)",
+    )
     return p
 
 
@@ -80,37 +84,14 @@ def summary_lines(tree, depth: int, new_modules=()) -> list[str]:
     return [f"{t:<{width}}  {p:>17,} {m}".rstrip() for t, p, m in rows]
 
 
-def _save_html(export, model, path: str, depth: int) -> None:
-    kwargs = {}
-    params = inspect.signature(export.save_html).parameters
-    for key in ("depth", "max_depth"):
-        if key in params:
-            kwargs[key] = depth
-            break
-    export.save_html(model, path, **kwargs)
-
-
 def main(argv=None) -> int:
     """Run the command line; returns the exit code (0 ok, 1 load error, 2 usage error)."""
     parser = _parser()
     args = parser.parse_args(argv)  # exits 2 on a usage error
     if not (args.summary or args.html):
         parser.error("nothing to do: give --summary and/or --html OUT")
-    if args.depth < 0:
+    if args.depth is not None and args.depth < 0:
         parser.error("--depth must be 0 or more")
-    export = None
-    if args.html:
-        try:
-            export = importlib.import_module("explorer.export")
-        except ModuleNotFoundError as exc:
-            if exc.name != "explorer.export":
-                raise
-            print(
-                "error: --html needs explorer.save_html (explorer/export.py), which this "
-                "version of transformers-explorer does not have yet; use --summary",
-                file=sys.stderr,
-            )
-            return USAGE_ERROR
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from explorer.load import load
 
@@ -143,9 +124,11 @@ def main(argv=None) -> int:
         if new:
             names = ", ".join(p or "the whole model" for p in new)
             print(f"newly initialized (random, not from the checkpoint): {names}")
-        print("\n".join(summary_lines(tree, args.depth, new)))
-    if export is not None:
-        _save_html(export, loaded.model, args.html, args.depth)
+        print("\n".join(summary_lines(tree, 4 if args.depth is None else args.depth, new)))
+    if args.html:
+        from explorer.export import save_html
+
+        save_html(loaded.model, args.html, max_depth=args.depth)
         print(f"wrote {args.html}")
     return 0
 
