@@ -14,7 +14,8 @@ def test_figures_share_one_library_and_send_only_their_json():
     a = PlotWidget(go.Figure(go.Bar(y=[1, 2])))
     b = PlotWidget(go.Figure(go.Scatter(y=[3])))
     assert a.lib is b.lib is plotly_lib()
-    assert "plotly" in a.lib._esm.lower() and len(a.lib._esm) > 1_000_000
+    assert "plotly" in a.lib.source.lower() and len(a.lib.source) > 1_000_000
+    assert len(a.lib._esm) < 2_000
     state = a.get_state()
     assert len(json.dumps({k: v for k, v in state.items() if k != "lib"})) < 20_000
     assert json.loads(a.spec)["data"][0]["y"] == [1, 2]

@@ -29,21 +29,35 @@ def plotly_js() -> str:
     return get_plotlyjs()
 
 
-class PlotlyLib(anywidget.AnyWidget):
-    """Hidden widget whose module defines plotly.js in the page (as ``globalThis.__xpPlotly``)."""
+_LOADER = """
+export default {
+  initialize({ model }) {
+    // Evaluate plotly.js once per page, without making anywidget wait for it (anywidget gives a
+    // model's initialize 2 s, which parsing ~5 MB can exceed on a busy machine).
+    if (!globalThis.__xpPlotlyLoading) {
+      const url = URL.createObjectURL(new Blob([model.get("source")], { type: "text/javascript" }));
+      globalThis.__xpPlotlyLoading = import(url).finally(() => URL.revokeObjectURL(url));
+    }
+  },
+};
+"""
 
-    _esm = traitlets.Unicode("").tag(sync=True)
+
+class PlotlyLib(anywidget.AnyWidget):
+    """Hidden widget that defines plotly.js in the page (as ``globalThis.__xpPlotly``)."""
+
+    _esm = _LOADER
+    source = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         # The UMD bundle sets window.Plotly; keep a private handle and put back any other copy.
-        esm = (
+        source = (
             "const __prev = globalThis.Plotly;\n"
             + plotly_js()
             + "\n;globalThis.__xpPlotly = globalThis.Plotly;\n"
             + "if (__prev) globalThis.Plotly = __prev;\n"
-            + "export default { initialize() {} };\n"
         )
-        super().__init__(_esm=esm, **kwargs)
+        super().__init__(source=source, **kwargs)
 
 
 _LIB: PlotlyLib | None = None
