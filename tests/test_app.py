@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipywidgets
-import plotly.graph_objects as go
 import pytest
 from _models import full_size, synthetic
 from torch import nn
@@ -11,24 +10,22 @@ from torch import nn
 from explorer.anatomy import ModuleNode
 from explorer.treemap import ROOT_ID
 from explorer.widgets.app import Explorer, explore
+from explorer.widgets.plot import PlotWidget
 
 
 def click_sector(w: Explorer, sector_id: str) -> None:
-    """What the FigureWidget's JS does on a plotly_click: set the synced points-callback field."""
+    """What the treemap's JS sends on a plotly_click: one custom message with the points."""
     i = list(w.figure.data[0].ids).index(sector_id)
-    w.figure._js2py_pointsCallback = {
-        "event_type": "plotly_click",
-        "points": {"trace_indexes": [0], "point_indexes": [i], "xs": [None], "ys": [None]},
-        "device_state": {"alt": False, "ctrl": False, "meta": False, "shift": False,
-                         "button": 0, "buttons": 0},
-        "selector": None,
-    }  # fmt: skip
+    point = {"curveNumber": 0, "pointNumber": i, "id": sector_id, "label": "x"}
+    content = {"type": "click", "points": [point]}
+    msg = {"content": {"data": {"method": "custom", "content": content}}, "buffers": []}
+    w.figure._handle_msg(msg)
 
 
 def test_explore_builds_one_displayable_object():
     model = full_size("distilbert-sst2")
     w = explore(model, tokenizer="tok")
-    assert isinstance(w, ipywidgets.VBox) and isinstance(w.figure, go.FigureWidget)
+    assert isinstance(w, ipywidgets.VBox) and isinstance(w.figure, PlotWidget)
     assert w.model is model and w.tokenizer == "tok" and isinstance(w.tree, ModuleNode)
     assert w.tree.params == sum(p.numel() for p in model.parameters())
     assert w.figure.data[0].type == "treemap" and w.selected == ""

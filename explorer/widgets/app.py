@@ -10,6 +10,7 @@ import traitlets
 
 from ..anatomy import ModuleNode, module_tree, unwrap_model
 from ..treemap import ROOT_ID, treemap
+from .plot import PlotWidget
 from .tree import ModuleTree, UnknownPathError
 
 __all__ = ["Explorer", "explore"]
@@ -45,8 +46,9 @@ class Explorer(ipywidgets.VBox):
         The anatomy of the model.
     tree_widget : ModuleTree
         The tree view (anywidget); ``tree_widget.selected`` is the synced field.
-    figure : plotly.graph_objects.FigureWidget
-        The treemap; ``figure.data[0].level`` is the zoomed sector.
+    figure : explorer.widgets.plot.PlotWidget
+        The treemap (``figure.figure`` is the ``go.Figure``); ``figure.data[0].level`` is the
+        zoomed sector.
     panels : ipywidgets.Tab
         Extra panels (see :meth:`add_panel`); hidden while there are none.
     load_info : dict or None
@@ -64,8 +66,6 @@ class Explorer(ipywidgets.VBox):
         max_sectors: int = 2000,
         **kwargs: Any,
     ) -> None:
-        import plotly.graph_objects as go
-
         self.source = model
         self.model = unwrap_model(model)
         self.tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
@@ -77,16 +77,19 @@ class Explorer(ipywidgets.VBox):
         self.tree_widget.layout = ipywidgets.Layout(width="46%", min_width="320px")
         fig = treemap(self.tree, max_sectors=max_sectors, height=height)
         fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
-        self.figure = go.FigureWidget(fig)
-        # Responsive: refit on window resizes (the tree announces one when its space changes).
-        self.figure._config = {**self.figure._config, "responsive": True}
+        fig.data[0].level = ROOT_ID
+        # PlotWidget, not go.FigureWidget: FigureWidget reports clicks through a synced field
+        # that hover events overwrite before it reaches the kernel (clicks got lost in Chromium),
+        # and it ships plotly.js (~5 MB) with every figure. PlotWidget sends each click as its
+        # own message and shares one plotly.js per kernel.
+        self.figure = PlotWidget(fig)
         self._trace = self.figure.data[0]
         self._sectors = set(self._trace.ids)
         self._parent = dict(zip(self._trace.ids, self._trace.parents))
         self._branches = set(self._trace.parents)
-        self._level = self._trace.level = ROOT_ID
+        self._level = ROOT_ID
         self._clicking = False
-        self._trace.on_click(self._on_sector_click)
+        self.figure.on_click(self._on_sector_click)
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
         plot = ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"})
@@ -136,14 +139,26 @@ class Explorer(ipywidgets.VBox):
         if level == self._level or self._clicking:
             return
         self._level = level
-        with self.figure.batch_update():
-            self._trace.level = level
+        self.figure.restyle(0, level=level)  # sends only the level
 
-    def _on_sector_click(self, trace: Any, points: Any, _state: Any) -> None:
+    def _clicked_id(self, points: list[dict]) -> str | None:
+        """The treemap id of the first clicked point (by ``id``, else by ``pointNumber``)."""
+        ids = self._trace.ids
+        for p in points:
+            if not isinstance(p, dict) or p.get("curveNumber", 0) != 0:
+                continue
+            if isinstance(p.get("id"), str):
+                return p["id"]
+            i = p.get("pointNumber")
+            if isinstance(i, int) and 0 <= i < len(ids):
+                return ids[i]
+        return None
+
+    def _on_sector_click(self, points: list[dict]) -> None:
         """A treemap click: Plotly has already zoomed, so select without zooming again."""
-        if not points.point_inds:
+        sector = self._clicked_id(points)
+        if sector not in self._parent:
             return
-        sector = trace.ids[points.point_inds[0]]
         if sector == self._level and sector != ROOT_ID:
             # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
             sector = self._parent[sector]

@@ -367,6 +367,16 @@ function render({ model, el }) {
     activate(v, true);
   });
 
+  tree.addEventListener("focusin", (e) => {
+    const row = e.target.closest(".mt-row");
+    if (row && row.dataset.key !== S.focus && elements.get(row.dataset.key) === row) {
+      const old = elements.get(S.focus);
+      if (old) old.tabIndex = -1;
+      S.focus = row.dataset.key;
+      row.tabIndex = 0;
+    }
+  });
+
   tree.addEventListener("keydown", (e) => {
     const i = shown.findIndex((v) => v.key === S.focus);
     if (i < 0) return;
@@ -441,18 +451,6 @@ function render({ model, el }) {
     then(msg);
   }
   const onHeight = () => { root.style.height = `${model.get("height")}px`; };
-  // Plotly's FigureWidget sizes itself once, often before it is on the page, then only on
-  // window resizes: when the space beside us changes, say so the way a window would.
-  let lastWidth = 0;
-  let resizeTimer = null;
-  const sizer = new ResizeObserver((entries) => {
-    const width = Math.round(entries[0].contentRect.width);
-    if (!width || width === lastWidth) return;
-    lastWidth = width;
-    clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => window.dispatchEvent(new Event("resize")), 60);
-  });
-  sizer.observe(root);
   model.on("msg:custom", onMessage);
   model.on("change:selected", onSelected);
   model.on("change:height", onHeight);
@@ -460,8 +458,6 @@ function render({ model, el }) {
   onSelected();
   return () => {
     clearTimeout(timer);
-    clearTimeout(resizeTimer);
-    sizer.disconnect();
     model.off("msg:custom", onMessage);
     model.off("change:selected", onSelected);
     model.off("change:height", onHeight);
