@@ -93,7 +93,7 @@ class Explorer(ipywidgets.VBox):
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
         plot = ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"})
-        plot.add_class("mt-figure-box")  # tree.css lets the figure fill it (see there)
+        plot.add_class("xt-figure-box")  # tree.css lets the figure fill it (see there)
         main = ipywidgets.HBox(
             [self.tree_widget, plot], layout=ipywidgets.Layout(width="100%", align_items="stretch")
         )

@@ -35,7 +35,7 @@ CELLS = [
 
 
 def row(scope, path):
-    return scope.locator(f'.mt-row[data-key="{path}"]')
+    return scope.locator(f'.xt-row[data-key="{path}"]')
 
 
 def kernel_value(server, name, expr, want, timeout=20.0):
@@ -94,7 +94,7 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     row(tree, "distilbert.transformer").click()
     expect(row(tree, "distilbert.transformer.layer")).to_be_visible()
     row(tree, "distilbert.transformer.layer").click()
-    group = tree.locator(".mt-group")
+    group = tree.locator(".xt-group")
     expect(group).to_contain_text("(0-1)")
     expect(group).to_contain_text("2 × TransformerBlock")
     group.click()
@@ -108,7 +108,7 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     kernel_exec(jupyter_server, name, "w.selected = 'distilbert.transformer.layer.0.ffn.lin2'")
     lin2 = row(tree, "distilbert.transformer.layer.0.ffn.lin2")
     expect(lin2).to_have_attribute("aria-selected", "true")
-    expect(tree.locator(".mt-details")).to_contain_text("[32, 64]")  # the weight's shape
+    expect(tree.locator(".xt-details")).to_contain_text("[32, 64]")  # the weight's shape
 
     # Clicking a treemap sector selects the module in the tree (and in Python).
     kernel_exec(jupyter_server, name, "w.selected = ''")
@@ -125,7 +125,7 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     screenshot(page, "tree_light_linked")
 
     # Keyboard: roving tabindex, arrows move, right/left open and close, Enter toggles.
-    assert tree.locator('.mt-row[tabindex="0"]').count() == 1
+    assert tree.locator('.xt-row[tabindex="0"]').count() == 1
     emb.focus()
     page.keyboard.press("ArrowRight")  # closed: open it
     expect(emb).to_have_attribute("aria-expanded", "true")
@@ -146,29 +146,29 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     assert focused_key(page) == "dropout"
     page.keyboard.press("Home")
     assert focused_key(page) == ""
-    assert tree.locator('.mt-row[tabindex="0"]').count() == 1
+    assert tree.locator('.xt-row[tabindex="0"]').count() == 1
 
     # Search runs in Python over the whole tree and opens the way to each match.
-    tree.locator(".mt-search").fill("lin1")
-    expect(tree.locator(".mt-status")).to_have_text("2 matches")
+    tree.locator(".xt-search").fill("lin1")
+    expect(tree.locator(".xt-status")).to_have_text("2 matches")
     expect(row(tree, "distilbert.transformer.layer.1.ffn.lin1")).to_be_visible()
-    expect(tree.locator(".mt-match")).to_have_count(2)
+    expect(tree.locator(".xt-match")).to_have_count(2)
     screenshot(page, "tree_light_search")
-    tree.locator(".mt-search").fill("")
-    expect(tree.locator(".mt-status")).to_be_hidden()
+    tree.locator(".xt-search").fill("")
+    expect(tree.locator(".xt-status")).to_be_hidden()
 
     # A module name holding HTML is shown as text; nothing runs.
     evil = cell(page, 1)
-    evil_row = evil.locator(".mt-node .mt-name", has_text=EVIL)
+    evil_row = evil.locator(".xt-node .xt-name", has_text=EVIL)
     expect(evil_row).to_have_text(EVIL)
-    assert evil.locator(".mt-root img").count() == 0
+    assert evil.locator(".xt-root img").count() == 0
     evil_row.click()
-    expect(evil.locator(".mt-d-path")).to_have_text(EVIL)
+    expect(evil.locator(".xt-d-path")).to_have_text(EVIL)
     assert page.dialogs == [] and page.page_errors == [] and page.external_requests == []
 
     # Dark theme: the tree takes JupyterLab's colours.
     set_theme(page, "JupyterLab Dark")
-    bg = tree.locator(".mt-root").evaluate("e => getComputedStyle(e).backgroundColor")
+    bg = tree.locator(".xt-root").evaluate("e => getComputedStyle(e).backgroundColor")
     assert bg != "rgb(255, 255, 255)"
     screenshot(page, "tree_dark_linked")
     set_theme(page, "JupyterLab Light")
@@ -196,12 +196,12 @@ def test_huge_models_render_fast_and_small(jupyter_server, browser_page):
         ("deepseek-v3", "explorer.explore(ds)"),
         ("synthetic-25k", "explorer.explore(sy)"),
     ]:
-        times[label] = time_to_render(page, ".mt-row", code=code, timeout=120)
+        times[label] = time_to_render(page, ".xt-row", code=code, timeout=120)
     out = cell(page, 1)
     expect(row(out, "model")).to_be_visible()
     row(out, "model").click()
     row(out, "model.layers").click()
-    expect(out.locator(".mt-group").first).to_contain_text("× DeepseekV3DecoderLayer")
+    expect(out.locator(".xt-group").first).to_contain_text("× DeepseekV3DecoderLayer")
     screenshot(page, "tree_deepseek")
     sizes = sorted(
         len(f) for f in frames if b"ModuleTree" in (f if isinstance(f, bytes) else f.encode())

@@ -61,19 +61,19 @@ function render({ model, el }) {
   (init.kids || []).forEach(store);
 
   // -- DOM skeleton ---------------------------------------------------------------------------
-  const root = h("div", "mt-root");
+  const root = h("div", "xt-root");
   root.setAttribute("data-lm-suppress-shortcuts", "true"); // JupyterLab: keys stay in the tree
   root.style.height = `${model.get("height")}px`;
-  const search = h("input", "mt-search");
+  const search = h("input", "xt-search");
   search.type = "search";
   search.placeholder = "Search modules by name or type";
   search.setAttribute("aria-label", "Search modules by name or type");
-  const status = h("div", "mt-status");
+  const status = h("div", "xt-status");
   status.setAttribute("aria-live", "polite");
-  const tree = h("div", "mt-tree");
+  const tree = h("div", "xt-tree");
   tree.setAttribute("role", "tree");
   tree.setAttribute("aria-label", `Modules of ${init.root.t}`);
-  const details = h("div", "mt-details");
+  const details = h("div", "xt-details");
   details.setAttribute("aria-live", "polite");
   root.append(search, status, tree, details);
   el.appendChild(root);
@@ -130,7 +130,7 @@ function render({ model, el }) {
   let elements = new Map();
 
   function rowElement(v) {
-    const row = h("div", `mt-row mt-${v.kind}`);
+    const row = h("div", `xt-row xt-${v.kind}`);
     row.setAttribute("role", "treeitem");
     row.setAttribute("aria-level", String(v.level));
     if (v.size) {
@@ -139,17 +139,17 @@ function render({ model, el }) {
     }
     row.dataset.key = v.key;
     row.tabIndex = -1;
-    const indent = h("span", "mt-indent");
+    const indent = h("span", "xt-indent");
     indent.style.width = `${(v.level - 1) * 14}px`;
-    const caret = h("span", "mt-caret");
+    const caret = h("span", "xt-caret");
     caret.setAttribute("aria-hidden", "true");
     row.append(indent, caret);
     if (v.kind === "loading") {
-      row.append(h("span", "mt-note", "loading…"));
+      row.append(h("span", "xt-note", "loading…"));
       return row;
     }
     if (v.kind === "gap") {
-      row.append(h("span", "mt-note", `… ${fmt(v.count)} more (Enter or click to load)`));
+      row.append(h("span", "xt-note", `… ${fmt(v.count)} more (Enter or click to load)`));
       return row;
     }
     const it = v.it;
@@ -161,30 +161,30 @@ function render({ model, el }) {
       caret.textContent = open ? "▾" : "▸";
     }
     if (v.kind === "group") {
-      row.append(h("span", "mt-name", `(${it.n})`), h("span", "mt-type", `${it.x} × ${it.t}`));
+      row.append(h("span", "xt-name", `(${it.n})`), h("span", "xt-type", `${it.x} × ${it.t}`));
     } else {
-      const name = h("span", "mt-name", it.p === "" ? it.t : it.n);
+      const name = h("span", "xt-name", it.p === "" ? it.t : it.n);
       name.title = it.p === "" ? it.t : it.p;
-      if (v.match) name.classList.add("mt-match");
+      if (v.match) name.classList.add("xt-match");
       row.append(name);
-      if (it.p !== "") row.append(h("span", "mt-type", it.t));
+      if (it.p !== "") row.append(h("span", "xt-type", it.t));
       for (const b of it.b || []) {
-        const badge = h("span", `mt-badge mt-badge-${b}`, b);
+        const badge = h("span", `xt-badge xt-badge-${b}`, b);
         badge.title = BADGES[b] || b;
         row.append(badge);
       }
-      if (it.dt) row.append(h("span", "mt-meta", it.dt));
-      if (it.dv) row.append(h("span", "mt-meta", it.dv));
+      if (it.dt) row.append(h("span", "xt-meta", it.dt));
+      if (it.dv) row.append(h("span", "xt-meta", it.dv));
       row.setAttribute("aria-selected", String(it.p === model.get("selected")));
     }
-    const count = h("span", "mt-count", it.s);
+    const count = h("span", "xt-count", it.s);
     count.title = `${fmt(it.c)} parameters`;
-    const bar = h("span", "mt-bar");
+    const bar = h("span", "xt-bar");
     bar.title = `${total ? ((100 * it.c) / total).toFixed(2) : 0}% of all parameters`;
-    const fill = h("span", "mt-fill");
+    const fill = h("span", "xt-fill");
     fill.style.width = `${total ? Math.max(0, Math.min(100, (100 * it.c) / total)) : 0}%`;
     bar.append(fill);
-    row.append(h("span", "mt-spacer"), count, bar);
+    row.append(h("span", "xt-spacer"), count, bar);
     return row;
   }
 
@@ -227,8 +227,8 @@ function render({ model, el }) {
     const d = S.details;
     details.replaceChildren();
     if (!d) return;
-    const head = h("div", "mt-d-head");
-    head.append(h("span", "mt-d-path", d.path === "" ? "(root)" : d.path), h("span", "mt-type", d.type));
+    const head = h("div", "xt-d-head");
+    head.append(h("span", "xt-d-path", d.path === "" ? "(root)" : d.path), h("span", "xt-type", d.type));
     details.append(head);
     const facts = [
       ["parameters", `${fmt(d.params)} (${total ? ((100 * d.params) / total).toFixed(2) : 0}% of all)`],
@@ -243,11 +243,11 @@ function render({ model, el }) {
     if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
     if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
     if (d.lazy) facts.push(["lazy", "uninitialized until the first forward pass"]);
-    const dl = h("div", "mt-d-facts");
-    for (const [k, v] of facts) dl.append(h("span", "mt-d-k", k), h("span", "mt-d-v", v));
-    details.append(dl, h("pre", "mt-d-repr", d.repr));
+    const dl = h("div", "xt-d-facts");
+    for (const [k, v] of facts) dl.append(h("span", "xt-d-k", k), h("span", "xt-d-v", v));
+    details.append(dl, h("pre", "xt-d-repr", d.repr));
     if (d.tensors.length) {
-      const table = h("table", "mt-d-tensors");
+      const table = h("table", "xt-d-tensors");
       const tr = h("tr");
       for (const c of ["tensor", "shape", "dtype", "numel", "kind", "shared with"]) tr.append(h("th", null, c));
       table.append(tr);
@@ -261,7 +261,7 @@ function render({ model, el }) {
       }
       details.append(table);
       if (d.n_tensors > d.tensors.length) {
-        details.append(h("div", "mt-note", `${fmt(d.n_tensors - d.tensors.length)} more tensors`));
+        details.append(h("div", "xt-note", `${fmt(d.n_tensors - d.tensors.length)} more tensors`));
       }
     }
   }
@@ -351,7 +351,7 @@ function render({ model, el }) {
 
   // -- events ---------------------------------------------------------------------------------
   function entryFor(target) {
-    const row = target.closest(".mt-row");
+    const row = target.closest(".xt-row");
     if (!row) return null;
     return shown.find((v) => v.key === row.dataset.key) || null;
   }
@@ -359,7 +359,7 @@ function render({ model, el }) {
   tree.addEventListener("click", (e) => {
     const v = entryFor(e.target);
     if (!v) return;
-    if (e.target.classList.contains("mt-caret") && v.it && !S.filter && expandable(v.it)) {
+    if (e.target.classList.contains("xt-caret") && v.it && !S.filter && expandable(v.it)) {
       S.focus = v.key;
       setOpen(v.key, !S.open.has(v.key));
       return;
@@ -368,7 +368,7 @@ function render({ model, el }) {
   });
 
   tree.addEventListener("focusin", (e) => {
-    const row = e.target.closest(".mt-row");
+    const row = e.target.closest(".xt-row");
     if (row && row.dataset.key !== S.focus && elements.get(row.dataset.key) === row) {
       const old = elements.get(S.focus);
       if (old) old.tabIndex = -1;
