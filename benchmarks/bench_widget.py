@@ -12,12 +12,9 @@ Run: python benchmarks/bench_widget.py [--reps N] [--browser]
 from __future__ import annotations
 
 import argparse
-import gc
 import json
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -25,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from _models import full_size, synthetic  # noqa: E402
+from bench_anatomy import interleaved  # noqa: E402  (same timing loop as the anatomy bench)
 from wigglystuff import ModuleTreeWidget  # noqa: E402
 
 from explorer.widgets.app import Explorer  # noqa: E402
@@ -40,19 +38,6 @@ MODELS = {
 
 def state_bytes(widget) -> int:
     return len(json.dumps(widget.get_state(), separators=(",", ":")).encode())
-
-
-def interleaved(fns: dict, reps: int) -> dict:
-    """Median seconds per function, alternating them so machine noise hits all alike."""
-    times = {k: [] for k in fns}
-    outs = {}
-    for _ in range(reps):
-        for k, fn in fns.items():
-            gc.collect()
-            t = time.perf_counter()
-            outs[k] = fn()
-            times[k].append(time.perf_counter() - t)
-    return {k: (statistics.median(v), outs[k]) for k, v in times.items()}
 
 
 def python_side(reps: int) -> None:
@@ -111,7 +96,7 @@ def browser_side() -> None:
                 )
                 peer = time_to_render(
                     page,
-                    ".cell-controls, li, .tree-node, div",
+                    ".module-tree-root .mt-node",
                     code=f"ModuleTreeWidget(models[{name!r}])",
                 )
                 print(
