@@ -77,6 +77,7 @@ class Explorer(ipywidgets.VBox):
         self.tree_widget.layout = ipywidgets.Layout(width="46%", min_width="320px")
         fig = treemap(self.tree, max_sectors=max_sectors, height=height)
         fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
+        fig.update_layout(margin={**fig.layout.margin.to_plotly_json(), "t": 28})  # pathbar room
         fig.data[0].level = ROOT_ID
         # PlotWidget, not go.FigureWidget: FigureWidget reports clicks through a synced field
         # that hover events overwrite before it reaches the kernel (clicks got lost in Chromium),

@@ -154,8 +154,15 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     expect(row(tree, "distilbert.transformer.layer.1.ffn.lin1")).to_be_visible()
     expect(tree.locator(".xt-match")).to_have_count(2)
     screenshot(page, "tree_light_search")
+    tree.locator(".xt-match").nth(1).click()  # select a match, then leave the search:
     tree.locator(".xt-search").fill("")
     expect(tree.locator(".xt-status")).to_be_hidden()
+    lin1 = row(tree, "distilbert.transformer.layer.1.ffn.lin1")  # the whole tree, opened to it
+    expect(lin1).to_have_attribute("aria-selected", "true")
+    expect(lin1).to_be_visible()
+    assert kernel_value(jupyter_server, name, "w.selected", lin1.get_attribute("data-key")) == (
+        "distilbert.transformer.layer.1.ffn.lin1"
+    )
 
     # A module name holding HTML is shown as text; nothing runs.
     evil = cell(page, 1)

@@ -314,7 +314,7 @@ function render({ model, el }) {
     else draw();
   }
 
-  function onSelected() {
+  function onSelected(scroll = true) {
     const path = model.get("selected");
     S.error = "";
     if (!S.details || S.details.path !== path) {
@@ -325,16 +325,22 @@ function render({ model, el }) {
         }
       });
     }
+    showSelected(scroll);
+  }
+
+  function showSelected(scroll = true) {
+    const path = model.get("selected");
     const show = () => {
       S.focus = path;
       draw();
       const row = elements.get(path);
-      if (row) row.scrollIntoView({ block: "nearest" });
+      if (row && scroll) row.scrollIntoView({ block: "nearest" });
     };
-    const inFilter = S.filter && S.rows.has(path) && (path === "" || S.filter.kids.has(parentOf(path))
-      && S.filter.kids.get(parentOf(path)).includes(path));
-    if (S.filter && !inFilter) clearSearch(false);
-    if (elements.has(path) || inFilter) return show();
+    if (S.filter) {
+      if (path === "" || (S.filter.kids.get(parentOf(path)) || []).includes(path)) return show();
+      clearSearch(false); // the selection is not among the matches: show the whole tree
+    }
+    if (visible().some((v) => v.key === path)) return show();
     ask({ op: "reveal", path }, (msg) => {
       msg.open.forEach((k) => S.open.add(k));
       if (msg.path === model.get("selected")) show();
@@ -346,7 +352,7 @@ function render({ model, el }) {
     S.filter = null;
     S.query = "";
     search.value = "";
-    if (redraw) draw();
+    if (redraw) showSelected(); // back to the whole tree, opened down to the selection
   }
 
   // -- events ---------------------------------------------------------------------------------
@@ -452,14 +458,15 @@ function render({ model, el }) {
   }
   const onHeight = () => { root.style.height = `${model.get("height")}px`; };
   model.on("msg:custom", onMessage);
-  model.on("change:selected", onSelected);
+  const onChange = () => onSelected(true);
+  model.on("change:selected", onChange);
   model.on("change:height", onHeight);
   draw();
-  onSelected();
+  onSelected(false); // details of the selection; no scrolling the page on display
   return () => {
     clearTimeout(timer);
     model.off("msg:custom", onMessage);
-    model.off("change:selected", onSelected);
+    model.off("change:selected", onChange);
     model.off("change:height", onHeight);
   };
 }
