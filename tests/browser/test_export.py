@@ -55,29 +55,29 @@ def page(browser_page, exported):
 
 
 def row(page, key):
-    return page.locator(".mt-row").filter(has=page.locator(f'[title="{key}"]'))
+    return page.locator(".xt-row").filter(has=page.locator(f'[title="{key}"]'))
 
 
 def test_tree_treemap_and_text_only_names(page, exported):
     model, _ = exported
     tree = page.locator("#ex-tree")
-    expect(tree.locator(".mt-row").first).to_contain_text(type(model).__name__)
+    expect(tree.locator(".xt-row").first).to_contain_text(type(model).__name__)
     expect(page.locator("#ex-title")).to_have_text("Tiny <b>")
     # Open "distilbert": its children come from the stand-in model's answers.
-    caret = tree.locator('.mt-row[data-key="distilbert"] .mt-caret')
+    caret = tree.locator('.xt-row[data-key="distilbert"] .xt-caret')
     caret.click()
-    expect(tree.locator('.mt-row[data-key="distilbert.transformer"]')).to_be_visible()
-    expect(tree.locator('.mt-row[data-key="distilbert.embeddings"]')).to_be_visible()
+    expect(tree.locator('.xt-row[data-key="distilbert.transformer"]')).to_be_visible()
+    expect(tree.locator('.xt-row[data-key="distilbert.embeddings"]')).to_be_visible()
     # The treemap is drawn, one slice per sector.
     expect(page.locator("#ex-treemap svg.main-svg").first).to_be_visible()
     assert page.locator("#ex-treemap g.slice").count() >= 10
     # The <img>-named module is a row whose name is text; no image, no alert.
-    name = tree.locator(".mt-name", has_text=EVIL)
+    name = tree.locator(".xt-name", has_text=EVIL)
     expect(name).to_have_text(EVIL)
     assert page.locator("img").count() == 0
     # Select it: the details pane and the explanation show the name as text too.
     name.click()
-    expect(tree.locator(".mt-d-path")).to_have_text(EVIL)
+    expect(tree.locator(".xt-d-path")).to_have_text(EVIL)
     expect(page.locator("#ex-explain-path")).to_have_text(EVIL)
     expect(page.locator("#ex-explain-text")).to_have_text(explorer.explain(model, EVIL, "en"))
     page.locator('.ex-lang button[data-lang="ko"]').click()
@@ -89,36 +89,36 @@ def test_tree_treemap_and_text_only_names(page, exported):
 def test_paging_search_and_treemap_click_select(page, exported):
     model, _ = exported
     tree = page.locator("#ex-tree")
-    tree.locator('.mt-row[data-key="many"] .mt-caret').click()
-    group = tree.locator(".mt-group").filter(has_text=f"{PAGE + 250} × Linear")
-    group.locator(".mt-caret").click()
-    expect(tree.locator('.mt-row[data-key="many.0"]')).to_be_visible()
-    gap = tree.locator(".mt-gap")
+    tree.locator('.xt-row[data-key="many"] .xt-caret').click()
+    group = tree.locator(".xt-group").filter(has_text=f"{PAGE + 250} × Linear")
+    group.locator(".xt-caret").click()
+    expect(tree.locator('.xt-row[data-key="many.0"]')).to_be_visible()
+    gap = tree.locator(".xt-gap")
     expect(gap).to_contain_text("250 more")
     gap.click()  # one more page of PAGE rows
     expect(gap).to_contain_text("50 more")
     gap.click()
-    expect(tree.locator(f'.mt-row[data-key="many.{PAGE + 249}"]')).to_be_attached()
+    expect(tree.locator(f'.xt-row[data-key="many.{PAGE + 249}"]')).to_be_attached()
     expect(gap).to_have_count(0)
-    page.locator(".mt-search").fill("lin1")
-    expect(tree.locator(".mt-match")).to_have_count(len(model.distilbert.transformer.layer))
-    page.locator(".mt-search").fill("")
+    page.locator(".xt-search").fill("lin1")
+    expect(tree.locator(".xt-match")).to_have_count(len(model.distilbert.transformer.layer))
+    page.locator(".xt-search").fill("")
     # A click on a treemap sector selects that module in the tree.
     sector = page.locator("#ex-treemap g.slice").filter(has_text=re.compile("^embeddings$"))
     sector.locator("path.surface").click(position={"x": 40, "y": 10})
     sel = "window.explorerExport.model.get('selected')"
     page.wait_for_function(f"{sel} === 'distilbert.embeddings'")
-    expect(tree.locator(".mt-d-path")).to_have_text("distilbert.embeddings")
-    expect(tree.locator('.mt-row[data-key="distilbert.embeddings"]')).to_have_attribute(
+    expect(tree.locator(".xt-d-path")).to_have_text("distilbert.embeddings")
+    expect(tree.locator('.xt-row[data-key="distilbert.embeddings"]')).to_have_attribute(
         "aria-selected", "true"
     )
     # Selecting in the tree zooms the treemap to the module's level.
-    tree.locator('.mt-row[data-key="distilbert"]').click()
+    tree.locator('.xt-row[data-key="distilbert"]').click()
     page.wait_for_function(f"{sel} === 'distilbert'")
     page.wait_for_function("document.getElementById('ex-treemap').data[0].level === 'distilbert'")
-    tree.locator('.mt-row[data-key="distilbert"]').click()  # a click toggles: open again
-    tree.locator('.mt-row[data-key="distilbert.embeddings"] .mt-caret').click()
-    tree.locator('.mt-row[data-key="distilbert.embeddings.word_embeddings"]').click()
+    tree.locator('.xt-row[data-key="distilbert"]').click()  # a click toggles: open again
+    tree.locator('.xt-row[data-key="distilbert.embeddings"] .xt-caret').click()
+    tree.locator('.xt-row[data-key="distilbert.embeddings.word_embeddings"]').click()
     level = "document.getElementById('ex-treemap').data[0].level"
     page.wait_for_function(f"{level} === 'distilbert.embeddings'")  # a leaf among its siblings
 
