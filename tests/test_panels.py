@@ -283,8 +283,11 @@ def test_explore_adds_the_detected_panel(sst2, qa):
     assert isinstance(ex.task_panel, SentimentPanel) and ex.task_panel.tokenizer is sst2[1]
     ex = explore(*qa)
     assert isinstance(ex.task_panel, QAPanel) and ex.panels.get_title(0) == "Question answering"
+    assert ex.panels.get_title(1) == "Explain"
     ex = explore(*qa, task=None)
-    assert ex.task_panel is None and ex.panels.children == ()
+    assert ex.task_panel is None and ex.panels.children == (ex.explain_panel,)
+    ex.selected = "qa_outputs"
+    assert ex.explain_panel.path == "qa_outputs" and "start" in ex.explain_panel.text
     ex = explore(*qa, task="sentiment-analysis")  # a QA model as a classifier: error, in the panel
     assert isinstance(ex.task_panel, SentimentPanel) and ex.task_panel.error
 

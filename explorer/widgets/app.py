@@ -92,6 +92,7 @@ class Explorer(ipywidgets.VBox):
         self._clicking = False
         self.figure.on_click(self._on_sector_click)
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
+        self.explain_panel = None  # see add_explain()
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
         plot = ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"})
         plot.add_class("xt-figure-box")  # tree.css lets the figure fill it (see there)
@@ -179,6 +180,16 @@ class Explorer(ipywidgets.VBox):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self._callbacks.append(callback)
 
+    def add_explain(self, lang: str = "en") -> ipywidgets.Widget:
+        """Add the "Explain" tab: the selected module in plain English or Korean, with a switch.
+
+        Returns the :class:`~explorer.widgets.explain_panel.ExplainPanel` (also ``.explain_panel``).
+        """
+        from .explain_panel import ExplainPanel
+
+        self.explain_panel = ExplainPanel(self.model, self.tree, lang=lang)
+        return self.add_panel(self.explain_panel, "Explain", on_select=self.explain_panel.show)
+
     def add_panel(
         self,
         widget: ipywidgets.Widget,
@@ -216,7 +227,9 @@ class Explorer(ipywidgets.VBox):
         )
 
 
-def explore(model: Any, tokenizer: Any = None, *, task: Any = "auto", **kwargs: Any) -> Any:
+def explore(
+    model: Any, tokenizer: Any = None, *, task: Any = "auto", lang: str = "en", **kwargs: Any
+) -> Any:
     """Explore a model: a collapsible module tree beside its parameter treemap, linked.
 
     Parameters
@@ -232,6 +245,9 @@ def explore(model: Any, tokenizer: Any = None, *, task: Any = "auto", **kwargs: 
         class or ``config.architectures``, or a pipeline's ``.task``) and adds its live panel;
         "text-classification", "sentiment-analysis" or "question-answering" choose one;
         None or "none" add no panel.
+    lang
+        Language of the "Explain" tab, which explains the selected module: "en" or "ko"
+        (the tab has a switch).
     **kwargs
         Passed to :class:`Explorer` (``height``, ``max_sectors``).
 
@@ -254,6 +270,7 @@ def explore(model: Any, tokenizer: Any = None, *, task: Any = "auto", **kwargs: 
         return panel
     explorer = Explorer(model, tokenizer, **kwargs)
     add_task_panel(explorer, task)
+    explorer.add_explain(lang)
     return explorer
 
 
