@@ -12,6 +12,13 @@ __all__ = ["treemap", "treemap_data", "ROOT_ID", "short_count"]
 
 ROOT_ID = "."  # Plotly reserves "" for "no parent"; no module path can be "."
 DEFAULT_MAX_SECTORS = 5000
+# Leaf colours by module type, so Linear, Embedding and norm layers read apart at a glance.
+_PALETTE = [
+    "#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2",
+    "#EECA3B", "#9D755D", "#FF9DA6", "#79706E", "#5E3C99", "#1B9E77",
+]  # fmt: skip
+_OTHER_COLOR = "#BAB0AC"
+_SHADES = ["#DCE3EC", "#C5D2E2", "#AFC1D8", "#98B0CE", "#C5D2E2", "#AFC1D8"]
 
 _HOVER = (
     "<b>%{customdata[0]}</b> · %{customdata[1]}<br>"
@@ -109,7 +116,12 @@ def treemap_data(
     def node_id(node: ModuleNode) -> str:
         return ROOT_ID if node is root else node.path
 
-    ids, parents, values, labels, custom = [], [], [], [], []
+    ids, parents, values, labels, custom, colors = [], [], [], [], [], []
+    palette: dict[str, str] = {}
+
+    def color(kind: str) -> str:  # one colour per module type, in order of first appearance
+        return palette.setdefault(kind, _PALETTE[len(palette) % len(_PALETTE)])
+
     parent_params: dict[str, int] = {}
     for node in chosen:
         nid = node_id(node)
@@ -125,6 +137,11 @@ def treemap_data(
             parents.append(pid)
             labels.append(escape(node.name))
             up = parent_params[pid]
+        # Leaves by type (Linear, Embedding, norms read apart); containers in quiet shades by depth.
+        leaf = not any(c.params for c in node.children)
+        colors.append(
+            color(node.type) if leaf else _SHADES[(node.depth - root.depth) % len(_SHADES)]
+        )
         custom.append(
             [
                 escape(node.path or node.type),
@@ -143,6 +160,7 @@ def treemap_data(
         parents.append(pid)
         values.append(value)
         labels.append(f"{len(rest)} more")
+        colors.append(_OTHER_COLOR)
         custom.append(
             [
                 escape(f"{parent.path or parent.type}: {len(rest)} smaller modules"),
@@ -158,6 +176,7 @@ def treemap_data(
         "values": values,
         "labels": labels,
         "customdata": custom,
+        "colors": colors,
     }
 
 
@@ -200,6 +219,7 @@ def treemap(
             branchvalues="total",
             hovertemplate=_HOVER,
             texttemplate="<b>%{label}</b><br>%{customdata[2]}",
+            marker=dict(colors=data["colors"], line=dict(width=1, color="rgba(255,255,255,0.6)")),
             root_color="rgba(0,0,0,0)",
             maxdepth=4,
             sort=True,

@@ -108,3 +108,17 @@ def test_short_count():
         "6.74B",
         "671B",
     ]
+
+
+def test_sectors_are_coloured_by_module_type():
+    (trace,) = explorer.treemap(full_size("distilbert-sst2")).data
+    root = explorer.module_tree(full_size("distilbert-sst2"))
+    leaves = {n.path for n in root.walk() if n.params and not any(c.params for c in n.children)}
+    kind = {i: c[1] for i, c in zip(trace.ids, trace.customdata) if i in leaves}
+    colour = dict(zip(trace.ids, trace.marker.colors))
+    by_type: dict[str, set] = {}
+    for i, t in kind.items():
+        by_type.setdefault(t, set()).add(colour[i])
+    assert all(len(c) == 1 for c in by_type.values())  # one colour per type
+    lin = colour["distilbert.transformer.layer.0.ffn.lin1"]
+    assert lin != colour["distilbert.embeddings.word_embeddings"]
