@@ -366,8 +366,16 @@ def test_output_shapes_follow_the_run_and_the_selection(sst2):
     assert panel.shape_line.value == f"Output of distilbert.transformer.layer.1 for this input: " \
         f"{format_shape([[1, n, dim]])}"  # fmt: skip
     assert format_shape([[1, n, dim]]) == f"(1, {n}, {dim})"
+    # The tree's details pane shows them too (what the browser gets for a selected row).
+    rev = ex.tree_widget.shapes_rev
+    assert ex.tree_widget.details("pre_classifier")["output"] == f"(1, {dim})"
+    assert ex.tree_widget.details("distilbert.transformer.layer")["output"] == (
+        "not run for the last input"
+    )
     panel.text = ""
     assert ex.output_shapes == {} and panel.shape_line.value == ""
+    assert ex.tree_widget.details("pre_classifier")["output"] is None
+    assert ex.tree_widget.shapes_rev > rev
     assert all(not m._forward_hooks for m in model.modules())
 
 

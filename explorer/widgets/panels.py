@@ -308,6 +308,7 @@ def add_task_panel(explorer: Any, task: Any = "auto"):
 
         def keep(shapes: dict) -> None:
             explorer.output_shapes = shapes
+            explorer.tree_widget.set_output_shapes(shapes)  # the tree's details show them
 
         keep(panel.output_shapes)
         panel.on_shapes(keep)

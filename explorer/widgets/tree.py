@@ -60,6 +60,8 @@ class ModuleTree(anywidget.AnyWidget):
     selected = traitlets.Unicode("").tag(sync=True)
     initial = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(560).tag(sync=True)
+    # Bumped when the output shapes of the last run change: the browser asks for details again.
+    shapes_rev = traitlets.Int(0).tag(sync=True)
 
     def __init__(
         self,
@@ -73,6 +75,7 @@ class ModuleTree(anywidget.AnyWidget):
         self.root = model if isinstance(model, ModuleNode) else module_tree(model)
         self.root.find("")  # builds the path index once
         self.new_paths = frozenset(str(p) for p in new_paths)
+        self.output_shapes: dict[str, list[list[int]]] = {}
         self._groups: dict[str, list] = {}
         self._pdt: dict[str, tuple[str, ...]] = {}
         super().__init__(initial=self._initial(), height=height, **kwargs)
@@ -286,7 +289,20 @@ class ModuleTree(anywidget.AnyWidget):
             node.path.startswith(p + ".") or p == "" for p in self.new_paths
         )
         out["total"] = self.root.params
+        shapes = self.output_shapes.get(node.path) if self.output_shapes else None
+        out["output"] = (
+            None
+            if not self.output_shapes
+            else " + ".join("(" + ", ".join(map(str, s)) + ")" for s in shapes)
+            if shapes
+            else "not run for the last input"
+        )
         return out
+
+    def set_output_shapes(self, shapes: dict[str, list[list[int]]] | None) -> None:
+        """Show each module's output shape for the last input (``{path: [shape, ...]}``)."""
+        self.output_shapes = dict(shapes or {})
+        self.shapes_rev += 1
 
     # -- messages --------------------------------------------------------------------------------
     def answer(self, content: dict) -> dict[str, Any]:

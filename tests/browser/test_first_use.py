@@ -39,6 +39,10 @@ def test_first_cell_tree_panel_and_korean_explanation(jupyter_server, browser_pa
     out.locator('.xt-row[data-key="distilbert"] .xt-caret').click()
     out.locator('.xt-row[data-key="distilbert.embeddings"] .xt-caret').click()
     out.locator('.xt-row[data-key="distilbert.embeddings.word_embeddings"]').click()
+    # The last run's output shape shows in the tree's details (tiny model: dim 32).
+    expect(out.locator(".xt-details")).to_contain_text("output shape")
+    n = kernel_exec(server, NAME, "print(len(w.task_panel.details.tokens))").strip()
+    expect(out.locator(".xt-details")).to_contain_text(f"(1, {n}, 32)")
     out.get_by_role("tab", name="Explain").click()
     out.get_by_role("button", name="한국어").click()
     explain = out.locator(".xp-explain")

@@ -239,6 +239,7 @@ function render({ model, el }) {
       ["device", d.devices.join(", ") || "–"],
       ["children", fmt(d.n_children)],
     ];
+    if (d.output) facts.push(["output shape", d.output]);
     if (d.alias_of !== null) facts.push(["alias of", d.alias_of]);
     if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
     if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
@@ -461,6 +462,8 @@ function render({ model, el }) {
   const onChange = () => onSelected(true);
   model.on("change:selected", onChange);
   model.on("change:height", onHeight);
+  const onShapes = () => { S.details = null; onSelected(false); }; // new run: fresh details
+  model.on("change:shapes_rev", onShapes);
   draw();
   onSelected(false); // details of the selection; no scrolling the page on display
   return () => {
@@ -468,6 +471,7 @@ function render({ model, el }) {
     model.off("msg:custom", onMessage);
     model.off("change:selected", onChange);
     model.off("change:height", onHeight);
+    model.off("change:shapes_rev", onShapes);
   };
 }
 
