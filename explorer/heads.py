@@ -176,17 +176,7 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
     top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
     if not isinstance(model, torch.nn.Module) and callable(model):
         labels, logits = _callable_scores(model, text)
-        function = _function_name(function_to_apply, None)
-        probs = _apply(function, logits)
-        return ClassifyDetails(
-            text=text,
-            results=_ranked(labels, probs, top_k),
-            labels=labels,
-            logits=logits.tolist(),
-            probabilities=probs.tolist(),
-            function=function,
-            elapsed=time.perf_counter() - began,
-        )
+        return _scored(text, labels, logits, _function_name(function_to_apply, None), top_k, began)
     check_model(model, tokenizer, "classify")
     function = _function_name(function_to_apply, model.config)
     window = model_window(model, tokenizer)
@@ -213,8 +203,26 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
         output = run_model(model, inputs, keys, use_cache, model_device(model))
     logits_t = output["logits"] if isinstance(output, Mapping) else output[0]
     logits = logits_t[0].detach().float().cpu().numpy()
-    probs = _apply(function, logits)
     labels = _labels(model.config, len(logits))
+    return _scored(
+        text,
+        labels,
+        logits,
+        function,
+        top_k,
+        began,
+        tokens=tokens,
+        input_ids=ids,
+        offsets=offsets,
+        truncated=num_tokens > len(ids),
+        num_tokens=num_tokens,
+        max_length=window,
+    )
+
+
+def _scored(text, labels, logits, function, top_k, began, **tokens) -> ClassifyDetails:
+    """Scores from logits, ranked: the one ending of both the model and the callable paths."""
+    probs = _apply(function, logits)
     return ClassifyDetails(
         text=text,
         results=_ranked(labels, probs, top_k),
@@ -222,13 +230,8 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
         logits=logits.tolist(),
         probabilities=probs.tolist(),
         function=function,
-        tokens=tokens,
-        input_ids=ids,
-        offsets=offsets,
-        truncated=num_tokens > len(ids),
-        num_tokens=num_tokens,
-        max_length=window,
         elapsed=time.perf_counter() - began,
+        **tokens,
     )
 
 
