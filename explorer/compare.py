@@ -61,7 +61,11 @@ class Row:
 
 
 def _tensor_key(node: ModuleNode) -> tuple:
-    return tuple((t["name"], t["kind"], tuple(t["shape"]), t["dtype"]) for t in node.tensors)
+    return tuple((t["name"], t["kind"], tuple(t["shape"])) for t in node.tensors)
+
+
+def _dtype_key(node: ModuleNode) -> tuple:
+    return tuple(t["dtype"] for t in node.tensors)
 
 
 def _sharing_key(node: ModuleNode) -> tuple:
@@ -81,7 +85,10 @@ def _row(path: str, name: str, depth: int, a: ModuleNode | None, b: ModuleNode |
             reasons.append("tensors")
         elif _sharing_key(a) != _sharing_key(b):
             reasons.append("sharing")
+        # A dtype alone (float16 vs bfloat16) is noted, not a change of the architecture.
         status = "changed" if reasons else "same"
+        if _tensor_key(a) == _tensor_key(b) and _dtype_key(a) != _dtype_key(b):
+            reasons.append("dtype")
     return Row(
         path=path,
         name=name,
@@ -186,6 +193,8 @@ class Summary:
         Top paths of the parts found in one model only (their children are not repeated).
     only_a_params, only_b_params
         Parameters under those parts.
+    dtype_only
+        Identical modules whose tensors differ only in dtype (counted as "same", noted here).
     """
 
     label_a: str
@@ -201,6 +210,7 @@ class Summary:
     only_b: list = field(default_factory=list)
     only_a_params: int = 0
     only_b_params: int = 0
+    dtype_only: int = 0
 
     @classmethod
     def from_rows(cls, rows: list[Row], label_a: str, label_b: str) -> Summary:
@@ -221,6 +231,7 @@ class Summary:
             only_b=[r.path for r in _top(rows, "only_b")],
             only_a_params=sum(r.params_a for r in _top(rows, "only_a")),
             only_b_params=sum(r.params_b for r in _top(rows, "only_b")),
+            dtype_only=sum(1 for r in same if "dtype" in r.reasons),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -240,6 +251,7 @@ class Summary:
                 f"A ({self.label_a}, {self.total_a:,} parameters) vs B ({self.label_b}, "
                 f"{self.total_b:,} parameters): {self.shared_modules:,} identical modules share "
                 f"{self.shared_params:,} parameters"
+                + (f" ({self.dtype_only:,} differ only in dtype)" if self.dtype_only else "")
             ]
             if names:
                 parts.append(f"{len(names)} changed ({_list(names)})")
@@ -254,6 +266,7 @@ class Summary:
             f"A({self.label_a}, 파라미터 {self.total_a:,}개)와 B({self.label_b}, 파라미터 "
             f"{self.total_b:,}개) 비교: 동일한 모듈 {self.shared_modules:,}개가 파라미터 "
             f"{self.shared_params:,}개를 공유합니다"
+            + (f"(그중 {self.dtype_only:,}개는 dtype만 다릅니다)" if self.dtype_only else "")
         ]
         if names:
             parts.append(f"설정이 다른 모듈 {len(names)}개: {_list(names)}")

@@ -306,3 +306,21 @@ def test_text_plain_is_the_summary_where_no_widget_renders():
     assert "application/vnd.jupyter.widget-view+json" in data
     assert data["text/plain"].startswith("<Comparison {'same': 91")
     assert "66,955,010" in data["text/plain"]
+
+
+def test_a_dtype_alone_is_noted_not_a_change():
+    import torch
+    from torch import nn
+
+    import explorer
+
+    a = nn.Sequential(nn.Linear(4, 4), nn.ReLU())
+    b = nn.Sequential(nn.Linear(4, 4).to(torch.bfloat16), nn.ReLU())
+    c = explorer.compare(a, b)
+    row = c.row("0")
+    assert row.status == "same" and row.reasons == ("dtype",)
+    assert c.summary.dtype_only == 1 and c.summary.shared_params == 20
+    assert "1 differ only in dtype" in c.summary.text("en")
+    assert "dtype만 다릅니다" in c.summary.text("ko")
+    wider = nn.Sequential(nn.Linear(4, 5), nn.ReLU())
+    assert explorer.compare(a, wider).row("0").status == "changed"
