@@ -217,6 +217,7 @@ def describe(ctx: Ctx) -> list:
 
     for fn in (
         explain_blocks.describe_model,
+        explain_containers.describe_moe,  # before leaves: a 4.x router is a plain Linear
         explain_layers.describe_leaf,
         explain_containers.describe_container,
     ):

@@ -188,6 +188,25 @@ def describe_moe(ctx):
     """Mixture-of-experts parts (block, router, experts), or None."""
     m, t = ctx.module, ctx.type
     k, n = getattr(m, "top_k", None), getattr(m, "num_experts", None)
+    up = ctx.parent
+    if up is not None and ("Moe" in ctx.parent_type or "MoE" in ctx.parent_type):
+        # transformers 4.x keeps the router as a plain Linear `gate` and the experts as a
+        # ModuleList of per-expert MLPs inside the MoE block, which holds the counts.
+        k = k or getattr(up, "top_k", None) or getattr(up, "num_experts_per_tok", None)
+        n = n or getattr(up, "num_experts", None) or getattr(up, "num_local_experts", None)
+        if ctx.name == "gate" and n:
+            t = "Router"
+        elif ctx.name == "experts" and isinstance(m, nn.ModuleList) and n:
+            return [
+                (
+                    f"The {n} experts of a mixture-of-experts layer, each its own feed-forward "
+                    "network (one module per expert); each token only runs through the few "
+                    "experts its router picks.",
+                    f"전문가 혼합(MoE) 층의 전문가 {n}개입니다. 각 전문가는 자기만의 피드 포워드 "
+                    "네트워크(전문가마다 모듈 하나)이며, 각 토큰은 라우터가 고른 몇 개의 전문가만 "
+                    "거칩니다.",
+                )
+            ]
     if "Router" in t and n:
         pick = f"top {k}" if k else "best"
         return [

@@ -356,10 +356,16 @@ def test_mixture_of_experts_and_offset_positions():
             vocab_size=40,
         )
     )
-    block = explain(moe, "model.layers.0.mlp")
+    names = {p for p, _ in moe.named_modules()}
+    # transformers 5: model.layers.0.mlp (fused experts); 4.x: block_sparse_moe (ModuleList)
+    mlp = (
+        "model.layers.0.mlp" if "model.layers.0.mlp" in names else "model.layers.0.block_sparse_moe"
+    )
+    block = explain(moe, mlp)
     assert "mixture-of-experts" in block and "top 2" in block
-    assert "4 experts" in explain(moe, "model.layers.0.mlp.gate")
-    assert "전문가 4개" in explain(moe, "model.layers.0.mlp.experts", "ko")
+    assert "4 experts" in explain(moe, f"{mlp}.gate")
+    assert "top 2" in explain(moe, f"{mlp}.gate")
+    assert "전문가 4개" in explain(moe, f"{mlp}.experts", "ko")
     bart = BartModel(
         BartConfig(
             d_model=16,

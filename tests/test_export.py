@@ -235,6 +235,8 @@ def test_deepseek_v3_on_meta_exports_a_bounded_file(tmp_path):
     assert data["meta"]["modules"] == n and data["meta"]["params"] > 600e9
     plotly_size = len(get_plotlyjs().encode())
     size = path.stat().st_size
-    assert size < plotly_size + 3_000_000, size  # the model's data stays small beside plotly.js
+    # The model's data stays small beside plotly.js and grows at most linearly with modules:
+    # 1,215 modules under transformers 5 (fused experts); ~76,000 under 4.x (one per expert).
+    assert size < plotly_size + max(3_000_000, 400 * n), size
     assert not data["explain"]["complete"] and data["explain"]["of"]
     assert rows(data)["model.layers.3.mlp"]["t"] == type(model.model.layers[3].mlp).__name__
