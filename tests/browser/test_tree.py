@@ -63,6 +63,18 @@ def focused_key(page):
     return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
 
 
+def wait_focus(page, key: str) -> None:
+    """Wait until the row ``key`` has the focus (keys are handled after a redraw)."""
+    try:
+        page.wait_for_function(
+            "k => document.activeElement && document.activeElement.dataset.key === k",
+            arg=key,
+            timeout=30_000,
+        )
+    except Exception:
+        raise AssertionError(f"focus on {focused_key(page)!r}, wanted {key!r}") from None
+
+
 def set_theme(page, theme):
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
@@ -129,23 +141,24 @@ def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_pag
     emb.focus()
     page.keyboard.press("ArrowRight")  # closed: open it
     expect(emb).to_have_attribute("aria-expanded", "true")
+    expect(row(tree, "distilbert.embeddings.word_embeddings")).to_be_visible()  # children came
     page.keyboard.press("ArrowRight")  # open: to its first child
-    assert focused_key(page) == "distilbert.embeddings.word_embeddings"
+    wait_focus(page, "distilbert.embeddings.word_embeddings")
     page.keyboard.press("ArrowLeft")  # a leaf: to its parent
-    assert focused_key(page) == "distilbert.embeddings"
+    wait_focus(page, "distilbert.embeddings")
     page.keyboard.press("ArrowLeft")  # open: close it
     expect(emb).to_have_attribute("aria-expanded", "false")
     expect(row(tree, "distilbert.embeddings.word_embeddings")).to_have_count(0)
     page.keyboard.press("ArrowUp")
-    assert focused_key(page) == "distilbert"
+    wait_focus(page, "distilbert")
     page.keyboard.press("Enter")  # selects and toggles (closes)
     expect(row(tree, "distilbert")).to_have_attribute("aria-expanded", "false")
     expect(row(tree, "distilbert")).to_have_attribute("aria-selected", "true")
     assert kernel_value(jupyter_server, name, "w.selected", "distilbert") == "distilbert"
     page.keyboard.press("End")
-    assert focused_key(page) == "dropout"
+    wait_focus(page, "dropout")
     page.keyboard.press("Home")
-    assert focused_key(page) == ""
+    wait_focus(page, "")
     assert tree.locator('.xt-row[tabindex="0"]').count() == 1
 
     # Search runs in Python over the whole tree and opens the way to each match.
