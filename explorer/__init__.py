@@ -1,15 +1,17 @@
 """transformers-explorer: look inside PyTorch and Hugging Face transformers models from Jupyter."""
 
+from __future__ import annotations
+
+from typing import Any
+
 # Public functions share names with the modules that define them (explorer.treemap is both);
 # importing them here, after their modules, keeps `explorer.treemap(...)` the function.
 from .anatomy import ModuleNode, module_tree
 from .compare import Comparison, compare
 from .explain import explain
-from .export import save_html
 from .heads import answer, answer_details, classify, classify_details
 from .load import load
 from .treemap import treemap
-from .widgets.app import Explorer, explore
 
 __version__ = "0.1.0"
 
@@ -30,3 +32,36 @@ __all__ = [
     "save_html",
     "treemap",
 ]
+
+# Names whose modules load ipywidgets/anywidget or plotly: resolved on first use (PEP 562), so
+# `import explorer` and `explorer.module_tree(...)` stay light.
+_LAZY = {
+    "Explorer": ("explorer.widgets.app", "Explorer"),
+    "explore": ("explorer.widgets.app", "explore"),
+    "save_html": ("explorer.export", "save_html"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'explorer' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+def _comparison_widget(comparison: Comparison, **kwargs: Any) -> Any:
+    """A comparison's notebook view (the widget layer, loaded when first shown)."""
+    from .widgets.compare import CompareWidget
+
+    return CompareWidget.from_comparison(comparison, **kwargs)
+
+
+Comparison.widget_factory = staticmethod(_comparison_widget)

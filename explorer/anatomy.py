@@ -9,7 +9,9 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["ModuleNode", "Group", "module_tree", "unwrap_model"]
+from .model_info import unwrap_model
+
+__all__ = ["ModuleNode", "Group", "module_tree"]
 
 # Lazy modules hold UninitializedParameter / UninitializedBuffer until their first forward.
 from torch.nn.parameter import UninitializedTensorMixin as _Uninit
@@ -322,24 +324,6 @@ class Group:
 
     def __repr__(self) -> str:
         return f"Group({self.name!r}: {self.count} x {self.type})"
-
-
-def unwrap_model(obj: Any) -> nn.Module:
-    """Return the ``nn.Module`` inside ``obj``: the module itself, or a pipeline's ``.model``.
-
-    Raises
-    ------
-    TypeError
-        If ``obj`` is neither a module nor something holding one in ``.model``.
-    """
-    if isinstance(obj, nn.Module):
-        return obj
-    inner = getattr(obj, "model", None)
-    if isinstance(inner, nn.Module):
-        return inner
-    raise TypeError(
-        f"expected a torch.nn.Module or a transformers pipeline, got {type(obj).__name__}"
-    )
 
 
 _MODULE_REPR = nn.Module.__repr__

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from explorer.anatomy import ModuleNode, module_tree
+from .anatomy import ModuleNode, module_tree
 
 __all__ = ["compare", "Comparison", "Row", "Summary", "STATUSES"]
 
@@ -324,6 +325,11 @@ class Comparison:
         Names used for the two models (their class names unless given).
     """
 
+    #: Makes the notebook view of a comparison (``factory(comparison, **kwargs)``). The package
+    #: sets it to the widget layer's CompareWidget when ``explorer`` is imported, so this module
+    #: never imports widgets; without it a comparison shows as its text summary.
+    widget_factory: ClassVar[Callable[..., Any] | None] = None
+
     def __init__(self, tree_a: ModuleNode, tree_b: ModuleNode, label_a: str, label_b: str):
         self.tree_a, self.tree_b = tree_a, tree_b
         self.label_a, self.label_b = label_a, label_b
@@ -367,12 +373,14 @@ class Comparison:
         }
 
     def widget(self, **kwargs: Any):
-        """A new :class:`~explorer.widgets.compare_widget.CompareWidget` for this comparison."""
-        from explorer.widgets.compare_widget import CompareWidget
-
-        return CompareWidget.from_comparison(self, **kwargs)
+        """A new :class:`~explorer.widgets.compare.CompareWidget` for this comparison."""
+        if Comparison.widget_factory is None:
+            raise RuntimeError("no widget layer: import explorer to show comparisons as widgets")
+        return Comparison.widget_factory(self, **kwargs)
 
     def _repr_mimebundle_(self, **kwargs: Any):
+        if Comparison.widget_factory is None:
+            return {"text/plain": repr(self)}
         if self._widget is None:
             self._widget = self.widget()
         bundle = self._widget._repr_mimebundle_(**kwargs)

@@ -7,8 +7,10 @@ from html import escape
 from typing import Any
 
 from .anatomy import ModuleNode, module_tree
+from .numbers import share as _share
+from .numbers import short_count
 
-__all__ = ["treemap", "treemap_data", "ROOT_ID", "short_count"]
+__all__ = ["treemap", "treemap_data", "ROOT_ID"]
 
 ROOT_ID = "."  # Plotly reserves "" for "no parent"; no module path can be "."
 DEFAULT_MAX_SECTORS = 5000
@@ -26,24 +28,6 @@ _HOVER = (
     "%{customdata[3]} of total · %{customdata[4]} of parent"
     "<extra></extra>"
 )
-
-
-def short_count(n: float) -> str:
-    """Short form of a count: 66955010 -> '67.0M', 6738415616 -> '6.74B', 950 -> '950'."""
-    n = float(n)
-    for unit, size in (("T", 1e12), ("B", 1e9), ("M", 1e6), ("K", 1e3)):
-        if abs(n) >= size:
-            v = n / size
-            digits = 2 if abs(v) < 10 else 1 if abs(v) < 100 else 0
-            return f"{v:.{digits}f}{unit}"
-    return f"{int(n)}"
-
-
-def _share(part: int, whole: int) -> str:
-    if whole <= 0:
-        return "0%"
-    pct = 100.0 * part / whole
-    return f"{pct:.1f}%" if pct >= 0.1 or pct == 0 else "<0.1%"
 
 
 def _select(root: ModuleNode, max_depth: int | None, max_sectors: int) -> tuple:

@@ -249,7 +249,7 @@ def test_inputs_pipelines_trees_labels_and_untouched_models(seed):
 
 
 def test_widget_state(seed_cmp):
-    from explorer.widgets.compare_widget import CompareWidget
+    from explorer.widgets.compare import CompareWidget
 
     w = seed_cmp.widget()
     assert isinstance(w, CompareWidget)

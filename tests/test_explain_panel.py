@@ -7,7 +7,7 @@ from _models import full_size
 from torch import nn
 
 import explorer
-from explorer.widgets.explain_panel import ExplainPanel
+from explorer.widgets.explain import ExplainPanel
 
 
 def test_follows_path_and_language():

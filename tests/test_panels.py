@@ -10,8 +10,9 @@ import pytest
 import torch
 
 from explorer import answer_details, classify_details, explore
-from explorer.widgets.panel_base import format_shape, record_output_shapes
+from explorer.tree_pages import format_shapes
 from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
+from explorer.widgets.panels.base import record_output_shapes
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 
@@ -317,7 +318,7 @@ def test_meta_and_tokenizerless_models_get_a_note(sst2):
     assert isinstance(ex.task_panel, NotePanel) and "needs the model's tokenizer" in (
         ex.task_panel.message
     )
-    with pytest.raises(TypeError, match="needs its tokenizer"):
+    with pytest.raises(TypeError, match="needs the model.s tokenizer"):
         SentimentPanel(sst2[0])
     with pytest.raises(ValueError, match="not loaded"):
         QAPanel(meta, sst2[1])
@@ -364,17 +365,17 @@ def test_output_shapes_follow_the_run_and_the_selection(sst2):
     assert panel.shape_line.value == "distilbert.transformer.layer did not run for this input"
     ex.selected = "distilbert.transformer.layer.1"
     assert panel.shape_line.value == f"Output of distilbert.transformer.layer.1 for this input: " \
-        f"{format_shape([[1, n, dim]])}"  # fmt: skip
-    assert format_shape([[1, n, dim]]) == f"(1, {n}, {dim})"
+        f"{format_shapes([[1, n, dim]])}"  # fmt: skip
+    assert format_shapes([[1, n, dim]]) == f"(1, {n}, {dim})"
     # The tree's details pane shows them too (what the browser gets for a selected row).
     rev = ex.tree_widget.shapes_rev
-    assert ex.tree_widget.details("pre_classifier")["output"] == f"(1, {dim})"
-    assert ex.tree_widget.details("distilbert.transformer.layer")["output"] == (
+    assert ex.tree_widget.pages.details("pre_classifier")["output"] == f"(1, {dim})"
+    assert ex.tree_widget.pages.details("distilbert.transformer.layer")["output"] == (
         "not run for the last input"
     )
     panel.text = ""
     assert ex.output_shapes == {} and panel.shape_line.value == ""
-    assert ex.tree_widget.details("pre_classifier")["output"] is None
+    assert ex.tree_widget.pages.details("pre_classifier")["output"] is None
     assert ex.tree_widget.shapes_rev > rev
     assert all(not m._forward_hooks for m in model.modules())
 

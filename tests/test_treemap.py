@@ -9,7 +9,8 @@ from _models import full_size, synthetic
 from torch import nn
 
 import explorer
-from explorer.treemap import ROOT_ID, short_count
+from explorer.numbers import short_count
+from explorer.treemap import ROOT_ID
 
 
 def check_consistent(trace, total):

@@ -9,8 +9,9 @@ from _models import full_size, synthetic
 from torch import nn
 from traitlets import TraitError
 
-from explorer.treemap import short_count
-from explorer.widgets.tree import MAX_MATCHES, PAGE, ModuleTree, UnknownPathError
+from explorer.numbers import short_count
+from explorer.tree_pages import MAX_MATCHES, PAGE
+from explorer.widgets.tree import ModuleTree, UnknownPathError
 
 ROW_KEYS = {"p", "n", "t", "c", "s", "k", "b", "dt", "dv"}
 GROUP_KEYS = {"g", "n", "t", "x", "c", "s"}
@@ -253,4 +254,4 @@ def test_bad_requests_are_answered_with_errors():
     assert wire.ask(op="explode", id="1")["op"] == "error"
     assert "offset" in wire.ask(op="children", path="", offset=-1, id="2")["message"]
     with pytest.raises(TypeError):
-        wire.widget.search(None)
+        wire.widget.pages.search(None)

@@ -8,15 +8,17 @@ from typing import Any
 import ipywidgets
 import traitlets
 
-from ..anatomy import ModuleNode, module_tree, unwrap_model
+from ..anatomy import ModuleNode, module_tree
+from ..model_info import load_info, new_module_paths, unwrap_model
 from ..treemap import ROOT_ID, treemap
+from .options import check_options
 from .plot import PlotWidget
 from .tree import ModuleTree, UnknownPathError
 
-__all__ = ["Explorer", "explore"]
+__all__ = ["Explorer", "explore", "UnknownPathError"]
 
-LOAD_INFO_ATTR = "_explorer_load_info"  # set by explorer.load on the models it returns
 _OTHER = "\x00other"  # suffix of the treemap's aggregated "N more" sectors
+_RESULT_ATTRS = ("last_result", "details", "result")  # where a panel keeps its last result
 
 
 class Explorer(ipywidgets.VBox):
@@ -66,14 +68,15 @@ class Explorer(ipywidgets.VBox):
         max_sectors: int = 2000,
         **kwargs: Any,
     ) -> None:
+        check_options(type(self), kwargs)
         self.source = model
         self.model = unwrap_model(model)
         self.tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
-        info = getattr(self.model, LOAD_INFO_ATTR, None)
-        self.load_info = info if isinstance(info, dict) else None
-        new = list((self.load_info or {}).get("newly_initialized_modules") or [])
+        self.load_info = load_info(self.model)
         self.tree: ModuleNode = module_tree(self.model)
-        self.tree_widget = ModuleTree(self.tree, new_paths=new, height=height)
+        self.tree_widget = ModuleTree(
+            self.tree, new_paths=new_module_paths(self.model), height=height
+        )
         self.tree_widget.layout = ipywidgets.Layout(width="46%", min_width="320px")
         fig = treemap(self.tree, max_sectors=max_sectors, height=height)
         fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
@@ -183,9 +186,9 @@ class Explorer(ipywidgets.VBox):
     def add_explain(self, lang: str = "en") -> ipywidgets.Widget:
         """Add the "Explain" tab: the selected module in plain English or Korean, with a switch.
 
-        Returns the :class:`~explorer.widgets.explain_panel.ExplainPanel` (also ``.explain_panel``).
+        Returns the :class:`~explorer.widgets.explain.ExplainPanel` (also ``.explain_panel``).
         """
-        from .explain_panel import ExplainPanel
+        from .explain import ExplainPanel
 
         self.explain_panel = ExplainPanel(self.model, self.tree, lang=lang)
         return self.add_panel(self.explain_panel, "Explain", on_select=self.explain_panel.show)
@@ -219,6 +222,42 @@ class Explorer(ipywidgets.VBox):
             self.on_select(on_select)
             on_select(self.selected, self.tree.find(self.selected))
         return widget
+
+    # -- export ----------------------------------------------------------------------------------
+    def _export_source(self) -> dict[str, Any]:
+        """What :func:`explorer.save_html` writes for this Explorer, as it is now."""
+        return {
+            "model": self.model,
+            "tree": self.tree,
+            "pages": self.tree_widget.pages,
+            "figure": self.figure.figure,
+            "selected": self.selected,
+            "height": self.tree_widget.height,
+            "panels": self._panel_snapshots(),
+        }
+
+    def _panel_snapshots(self) -> list[dict[str, Any]]:
+        """Title, figure JSON and last-result text of each panel that has any of them."""
+        import json
+
+        from ..export import plotly_figure, result_text
+
+        out = []
+        for i, panel in enumerate(self.panels.children):
+            result = next(
+                (r for r in (getattr(panel, n, None) for n in _RESULT_ATTRS) if r is not None),
+                None,
+            )
+            title = self.panels.get_title(i) or getattr(panel, "title", None) or f"Panel {i + 1}"
+            fig = plotly_figure(getattr(panel, "figure", None))
+            entry = {
+                "title": str(title),
+                "figure": json.loads(fig.to_json()) if fig is not None else None,
+                "text": result_text(result),
+            }
+            if entry["figure"] is not None or entry["text"]:
+                out.append(entry)
+        return out
 
     def __repr__(self) -> str:
         return (
@@ -264,6 +303,7 @@ def explore(
     """
     from .panels import add_task_panel, resolve_source, standalone_panel
 
+    check_options(Explorer, kwargs, also=("height", "max_sectors"))
     model, tokenizer = resolve_source(model, tokenizer)
     panel = standalone_panel(model, task)
     if panel is not None:
@@ -272,6 +312,3 @@ def explore(
     add_task_panel(explorer, task)
     explorer.add_explain(lang)
     return explorer
-
-
-__all__ += ["UnknownPathError"]

@@ -11,7 +11,7 @@ from torch import nn
 
 import explorer
 from explorer.export import save_html
-from explorer.widgets.tree import PAGE, ModuleTree
+from explorer.tree_pages import PAGE, TreePages
 
 from .harness import screenshot
 
@@ -123,10 +123,10 @@ def test_paging_search_and_treemap_click_select(page, exported):
     page.wait_for_function(f"{level} === 'distilbert.embeddings'")  # a leaf among its siblings
 
 
-def test_stand_in_answers_equal_the_widget(page, exported):
-    """tree.js's protocol: every reply of the page's stand-in equals ModuleTree.answer()."""
+def test_stand_in_answers_equal_tree_pages(page, exported):
+    """tree.js's protocol: every reply of the page's stand-in equals TreePages.answer()."""
     model, _ = exported
-    widget = ModuleTree(model)
+    widget = TreePages(model)
     group = widget.children("many")["items"][0]["g"]
     requests = [
         {"op": "children", "path": ""},
@@ -159,4 +159,5 @@ def test_stand_in_answers_equal_the_widget(page, exported):
         })"""
     )
     assert bad["op"] == "error" and bad["id"] == "bad" and "no.such" in bad["message"]
-    widget.close()
+    assert bad == {**widget.reply({"op": "children", "path": "no.such", "id": "bad"}),
+                   "message": bad["message"]}  # fmt: skip

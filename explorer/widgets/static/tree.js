@@ -121,7 +121,7 @@ function render({ model, el }) {
         i++;
       }
     };
-    if (S.open.has("")) walk("", 2);
+    if (S.open.has("") && expandable(S.rows.get(""))) walk("", 2);
     return out;
   }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.explain import num
+from .language import num
 
 
 def _dims(value) -> str:

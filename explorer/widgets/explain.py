@@ -10,6 +10,7 @@ import traitlets
 
 from ..anatomy import ModuleNode
 from ..explain import explain
+from .options import check_options
 
 __all__ = ["ExplainPanel", "LANGS"]
 
@@ -43,6 +44,7 @@ class ExplainPanel(ipywidgets.VBox):
     text = traitlets.Unicode("")
 
     def __init__(self, model: Any, tree: ModuleNode, lang: str = "en", **kwargs: Any) -> None:
+        check_options(type(self), kwargs)
         self._model = model
         self._tree = tree
         self._switch = ipywidgets.ToggleButtons(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from torch import nn
 from torch.nn.modules.dropout import _DropoutNd
 
-from explorer.explain import josa, num
-from explorer.explain_activations import activation_info
-from explorer.explain_conv_rnn import conv, pool, rnn, rotary
-from explorer.explain_roles import embedding_role, linear_role
+from .activations import activation_info
+from .conv_rnn import conv, pool, rnn, rotary
+from .language import josa, num
+from .roles import embedding_role, linear_role
 
 
 def _embedding(ctx) -> list:

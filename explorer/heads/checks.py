@@ -1,4 +1,4 @@
-"""Shared plumbing for the task heads: argument checks, safe forwards, input filtering."""
+"""What both heads share: argument checks, the model's window, safe forwards, input filtering."""
 
 from __future__ import annotations
 

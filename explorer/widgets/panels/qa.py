@@ -9,10 +9,11 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ..figures import span_logits, update_span_logits
-from ..heads_qa import AnswerDetails, QAWindow, _settings, answer_details
-from .panel_base import LivePanel, is_meta, untrained_note
-from .plot import PlotWidget
+from ...figures import span_logits, update_span_logits
+from ...heads.qa import AnswerDetails, QAWindow, _settings, answer_details
+from ...model_info import check_runnable, untrained_note, unwrap
+from ..plot import PlotWidget
+from .base import LivePanel
 
 __all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
 
@@ -135,23 +136,12 @@ class QAPanel(LivePanel):
         max_wait: float | None = 1.0,
         **answer_kwargs: Any,
     ) -> None:
-        inner = getattr(model, "model", None)
-        if not isinstance(model, torch.nn.Module) and isinstance(inner, torch.nn.Module):
-            tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
-            model = inner
+        model, tokenizer = unwrap(model, tokenizer)
         if not isinstance(model, torch.nn.Module):
             raise TypeError(
                 f"QAPanel needs a ...ForQuestionAnswering model, got {type(model).__name__}"
             )
-        if is_meta(model):
-            raise ValueError(
-                "the model's weights are not loaded (meta device): load it with weights=True"
-            )
-        if tokenizer is None or not getattr(tokenizer, "is_fast", False):
-            raise TypeError(
-                "question answering needs the model's fast tokenizer (it maps tokens back to "
-                "characters of the context): QAPanel(model, tokenizer)"
-            )
+        check_runnable(model, tokenizer, fast=True)
         for name, value in (("question", question), ("context", context)):
             if not isinstance(value, str):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from explorer.explain import names, num
-from explorer.explain_blocks import (
+from .blocks import (
     _attention,
     _backbone,
     _decoder,
@@ -18,6 +17,7 @@ from explorer.explain_blocks import (
     _parts,
     _stack,
 )
+from .language import names, num
 
 _MLP_TYPES = ("FFN", "MLP", "FeedForward", "DenseActDense", "DenseGatedActDense", "Intermediate")
 

@@ -1,4 +1,4 @@
-"""Task heads: sequence classification here, extractive QA in heads_qa (re-exported)."""
+"""Sequence classification, with the scores of transformers' TextClassificationPipeline."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from explorer.heads_common import (
+from ..model_info import class_labels
+from .checks import (
     check_int,
     check_model,
     check_text,
@@ -21,17 +22,8 @@ from explorer.heads_common import (
     model_window,
     run_model,
 )
-from explorer.heads_qa import AnswerDetails, QAWindow, answer, answer_details
 
-__all__ = [
-    "classify",
-    "classify_details",
-    "ClassifyDetails",
-    "answer",
-    "answer_details",
-    "AnswerDetails",
-    "QAWindow",
-]
+__all__ = ["classify", "classify_details", "ClassifyDetails"]
 
 _FUNCTIONS = ("softmax", "sigmoid", "none")
 
@@ -145,11 +137,6 @@ def _callable_scores(model, text: str) -> tuple[list[str], np.ndarray]:
     return labels, np.asarray(values, dtype=np.float64)
 
 
-def _labels(config, n: int) -> list[str]:
-    id2label = getattr(config, "id2label", None) or {}
-    return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(n)]
-
-
 def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None) -> ClassifyDetails:
     """Classify ``text`` and keep every intermediate result.
 
@@ -203,7 +190,7 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
         output = run_model(model, inputs, keys, use_cache, model_device(model))
     logits_t = output["logits"] if isinstance(output, Mapping) else output[0]
     logits = logits_t[0].detach().float().cpu().numpy()
-    labels = _labels(model.config, len(logits))
+    labels = class_labels(model.config, len(logits))
     return _scored(
         text,
         labels,

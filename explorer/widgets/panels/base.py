@@ -11,9 +11,9 @@ from typing import Any
 import ipywidgets
 import torch
 
-__all__ = ["LivePanel", "record_output_shapes", "format_shape", "untrained_note", "is_meta"]
+from ...tree_pages import format_shapes
 
-LOAD_INFO_ATTR = "_explorer_load_info"
+__all__ = ["LivePanel", "record_output_shapes", "text_html"]
 _OK, _BAD, _INFO = "#1a7f37", "#b42318", "#57606a"
 
 
@@ -76,35 +76,6 @@ def record_output_shapes(model: Any):
     finally:
         for handle in handles:
             handle.remove()
-
-
-def format_shape(shapes: list[list[int]] | None) -> str:
-    """``[[1, 9, 32]]`` -> ``"(1, 9, 32)"``; several outputs joined by ``" + "``."""
-    if not shapes:
-        return "no tensor output"
-    return " + ".join("(" + ", ".join(str(n) for n in s) + ")" for s in shapes)
-
-
-def is_meta(model: Any) -> bool:
-    """True when ``model`` has a tensor on the meta device (an architecture without weights)."""
-    if not isinstance(model, torch.nn.Module):
-        return False
-    return any(t.is_meta for t in model.parameters()) or any(t.is_meta for t in model.buffers())
-
-
-def untrained_note(model: Any) -> str | None:
-    """The "untrained head" warning for a model from :func:`explorer.load`, or None."""
-    info = getattr(model, LOAD_INFO_ATTR, None)
-    if not isinstance(info, dict):
-        return None
-    new = list(info.get("newly_initialized_modules") or info.get("newly_initialized") or [])
-    if info.get("untrained"):
-        return "untrained head: random outputs (this model has random weights, not a checkpoint)"
-    if new:
-        shown = ", ".join(p or "(the whole model)" for p in new[:5])
-        more = f" and {len(new) - 5} more" if len(new) > 5 else ""
-        return f"untrained head: random outputs (newly initialized: {shown}{more})"
-    return None
 
 
 def text_html(text: str, color: str = _INFO, *, bold: bool = False) -> str:
@@ -315,7 +286,7 @@ class LivePanel(ipywidgets.VBox):
         path = self._selected
         where = path or "the model"
         if path in self.output_shapes:
-            self.shape_line.value = f"Output of {where} for this input: " + format_shape(
+            self.shape_line.value = f"Output of {where} for this input: " + format_shapes(
                 self.output_shapes[path]
             )
         else:

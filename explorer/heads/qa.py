@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from explorer.heads_common import (
+from .checks import (
     check_int,
     check_model,
     check_text,

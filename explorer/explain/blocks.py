@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from torch import nn
 
-from explorer.explain import josa, names, num
-from explorer.explain_activations import activation_info
+from .activations import activation_info
+from .language import josa, names, num
 
 _TASKS = [
     (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from explorer.explain import num
+from .language import num
 
 _QUERY = {"q_lin", "q_proj", "query", "q", "to_q", "wq"}
 _KEY = {"k_lin", "k_proj", "key", "k", "to_k", "wk"}

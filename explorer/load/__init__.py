@@ -12,12 +12,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from ..model_info import LOAD_INFO_ATTR
+
 __all__ = ["Loaded", "load", "known_names", "MAX_OFFLINE_PARAMS", "LOAD_INFO_ATTR"]
 
 #: Offline fallback models above this many parameters are built on the meta device, never in RAM.
 MAX_OFFLINE_PARAMS = 2_000_000_000
-#: Name of the plain attribute :func:`load` sets on every model it returns (see :func:`load`).
-LOAD_INFO_ATTR = "_explorer_load_info"
 
 _TASKS = {
     "text-classification": "AutoModelForSequenceClassification",
@@ -119,7 +119,7 @@ class Loaded(tuple):
 
 @lru_cache(maxsize=1)
 def _index() -> dict:
-    text = resources.files("explorer").joinpath("configs/index.json").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("configs/index.json").read_text(encoding="utf-8")
     return json.loads(text)["models"]
 
 
@@ -154,7 +154,7 @@ def _packaged_dir() -> str | None:
 def _offline_config(entry: dict, overrides: dict):
     from transformers import CONFIG_MAPPING
 
-    text = resources.files("explorer").joinpath("configs", entry["config"]).read_text("utf-8")
+    text = resources.files(__package__).joinpath("configs", entry["config"]).read_text("utf-8")
     data = json.loads(text)
     if "torch_dtype" in data and _dtype_kwarg(None).keys() == {"dtype"}:
         data["dtype"] = data.pop("torch_dtype")  # transformers 5 renamed it (and warns on the old)

@@ -8,6 +8,8 @@ from typing import Any
 import anywidget
 import traitlets
 
+from .options import check_options
+
 __all__ = ["CompareWidget"]
 
 STATIC = Path(__file__).parent / "static"
@@ -84,4 +86,5 @@ class CompareWidget(anywidget.AnyWidget):
         **kwargs
             Initial trait values, e.g. ``lang="ko"`` or ``height=400``.
         """
+        check_options(cls, kwargs)
         return cls(**comparison.payload(), **kwargs)

@@ -1,0 +1,159 @@
+"""The live sentiment panel: any sequence classifier (or a text -> {label: score} callable)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets
+import torch
+
+from ...figures import class_bars, update_class_bars
+from ...heads import ClassifyDetails, classify_details
+from ...model_info import check_runnable, class_labels, untrained_note, unwrap
+from ..plot import PlotWidget
+from .base import LivePanel
+
+__all__ = ["SentimentPanel", "DEFAULT_TEXT"]
+
+DEFAULT_TEXT = "This movie was wonderful, I loved every minute of it."
+
+
+class SentimentPanel(LivePanel):
+    """Type a text, see the class probabilities: a bar per label, the logits on hover.
+
+    Parameters
+    ----------
+    model : sequence-classification model, pipeline or callable
+        A ``...ForSequenceClassification`` module (with its ``tokenizer``), a text-classification
+        pipeline, or any callable ``text -> {label: score}`` (a local model or one wrapping a
+        remote API); a callable's scores are shown as given, in its key order.
+    tokenizer : tokenizer, optional
+        Required for a module (a pipeline brings its own).
+    text : str
+        Initial text (run at once).
+    top_k, function_to_apply
+        Passed to :func:`explorer.classify_details`.
+    delay, max_wait : float
+        Debounce settings (see :class:`~explorer.widgets.panel_base.LivePanel`).
+
+    Attributes
+    ----------
+    text_box : ipywidgets.Textarea
+        The input (``continuous_update``: every keystroke reaches the kernel).
+    figure : explorer.widgets.plot.PlotWidget
+        One bar chart, updated in place (``figure.data``, ``figure.layout`` as on a Plotly
+        figure; the page's one plotly.js draws it).
+    details : ClassifyDetails or None
+        What the figure shows (None when it shows nothing).
+    note : ipywidgets.Label
+        The truncation note (empty when the text fits).
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any = None,
+        *,
+        text: str = DEFAULT_TEXT,
+        top_k: int | None = None,
+        function_to_apply: str | None = None,
+        delay: float = 0.2,
+        max_wait: float | None = 1.0,
+        **kwargs: Any,
+    ) -> None:
+        model, tokenizer = unwrap(model, tokenizer)
+        if isinstance(model, torch.nn.Module):
+            check_runnable(model, tokenizer)
+        elif not callable(model):
+            raise TypeError(
+                "SentimentPanel needs a sequence-classification model, a pipeline or a callable "
+                f"text -> {{label: score}}, got {type(model).__name__}"
+            )
+        if not isinstance(text, str):
+            raise TypeError(f"text must be a str, got {type(text).__name__}")
+        super().__init__(delay=delay, max_wait=max_wait, **kwargs)
+        self.model, self.tokenizer = model, tokenizer
+        self.top_k, self.function_to_apply = top_k, function_to_apply
+        self.details: ClassifyDetails | None = None
+        self.text_box = ipywidgets.Textarea(
+            value=text,
+            placeholder="Type a text to classify",
+            continuous_update=True,
+            rows=3,
+            layout=ipywidgets.Layout(width="100%"),
+        )
+        self.text_box.add_class("xp-text")
+        self.note = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
+        self.note.add_class("xp-note")
+        self.figure = PlotWidget(class_bars(self._blank(), title="no result yet"))
+        self.set_warning(untrained_note(model))
+        self.children = (
+            self.warning,
+            self.text_box,
+            self.status,
+            self.note,
+            self.figure,
+            self.shape_line,
+        )
+        self.add_class("xp-panel")
+        self.add_class("xp-sentiment")
+        self.text_box.observe(self._changed, "value")
+        self._seq += 1
+        self._run_pending()  # the first result is there when the panel is displayed
+
+    @property
+    def text(self) -> str:
+        """The text in the box (setting it is what typing does)."""
+        return self.text_box.value
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self.text_box.value = value
+
+    def _blank(self) -> ClassifyDetails:
+        config = getattr(self.model, "config", None) if hasattr(self, "model") else None
+        labels = class_labels(config) if config is not None else []
+        zeros = [0.0] * len(labels)
+        return ClassifyDetails("", [], labels, zeros, list(zeros), "softmax")
+
+    def _inputs(self) -> str:
+        return self.text_box.value
+
+    def _hint(self, text: str) -> str | None:
+        return "Type a text to classify." if not text.strip() else None
+
+    def _hooked_model(self) -> Any:
+        return self.model
+
+    def _compute(self, text: str) -> ClassifyDetails:
+        return classify_details(
+            self.model, self.tokenizer, text, self.top_k, self.function_to_apply
+        )
+
+    def _show(self, details: ClassifyDetails) -> None:
+        self.details = details
+        update_class_bars(self.figure, details)
+        parts = []
+        if details.results:
+            best = details.results[0]
+            parts.append(f"{best['label']}  {best['score']:.3f} ({details.function})")
+        if details.tokens:
+            parts.append(f"{len(details.tokens)} tokens")
+        parts.append(f"{details.elapsed * 1000:.0f} ms")
+        self._set_status(" \u00b7 ".join(parts))
+        if details.truncated:
+            self.note.value = (
+                f"Text truncated: it is {details.num_tokens:,} tokens long and the model reads "
+                f"only the first {details.max_length:,}."
+            )
+        else:
+            self.note.value = ""
+
+    def _clear(self, message: str) -> None:
+        self.details = None
+        self.note.value = ""
+        update_class_bars(self.figure, self._blank(), title="no result")
+        super()._clear(message)
+
+    def _owned(self):
+        return (*super()._owned(), self.text_box, self.note, self.figure)
