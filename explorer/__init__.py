@@ -12,8 +12,7 @@ from .explain import explain
 from .heads import answer, answer_details, classify, classify_details
 from .load import load
 from .treemap import treemap
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "Comparison",

@@ -177,8 +177,8 @@ def page_data(
         raise TypeError(f"title must be a str or None, not {type(title).__name__}")
     import plotly.graph_objects as go
 
-    from .. import __version__
     from ..treemap import treemap
+    from ..version import __version__
 
     src = _source(model_or_explorer)
     tree: ModuleNode = src["tree"]

@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..plotlyjs import plotly_js
+
 __all__ = ["page_html", "script_json", "STATIC", "TREE_STATIC"]
 
 STATIC = Path(__file__).parent / "static"
@@ -39,8 +41,6 @@ def _inline_css(source: str, name: str) -> str:
 
 def page_html(data: dict[str, Any]) -> str:
     """The self-contained HTML text for ``data`` (from :func:`explorer.export.page_data`)."""
-    from plotly.offline import get_plotlyjs
-
     parts = {
         "TITLE": html.escape(data["meta"]["title"]),
         "CSS": _inline_css((TREE_STATIC / "tree.css").read_text("utf-8"), "tree.css")
@@ -49,7 +49,7 @@ def page_html(data: dict[str, Any]) -> str:
         "DATA": script_json(data),
         "TREE_JS": script_json((TREE_STATIC / "tree.js").read_text("utf-8")),
         "EXPORT_JS": _inline_script((STATIC / "export.js").read_text("utf-8")),
-        "PLOTLY_JS": _inline_script(get_plotlyjs()),
+        "PLOTLY_JS": _inline_script(plotly_js()),
     }
     template = (STATIC / "export.html").read_text("utf-8")
     return _MARK.sub(lambda m: parts[m.group(1)], template)  # one pass: inserted text is final

@@ -17,16 +17,11 @@ import anywidget
 import traitlets
 from ipywidgets import widget_serialization
 
-__all__ = ["PlotWidget", "PlotlyLib", "plotly_lib", "plotly_js"]
+from ..plotlyjs import plotly_js
+
+__all__ = ["PlotWidget", "PlotlyLib", "plotly_lib"]
 
 STATIC = Path(__file__).parent / "static"
-
-
-def plotly_js() -> str:
-    """The plotly.js source shipped inside the installed plotly Python package (no network)."""
-    from plotly.offline import get_plotlyjs
-
-    return get_plotlyjs()
 
 
 _LOADER = """
