@@ -50,7 +50,8 @@ class ModuleNode:
         Sorted distinct dtypes / devices of the tensors under this path.
     tensors
         This module's own parameters and buffers: ``name, shape, dtype, device, numel, kind,
-        requires_grad, counted, lazy, path, shared_with`` (other full paths holding the tensor).
+        requires_grad, counted, lazy, persistent`` (in ``state_dict``), ``path, shared_with``
+        (other full paths holding the tensor).
     shared
         Some tensor directly here is held at another path too (tied or shared weights).
     alias_of
@@ -140,6 +141,7 @@ class ModuleNode:
         if self._tensors is None:
             prefix = self.path + "." if self.path else ""
             shared = self._ctx.shared_paths
+            transient = getattr(self._module, "_non_persistent_buffers_set", ())
             out = []
             for tname, t, kind, counted, is_lazy in self._raw:
                 full = prefix + tname
@@ -155,6 +157,7 @@ class ModuleNode:
                         "requires_grad": kind == "param" and bool(t.requires_grad),
                         "counted": counted,
                         "lazy": is_lazy,
+                        "persistent": kind == "param" or tname not in transient,
                         "path": full,
                         "shared_with": [p for p in others if p != full] if others else [],
                     }

@@ -1,7 +1,8 @@
 """The lazy-tree protocol: ModuleNode -> rows, pages, reveal, search and details, as plain data.
 
 A viewer (the tree widget in a notebook, or the exported page with no kernel) asks for what it
-opens, one request at a time: ``{"op": "children" | "reveal" | "search" | "details", ...}``.
+opens, one request at a time: ``{"op": "children" | "reveal" | "search" | "details" | "copy",
+...}``.
 :meth:`TreePages.answer` gives the reply. Nothing here knows about widgets or the browser.
 """
 
@@ -12,6 +13,7 @@ from typing import Any
 
 from .anatomy import Group, ModuleNode, module_tree
 from .numbers import short_count
+from .snippets import copy_text
 
 __all__ = [
     "TreePages",
@@ -291,6 +293,15 @@ class TreePages:
         )
         return out
 
+    def copy(self, path: str, what: str) -> dict[str, Any]:
+        """One text of the "Copy" menu for the module at ``path``.
+
+        ``what`` is "attribute" (``model.distilbert.transformer.layer[0]``), "submodule" (the
+        ``get_submodule`` name), "state_dict" (its keys, one per line) or "lora" (PEFT
+        ``target_modules`` values). Returns ``{"path", "what", "text"}``.
+        """
+        return {"path": path, "what": what, "text": copy_text(self.node(path), what)}
+
     def answer(self, request: dict) -> dict[str, Any]:
         """The reply to one request (``{"op": ..., "id": ...}``); it carries the same ``id``."""
         if not isinstance(request, dict):
@@ -306,6 +317,8 @@ class TreePages:
             body = self.search(request.get("q", ""))
         elif op == "details":
             body = self.details(request.get("path", ""))
+        elif op == "copy":
+            body = self.copy(request.get("path", ""), request.get("what", ""))
         else:
             raise ValueError(f"unknown request op {op!r}")
         return {"op": op, "id": request.get("id"), **body}

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
 
+@functools.lru_cache(maxsize=4)
 def synthetic(n_modules: int = 25_000, width: int = 8) -> nn.Module:
-    """A plain model with about ``n_modules`` modules: blocks of 4 leaves under a ModuleList."""
+    """A plain model with about ``n_modules`` modules: blocks of 4 leaves under a ModuleList.
+
+    Built once per size and session (tests only read it: never change the returned model).
+    """
     blocks = max(1, -(-(n_modules - 2) // 5))
     return nn.Sequential(
         nn.ModuleList(

@@ -18,8 +18,10 @@ LAYERS = [
     {"explorer.anatomy"},
     {
         "explorer.tree_pages",
+        "explorer.snippets",
         "explorer.treemap",
         "explorer.compare",
+        "explorer.compare_pages",
         "explorer.explain",
         "explorer.budget",
         "explorer.heads",

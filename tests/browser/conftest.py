@@ -167,14 +167,7 @@ def _prepare_home(home: Path) -> None:
         },
     )
     settings = home / "config" / "lab" / "user-settings" / "@jupyterlab"
-    # Windowing would leave off-screen cells out of the DOM; autosave would race the tests.
-    _write_json(
-        settings / "notebook-extension" / "tracker.jupyterlab-settings",
-        {"windowingMode": "none"},
-    )
-    _write_json(
-        settings / "docmanager-extension" / "plugin.jupyterlab-settings", {"autosave": False}
-    )
+    # Notebook settings stay JupyterLab's defaults (windowing on, autosave on): what users have.
     _write_json(
         settings / "apputils-extension" / "notification.jupyterlab-settings",
         {"fetchNews": "false", "checkForUpdates": False},
