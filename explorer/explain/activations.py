@@ -1,4 +1,4 @@
-"""Known activation functions and what they compute, in English and Korean."""
+"""Known activation functions, what they compute (English and Korean), and their describer."""
 
 from __future__ import annotations
 
@@ -101,3 +101,31 @@ def activation_info(module: nn.Module):
     if name == "GELU" and getattr(module, "approximate", "none") == "tanh":
         return _GELU_TANH
     return ACTIVATIONS.get(name)
+
+
+def describe_activation(ctx):
+    """A known activation function: what it computes, and where it sits (gate, FFN, pooler)."""
+    info = activation_info(ctx.module)
+    if not info:
+        return None
+    out = [info[1:]]
+    parent = ctx.parent
+    if parent is not None and hasattr(parent, "gate_proj"):
+        out.append(
+            ("Here it is applied to gate_proj's output.", "여기서는 gate_proj의 출력에 적용됩니다.")
+        )
+    elif ctx.inside("ffn", "mlp", "intermediate", "dense"):
+        out.append(
+            (
+                "Here it is the non-linearity between the two layers of the feed-forward network.",
+                "여기서는 피드 포워드 네트워크의 두 선형 층 사이에서 비선형 함수로 쓰입니다.",
+            )
+        )
+    elif ctx.inside("pooler"):
+        out.append(
+            (
+                "Here it squashes the pooled vector into (−1, 1).",
+                "여기서는 풀링된 벡터를 (−1, 1) 범위로 눌러 담습니다.",
+            )
+        )
+    return out

@@ -1,17 +1,28 @@
-"""Explanations of convolutions, recurrent layers, pooling and rotary position tables."""
+"""Describers of convolutions, recurrent layers, pooling and rotary position tables."""
 
 from __future__ import annotations
 
+from torch import nn
+
 from .language import num
+
+_POOLS = (
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+)
 
 
 def _dims(value) -> str:
     return "×".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
 
 
-def conv(ctx) -> list:
+def describe_conv(ctx):
     """A 1D, 2D or 3D convolution: channels, kernel, stride, padding, bias."""
     m = ctx.module
+    if not isinstance(m, nn.modules.conv._ConvNd):
+        return None
     nd = len(m.kernel_size)
     k, s, pad = _dims(m.kernel_size), _dims(m.stride), _dims(m.padding)
     bias = m.bias is not None
@@ -29,9 +40,11 @@ def conv(ctx) -> list:
     ]
 
 
-def rnn(ctx) -> list:
+def describe_rnn(ctx):
     """An RNN, LSTM or GRU: sizes, layers, direction, dropout."""
     m, t = ctx.module, ctx.type
+    if not isinstance(m, nn.RNNBase):
+        return None
     kind = {
         "LSTM": (
             "with input, forget and output gates and a cell state",
@@ -65,9 +78,11 @@ def rnn(ctx) -> list:
     ]
 
 
-def pool(ctx):
+def describe_pool(ctx):
     """Max, average and adaptive pooling."""
     m, t = ctx.module, ctx.type
+    if not isinstance(m, _POOLS):
+        return None
     if t.startswith("Adaptive"):
         size = _dims(m.output_size)
         how = ("average", "평균") if "Avg" in t else ("maximum", "최댓값")
@@ -94,8 +109,10 @@ def pool(ctx):
     ]
 
 
-def rotary(ctx) -> list:
-    """A rotary position embedding (RoPE) table."""
+def describe_rotary(ctx):
+    """A rotary position embedding (RoPE) table (class name with ``Rotary``)."""
+    if "Rotary" not in ctx.type:
+        return None
     out = [
         (
             "Rotary position embedding (RoPE): computes the cos/sin tables that rotate each query "

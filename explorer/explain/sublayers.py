@@ -1,208 +1,23 @@
-"""Explanations of containers: whole models, backbones, blocks, attention, FFN, lists, others."""
+"""Describers of the sublayers inside a transformer block: embeddings, attention, FFN, pooler."""
 
 from __future__ import annotations
 
 from torch import nn
 
 from .activations import activation_info
-from .language import josa, names, num
+from .generic import describe_generic
+from .language import num
+from .structure import has_attention, is_attention, linear_size, parts_sentence
 
-_TASKS = [
-    (
-        "ForSequenceClassification",
-        "sequence classification: one label for a whole text, e.g. positive or negative sentiment",
-        "시퀀스 분류(예: 감성 분석처럼 텍스트 전체에 레이블 하나를 붙이는 작업)",
-    ),
-    (
-        "ForQuestionAnswering",
-        "extractive question answering: finding the answer to a question as a span of the context",
-        "추출형 질의 응답(질문에 대한 답을 문맥 안의 한 구간으로 찾아내는 작업)",
-    ),
-    (
-        "ForTokenClassification",
-        "token classification: one label per token, e.g. named entities",
-        "토큰 분류(예: 개체명 인식처럼 토큰마다 레이블을 붙이는 작업)",
-    ),
-    (
-        "ForMaskedLM",
-        "masked language modeling: predicting hidden (masked) tokens",
-        "마스크 언어 모델링(가려진 토큰을 맞히는 작업)",
-    ),
-    (
-        "ForCausalLM",
-        "causal language modeling: predicting the next token, which is how it generates text",
-        "인과적 언어 모델링(다음 토큰을 예측하며 텍스트를 생성하는 작업)",
-    ),
-    (
-        "LMHeadModel",
-        "causal language modeling: predicting the next token, which is how it generates text",
-        "인과적 언어 모델링(다음 토큰을 예측하며 텍스트를 생성하는 작업)",
-    ),
-    (
-        "ForConditionalGeneration",
-        "sequence-to-sequence generation: an encoder reads the input, a decoder writes the output",
-        "시퀀스-투-시퀀스 생성(인코더가 입력을 읽고 디코더가 출력을 만드는 작업)",
-    ),
-    (
-        "ForMultipleChoice",
-        "multiple choice: scoring each candidate answer",
-        "객관식 문제 풀이(각 보기에 점수를 매기는 작업)",
-    ),
-]
-_FAMILY = {
-    "distilbert": "DistilBERT",
-    "bert": "BERT",
-    "roberta": "RoBERTa",
-    "gpt2": "GPT-2",
-    "llama": "Llama",
-    "mistral": "Mistral",
-    "t5": "T5",
-    "albert": "ALBERT",
-    "electra": "ELECTRA",
-    "qwen2": "Qwen2",
-}
+_MLP_TYPES = ("FFN", "MLP", "FeedForward", "DenseActDense", "DenseGatedActDense", "Intermediate")
+_MLP_NAMES = ("ffn", "mlp", "feed_forward")
 
 
-def _is_hf_model(m) -> bool:
-    return hasattr(m, "config") and hasattr(m, "base_model_prefix")
-
-
-def _is_attention(m) -> bool:
-    return "Attention" in type(m).__name__
-
-
-def _has_attention(m) -> bool:
-    return any(_is_attention(x) for x in m.modules())
-
-
-def _linear_size(m):
-    if isinstance(m, nn.Linear):
-        return m.in_features, m.out_features
-    if type(m).__name__ == "Conv1D" and hasattr(m, "nf"):
-        return m.nx, m.nf
-    return None
-
-
-def _family(ctx) -> str:
-    kind = getattr(ctx.config, "model_type", "") or ""
-    return _FAMILY.get(kind, kind or type(ctx.model).__name__)
-
-
-def _hidden(ctx):
-    return getattr(ctx.config, "hidden_size", None) if ctx.config is not None else None
-
-
-def _parts(ctx) -> str:
-    return names((f"{n} ({type(c).__name__})" for n, c in ctx.children()), 8)
-
-
-def _stack(module):
-    """``(relative path, ModuleList, block type, count)`` of the first list of blocks, or None."""
-    for rel, m in module.named_modules():
-        if isinstance(m, nn.ModuleList) and len(m) and all(_has_attention(b) for b in m):
-            kinds = {type(b).__name__ for b in m}
-            return rel, m, " / ".join(sorted(kinds)), len(m)
-    return None
-
-
-def _decoder(module) -> bool:
-    return any(
-        _is_attention(m) and (getattr(m, "is_causal", False) or getattr(m, "is_decoder", False))
-        for m in module.modules()
-    )
-
-
-def _stack_sentence(ctx, subject_en: str, subject_ko: str):
-    found = _stack(ctx.module)
-    if not found:
-        return None
-    _, _, block, n = found
-    h = _hidden(ctx)
-    return (
-        f"{subject_en} has {n} {block} block{'s' if n != 1 else ''}"
-        + (f" with hidden size {num(h)}." if h else "."),
-        f"{subject_ko} {block} 블록 {n}개로 이루어져 있습니다"
-        + (f"(은닉 크기 {num(h)})." if h else "."),
-    )
-
-
-def describe_model(ctx):
-    """The whole Hugging Face model (root path), or None for anything else."""
-    if ctx.path or not _is_hf_model(ctx.module):
-        return None
-    cls = ctx.type
-    task = next(((en, ko) for suffix, en, ko in _TASKS if cls.endswith(suffix)), None)
-    prefix = getattr(ctx.module, "base_model_prefix", "")
-    backbone = getattr(ctx.module, prefix, None) if prefix else None
-    h = _hidden(ctx)
-    if task is not None and not isinstance(backbone, nn.Module):
-        out = [
-            (
-                f"{cls} is the whole model, built for {task[0]}.",
-                f"{cls}{josa(cls, '은', '는')} {task[1]}을 위한 전체 모델입니다.",
-            ),
-            (f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."),
-        ]
-    elif task is None:
-        out = [
-            (
-                f"{cls} is a bare {_family(ctx)} backbone without a task head"
-                + (f": it outputs one {num(h)}-dimensional vector per token." if h else "."),
-                f"{cls}{josa(cls, '은', '는')} 태스크 헤드가 없는 {_family(ctx)} 본체(백본)입니다."
-                + (f" 토큰마다 {num(h)}차원 벡터(은닉 상태)를 출력합니다." if h else ""),
-            ),
-            (f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."),
-        ]
-    else:
-        heads = [(n, c) for n, c in ctx.children() if c is not backbone]
-        head_text = names((f"{n} ({type(c).__name__})" for n, c in heads), 8)
-        out = [
-            (
-                f"{cls} is the whole model, built for {task[0]}.",
-                f"{cls}{josa(cls, '은', '는')} {task[1]}을 위한 전체 모델입니다.",
-            ),
-            (
-                f"It is a {_family(ctx)} backbone ({prefix}) with a task head on top: {head_text}.",
-                f"{_family(ctx)} 본체(백본, {prefix}) 위에 태스크 헤드가 올라가 있습니다. 헤드 "
-                f"구성: {head_text}.",
-            )
-            if heads
-            else (f"Its backbone is {prefix}.", f"본체(백본)는 {prefix}입니다."),
-        ]
-    if isinstance(backbone, nn.Module):
-        stack = _stack_sentence(ctx, "The backbone", "백본은")
-    else:
-        rel = (_stack(ctx.module) or ("",))[0]
-        stack = _stack_sentence(ctx, f"Its {rel}", f"{rel}{josa(rel, '은', '는')}")
-    return out + ([stack] if stack else [])
-
-
-def _backbone(ctx) -> list:
-    found = _stack(ctx.module)
-    h = _hidden(ctx)
-    fam = _family(ctx)
-    block = f"{found[3]} {found[2]} block{'s' if found[3] != 1 else ''}" if found else "blocks"
-    block_ko = f"{found[2]} 블록 {found[3]}개" if found else "블록들"
-    return [
-        (
-            f"The {fam} backbone ({ctx.type}): embeddings followed by a stack of {block}; it "
-            + (
-                f"outputs one {num(h)}-dimensional vector per token"
-                if h
-                else "outputs a vector per token"
-            )
-            + ", which the task head on top uses.",
-            f"{fam} 본체(백본, {ctx.type})입니다. 임베딩 뒤에 {block_ko}{josa(block_ko, '이', '가')} "
-            "쌓여 있으며, 토큰마다 "
-            + (f"{num(h)}차원 벡터를" if h else "벡터를")
-            + " 출력하고 그 위의 태스크 헤드가 이 출력을 사용합니다.",
-        ),
-        (f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."),
-    ]
-
-
-def _embeddings(ctx) -> list:
+def describe_embeddings_block(ctx):
+    """An ``...Embeddings`` block that sums token, position (and segment) embeddings."""
     embs = [(n, c) for n, c in ctx.children() if isinstance(c, nn.Embedding)]
+    if not ctx.type.endswith("Embeddings") or not embs:
+        return None
     listing = ", ".join(f"{n} ({num(c.num_embeddings)} × {num(c.embedding_dim)})" for n, c in embs)
     norm = any("norm" in n.lower() for n, _ in ctx.children())
     drop = any(isinstance(c, nn.Dropout) for _, c in ctx.children())
@@ -264,9 +79,12 @@ def _heads(m, config):
     return heads, hd, kv
 
 
-def _attention(ctx) -> list:
+def describe_attention(ctx):
+    """An attention module (class name with ``Attention``), or a sublayer wrapping one."""
     m = ctx.module
-    inner = [(n, c) for n, c in ctx.children() if _is_attention(c)]
+    if not ctx.children() or not is_attention(m):
+        return None
+    inner = [(n, c) for n, c in ctx.children() if is_attention(c)]
     cross = getattr(m, "is_cross_attention", False) or any(
         w in (ctx.type + ctx.path) for w in ("Cross", "EncDec", "crossattention")
     )
@@ -282,7 +100,7 @@ def _attention(ctx) -> list:
                 "섞고, 나머지 부분이 그 결과를 투영하고 하위 층의 입력을 다시 더한 뒤(잔차 연결) "
                 "정규화합니다.",
             ),
-            (f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."),
+            parts_sentence(ctx),
         ]
     out = [
         (
@@ -324,9 +142,7 @@ def _attention(ctx) -> list:
                 "인과적(causal) 어텐션이라 각 토큰은 자기 자신과 앞쪽 토큰만 볼 수 있습니다.",
             )
         )
-    if ctx.children():
-        out.append((f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."))
-    return out
+    return out + [parts_sentence(ctx)]
 
 
 def _act_name(ctx):
@@ -337,12 +153,22 @@ def _act_name(ctx):
     return None
 
 
-def _mlp(ctx) -> list:
+def describe_mlp(ctx):
+    """A feed-forward network (FFN/MLP): gated, two layers, its first half, or the sublayer.
+
+    A module that is an MLP by its class or attribute name but shows none of these parts gets
+    the generic description: it must not fall through to the block or head describers.
+    """
+    t = ctx.type
+    if not ctx.children():
+        return None
+    if not (t.endswith(_MLP_TYPES) or t == "T5LayerFF" or ctx.name in _MLP_NAMES):
+        return None
     kids = dict(ctx.children())
     act = _act_name(ctx)
     gate = kids.get("gate_proj") or kids.get("wi_0")
-    if gate is not None and _linear_size(gate):
-        h, i = _linear_size(gate)
+    if gate is not None and linear_size(gate):
+        h, i = linear_size(gate)
         g, u, d = (
             ("gate_proj", "up_proj", "down_proj") if "gate_proj" in kids else ("wi_0", "wi_1", "wo")
         )
@@ -356,7 +182,7 @@ def _mlp(ctx) -> list:
                 "바뀝니다.",
             )
         ]
-    lins = [(n, _linear_size(c)) for n, c in ctx.children() if _linear_size(c)]
+    lins = [(n, linear_size(c)) for n, c in ctx.children() if linear_size(c)]
     act_ko_name = {"GELU (tanh approximation)": "GELU(tanh 근사)"}.get(act, act)
     act_en = f", applies {act}" if act else ""
     act_ko = f", {act_ko_name} 활성화 함수를 거친 뒤" if act else ", 그다음"
@@ -386,7 +212,7 @@ def _mlp(ctx) -> list:
             )
         ]
     if not any("norm" in n.lower() for n, _ in ctx.children()):
-        return None
+        return describe_generic(ctx)
     return [
         (
             "The feed-forward sublayer: normalizes its input, runs the feed-forward network, "
@@ -394,5 +220,46 @@ def _mlp(ctx) -> list:
             "피드 포워드 하위 층입니다. 입력을 정규화하고 피드 포워드 네트워크를 실행한 뒤, "
             "드롭아웃을 적용하고 결과를 입력에 다시 더합니다(잔차 연결).",
         ),
-        (f"Parts: {_parts(ctx)}.", f"구성: {_parts(ctx)}."),
+        parts_sentence(ctx),
+    ]
+
+
+def describe_sublayer_output(ctx):
+    """BERT-style ``...Output`` / ``...SelfOutput``: dense, dropout, residual add, LayerNorm."""
+    if not ctx.children() or not ctx.type.endswith("Output") or has_attention(ctx.module):
+        return None
+    sizes = [linear_size(c) for _, c in ctx.children() if linear_size(c)]
+    size = f" ({num(sizes[0][0])} → {num(sizes[0][1])})" if sizes else ""
+    if ctx.type.endswith("SelfOutput"):
+        en = "Finishes the attention sublayer: a dense projection{}, dropout, then adds the "
+        ko = "어텐션 하위 층을 마무리합니다. 선형 변환{}과 드롭아웃을 거친 뒤 "
+    else:
+        en = "Finishes the feed-forward sublayer: a dense layer{} back to the model size, dropout, "
+        en += "then adds the "
+        ko = "피드 포워드 하위 층을 마무리합니다. 원래 크기로 되돌리는 선형 변환{}과 드롭아웃을 거친 뒤 "
+    return [
+        (
+            en.format(size) + "sublayer's input (residual connection) and applies LayerNorm.",
+            ko.format(size) + "하위 층의 입력을 더하고(잔차 연결) LayerNorm을 적용합니다.",
+        ),
+        parts_sentence(ctx),
+    ]
+
+
+def describe_pooler(ctx):
+    """The pooler: first token's vector through a dense layer and tanh."""
+    if not ctx.children() or "Pooler" not in ctx.type:
+        return None
+    sizes = [linear_size(c) for _, c in ctx.children() if linear_size(c)]
+    size = f" ({num(sizes[0][0])} → {num(sizes[0][1])})" if sizes else ""
+    return [
+        (
+            f"The pooler: takes the first token's vector ([CLS]), passes it through a dense "
+            f"layer{size} and tanh; the result (the pooled output) summarizes the whole input "
+            "for classification heads.",
+            f"풀러(pooler)입니다. 첫 번째 토큰([CLS])의 벡터를 선형 변환층{size}과 tanh에 "
+            "통과시켜 입력 전체를 요약하는 벡터(pooled output)를 만들며, 분류 헤드가 이 벡터를 "
+            "사용합니다.",
+        ),
+        parts_sentence(ctx),
     ]
