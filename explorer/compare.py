@@ -14,6 +14,32 @@ STATUSES = ("same", "changed", "only_a", "only_b")
 _LIST_IN_TEXT = 4  # paths named in the one-line text before "and N more"
 
 
+# The summary line's phrases, one table per language (``Summary.text``). Values are filled in
+# with str.format, so a label holding braces is printed as it is.
+_PHRASES = {
+    "en": {
+        "head": "A ({label_a}, {total_a} parameters) vs B ({label_b}, {total_b} parameters): "
+        "{modules} identical modules share {params} parameters",
+        "dtype": " ({n} differ only in dtype)",
+        "changed": "{n} changed ({names})",
+        "only_a": "only in A: {names} ({params} parameters)",
+        "only_b": "only in B: {names} ({params} parameters)",
+        "nothing_else": "no other differences",
+        "join": "; ",
+    },
+    "ko": {
+        "head": "A({label_a}, 파라미터 {total_a}개)와 B({label_b}, 파라미터 {total_b}개) 비교: "
+        "동일한 모듈 {modules}개가 파라미터 {params}개를 공유합니다",
+        "dtype": "(그중 {n}개는 dtype만 다릅니다)",
+        "changed": "설정이 다른 모듈 {n}개: {names}",
+        "only_a": "A에만 있음: {names}(파라미터 {params}개)",
+        "only_b": "B에만 있음: {names}(파라미터 {params}개)",
+        "nothing_else": "그 밖의 차이는 없습니다",
+        "join": ". ",
+    },
+}
+
+
 @dataclass(frozen=True)
 class Row:
     """One module path present in either model.
@@ -235,49 +261,54 @@ class Summary:
             dtype_only=sum(1 for r in same if "dtype" in r.reasons),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe dict of all fields plus the one-line text in both languages."""
+    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
+        """JSON-safe dict of all fields plus the one-line text in both languages.
+
+        Parameters
+        ----------
+        limit
+            Keep at most this many entries of ``changed``, ``only_a`` and ``only_b`` (None: all).
+            Their full lengths are always given as ``n_changed``, ``n_only_a`` and ``n_only_b``.
+        """
+        if limit is not None and (
+            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
+        ):
+            raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
         out = asdict(self)
-        out["changed"] = [list(c) for c in self.changed]
+        for key in ("changed", "only_a", "only_b"):
+            out[f"n_{key}"] = len(out[key])
+            out[key] = out[key][:limit]
+        out["changed"] = [list(c) for c in out["changed"]]
         out["text"] = {"en": self.text("en"), "ko": self.text("ko")}
         return out
 
     def text(self, lang: str = "en") -> str:
         """One plain-language line: what is shared, what changed, what only one model has."""
-        if lang not in ("en", "ko"):
+        if lang not in _PHRASES:
             raise ValueError(f"unknown lang {lang!r}; choose one of 'en', 'ko'")
+        say = _PHRASES[lang]
         names = [p for p, _, _ in self.changed]
-        if lang == "en":
-            parts = [
-                f"A ({self.label_a}, {self.total_a:,} parameters) vs B ({self.label_b}, "
-                f"{self.total_b:,} parameters): {self.shared_modules:,} identical modules share "
-                f"{self.shared_params:,} parameters"
-                + (f" ({self.dtype_only:,} differ only in dtype)" if self.dtype_only else "")
-            ]
-            if names:
-                parts.append(f"{len(names)} changed ({_list(names)})")
-            if self.only_a:
-                parts.append(f"only in A: {_list(self.only_a)} ({self.only_a_params:,} parameters)")
-            if self.only_b:
-                parts.append(f"only in B: {_list(self.only_b)} ({self.only_b_params:,} parameters)")
-            if not (names or self.only_a or self.only_b):
-                parts.append("no other differences")
-            return "; ".join(parts) + "."
-        parts = [
-            f"A({self.label_a}, 파라미터 {self.total_a:,}개)와 B({self.label_b}, 파라미터 "
-            f"{self.total_b:,}개) 비교: 동일한 모듈 {self.shared_modules:,}개가 파라미터 "
-            f"{self.shared_params:,}개를 공유합니다"
-            + (f"(그중 {self.dtype_only:,}개는 dtype만 다릅니다)" if self.dtype_only else "")
-        ]
+        head = say["head"].format(
+            label_a=self.label_a,
+            label_b=self.label_b,
+            total_a=f"{self.total_a:,}",
+            total_b=f"{self.total_b:,}",
+            modules=f"{self.shared_modules:,}",
+            params=f"{self.shared_params:,}",
+        )
+        if self.dtype_only:
+            head += say["dtype"].format(n=f"{self.dtype_only:,}")
+        parts = [head]
         if names:
-            parts.append(f"설정이 다른 모듈 {len(names)}개: {_list(names)}")
-        if self.only_a:
-            parts.append(f"A에만 있음: {_list(self.only_a)}(파라미터 {self.only_a_params:,}개)")
-        if self.only_b:
-            parts.append(f"B에만 있음: {_list(self.only_b)}(파라미터 {self.only_b_params:,}개)")
+            parts.append(say["changed"].format(n=len(names), names=_list(names)))
+        for side in ("only_a", "only_b"):
+            paths = getattr(self, side)
+            if paths:
+                total = getattr(self, f"{side}_params")
+                parts.append(say[side].format(names=_list(paths), params=f"{total:,}"))
         if not (names or self.only_a or self.only_b):
-            parts.append("그 밖의 차이는 없습니다")
-        return ". ".join(parts) + "."
+            parts.append(say["nothing_else"])
+        return say["join"].join(parts) + "."
 
     def __str__(self) -> str:
         return self.text("en")
@@ -356,17 +387,13 @@ class Comparison:
         return folds(self.rows)
 
     def payload(self) -> dict[str, Any]:
-        """The small JSON the widget syncs: rows (without B's text where it equals A's), folds,
-        summary and labels."""
-        rows = []
-        for r in self.rows:
-            d = r.to_dict()
-            del d["own_a"], d["own_b"]
-            if r.status == "same":  # B's type and repr equal A's: do not send them twice
-                d["type_b"] = d["repr_b"] = None
-            rows.append(d)
+        """The whole comparison as one JSON-safe dict: every row, the folds, summary and labels.
+
+        For your own tools or a file. It grows with the models (megabytes for tens of thousands
+        of modules); the widget never sends it, it loads pages (:mod:`explorer.compare_pages`).
+        """
         return {
-            "rows": rows,
+            "rows": [r.to_dict() for r in self.rows],
             "folds": self.folds(),
             "summary": self.summary.to_dict(),
             "labels": [self.label_a, self.label_b],

@@ -1,4 +1,4 @@
-"""Tests for explorer.compare: aligned rows, statuses, summary, folds and the widget's state."""
+"""Tests for explorer.compare: aligned rows, statuses, summary text, folds, the public names."""
 
 from __future__ import annotations
 
@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 import torch
-import traitlets
 from torch import nn
-
-from explorer.anatomy import module_tree
-from explorer.compare import Comparison, compare
-
-transformers = pytest.importorskip("transformers")
-from transformers import (  # noqa: E402
+from transformers import (
     AutoModel,
     AutoModelForCausalLM,
     AutoModelForQuestionAnswering,
@@ -26,6 +20,9 @@ from transformers import (  # noqa: E402
     LlamaConfig,
     MistralConfig,
 )
+
+from explorer.anatomy import module_tree
+from explorer.compare import Comparison, Summary, compare
 
 WE = "distilbert.embeddings.word_embeddings"
 STATIC = Path(__file__).resolve().parents[1] / "explorer" / "widgets" / "static"
@@ -248,34 +245,6 @@ def test_inputs_pipelines_trees_labels_and_untouched_models(seed):
     assert all(torch.equal(x, y) for x, y in zip(before, small.parameters()))
 
 
-def test_widget_state(seed_cmp):
-    from explorer.widgets.compare import CompareWidget
-
-    w = seed_cmp.widget()
-    assert isinstance(w, CompareWidget)
-    payload = json.dumps({"rows": w.rows, "folds": w.folds, "summary": w.summary})
-    assert len(payload) < 40_000  # JSON rows, no tensors: small for a 66M-parameter model
-    assert len(w.rows) == len(seed_cmp.rows)
-    assert w.labels == ["DistilBertForSequenceClassification", "DistilBertForQuestionAnswering"]
-    same = next(r for r in w.rows if r["status"] == "same")
-    assert same["repr_b"] is None and same["type_b"] is None  # equal to A's: not sent twice
-    changed = next(r for r in w.rows if r["path"] == WE)
-    assert changed["repr_b"] == "Embedding(28996, 768, padding_idx=0)"
-    assert w.summary["text"]["ko"] == seed_cmp.summary.text("ko")
-    # what the browser does on a click, and what a host app does with a language switch
-    w.selected = "qa_outputs"
-    assert w.selected == "qa_outputs"
-    with pytest.raises(traitlets.TraitError, match="not.there"):
-        w.selected = "not.there"
-    w.lang = "ko"
-    with pytest.raises(traitlets.TraitError, match="'en', 'ko'"):
-        w.lang = "fr"
-    bundle = seed_cmp._repr_mimebundle_()
-    data = bundle[0] if isinstance(bundle, tuple) else bundle
-    assert "application/vnd.jupyter.widget-view+json" in data
-    assert "Comparison" in repr(seed_cmp)
-
-
 def test_static_files_are_safe_and_standalone():
     js = (STATIC / "compare.js").read_text()
     css = (STATIC / "compare.css").read_text()
@@ -289,10 +258,8 @@ def test_static_files_are_safe_and_standalone():
 def test_public_names():
     import explorer
 
-    exported = explorer.__dict__.get("compare")
-    if not callable(exported):
-        pytest.skip("explorer/__init__.py does not export compare yet")
-    assert exported is compare and explorer.Comparison is Comparison
+    assert explorer.compare is compare and explorer.Comparison is Comparison
+    assert {"compare", "Comparison"} <= set(explorer.__all__)
 
 
 def test_text_plain_is_the_summary_where_no_widget_renders():
@@ -324,3 +291,62 @@ def test_a_dtype_alone_is_noted_not_a_change():
     assert "dtype만 다릅니다" in c.summary.text("ko")
     wider = nn.Sequential(nn.Linear(4, 5), nn.ReLU())
     assert explorer.compare(a, wider).row("0").status == "changed"
+
+
+def test_summary_text_one_phrase_table_for_both_languages():
+    # the wording of each language, every part present; a label holding braces stays as it is
+    s = Summary(
+        label_a="{total_a}",
+        label_b="qa",
+        total_a=1234567,
+        total_b=89,
+        shared_params=1000,
+        shared_modules=1200,
+        changed=[(f"m{i}", "x", "y") for i in range(5)],
+        only_a=["h"],
+        only_a_params=1500,
+        only_b=["k", "l"],
+        only_b_params=0,
+        dtype_only=2,
+    )
+    assert s.text("en") == (
+        "A ({total_a}, 1,234,567 parameters) vs B (qa, 89 parameters): 1,200 identical modules "
+        "share 1,000 parameters (2 differ only in dtype); 5 changed (m0, m1, m2, m3 (+1)); "
+        "only in A: h (1,500 parameters); only in B: k, l (0 parameters)."
+    )
+    assert s.text("ko") == (
+        "A({total_a}, 파라미터 1,234,567개)와 B(qa, 파라미터 89개) 비교: 동일한 모듈 1,200개가 "
+        "파라미터 1,000개를 공유합니다(그중 2개는 dtype만 다릅니다). 설정이 다른 모듈 5개: m0, m1, "
+        "m2, m3 (+1). A에만 있음: h(파라미터 1,500개). B에만 있음: k, l(파라미터 0개)."
+    )
+    bare = Summary("a", "b", 10, 10, 10, 3)
+    assert bare.text() == (
+        "A (a, 10 parameters) vs B (b, 10 parameters): 3 identical modules share 10 parameters; "
+        "no other differences."
+    )
+    assert bare.text("ko") == (
+        "A(a, 파라미터 10개)와 B(b, 파라미터 10개) 비교: 동일한 모듈 3개가 파라미터 10개를 "
+        "공유합니다. 그 밖의 차이는 없습니다."
+    )
+
+
+def test_summary_dict_cut_to_a_limit_keeps_the_counts(seed_cmp):
+    full = seed_cmp.summary.to_dict()
+    cut = seed_cmp.summary.to_dict(limit=1)
+    assert full["changed"] == [list(c) for c in seed_cmp.summary.changed]
+    assert cut["changed"] == full["changed"][:1] and cut["n_changed"] == full["n_changed"] == 2
+    assert cut["only_a"] == ["pre_classifier"] and cut["n_only_a"] == 2
+    assert cut["text"] == full["text"]  # the text is built from the whole summary
+    with pytest.raises(ValueError, match="limit"):
+        seed_cmp.summary.to_dict(limit=-1)
+
+
+def test_payload_is_the_whole_comparison(seed_cmp):
+    data = seed_cmp.payload()
+    assert [r["path"] for r in data["rows"]] == [r.path for r in seed_cmp.rows]
+    assert data["rows"][0] == seed_cmp.rows[0].to_dict()
+    assert data["folds"] == seed_cmp.folds() and data["labels"] == [
+        "DistilBertForSequenceClassification",
+        "DistilBertForQuestionAnswering",
+    ]
+    json.dumps(data)

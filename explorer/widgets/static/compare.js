@@ -1,6 +1,8 @@
-// Side-by-side model comparison for explorer.widgets.compare_widget.CompareWidget.
-// Hand-written ES module, no bundler, no imports. Text from models reaches the page only through
-// textContent and attributes (title, data-*), never innerHTML.
+// Side-by-side model comparison for explorer.widgets.compare.CompareWidget.
+// Hand-written ES module, no bundler, no imports. Rows arrive lazily: the first page of the main
+// list comes with the widget, the rest is asked for ({op: "page" | "reveal", id}) and answered by
+// explorer.compare_pages.ComparePages with one message carrying the same id.
+// Text from models reaches the page only through textContent and attributes, never innerHTML.
 
 const WORDS = {
   en: {
@@ -9,10 +11,20 @@ const WORDS = {
     only_a: "only in A",
     only_b: "only in B",
     fold: (n, p) => `${n} identical modules (${p} parameters)`,
+    foldSpan: (a, b) => `from ${a} to ${b}`,
     below: "something inside differs",
     params: "parameters",
-    reasons: { type: "type", repr: "settings", tensors: "tensor shapes", sharing: "weight tying" },
+    reasons: {
+      type: "type",
+      repr: "settings",
+      tensors: "tensor shapes",
+      sharing: "weight tying",
+      dtype: "dtype",
+    },
     absent: "not in this model",
+    more: (n) => `… ${n} more rows (Enter or click to load)`,
+    loading: "loading…",
+    rows: "Aligned modules of A and B",
   },
   ko: {
     same: "같음",
@@ -20,12 +32,18 @@ const WORDS = {
     only_a: "A에만 있음",
     only_b: "B에만 있음",
     fold: (n, p) => `동일한 모듈 ${n}개 (파라미터 ${p}개)`,
+    foldSpan: (a, b) => `${a}부터 ${b}까지`,
     below: "안쪽에 다른 부분이 있음",
     params: "파라미터",
-    reasons: { type: "타입", repr: "설정", tensors: "텐서 모양", sharing: "가중치 공유" },
+    reasons: { type: "타입", repr: "설정", tensors: "텐서 모양", sharing: "가중치 공유", dtype: "dtype" },
     absent: "이 모델에는 없음",
+    more: (n) => `… ${n}개 행 더 있음 (Enter 또는 클릭으로 불러오기)`,
+    loading: "불러오는 중…",
+    rows: "A와 B의 정렬된 모듈",
   },
 };
+const MAIN = "main";
+const SEP = "\u0000"; // list key + SEP + "gap" / "loading": keys of placeholder lines
 const INDENT = 14; // px per depth level
 
 function h(tag, cls, text) {
@@ -39,10 +57,8 @@ const fmt = (n) => (n === null || n === undefined ? "" : Number(n).toLocaleStrin
 
 function side(row, which) {
   // B's type and repr are not sent for "same" rows: they equal A's.
+  if (which === "a") return { type: row.type_a, repr: row.repr_a, params: row.params_a };
   const same = row.status === "same";
-  if (which === "a") {
-    return { type: row.type_a, repr: row.repr_a, params: row.params_a };
-  }
   return {
     type: same ? row.type_a : row.type_b,
     repr: same ? row.repr_a : row.repr_b,
@@ -50,23 +66,102 @@ function side(row, which) {
   };
 }
 
+// Keys typed on a focused line must never reach the notebook: Lumino matches its shortcuts on
+// the focused element itself and stops at this attribute.
+function focusable(e) {
+  e.tabIndex = -1;
+  e.setAttribute("data-lm-suppress-shortcuts", "true");
+  return e;
+}
+
 function render({ model, el }) {
+  const S = {
+    lists: new Map(), // key -> {total, items: sparse array}
+    open: new Set(), // keys of opened folds: UI-only state, stays in the browser
+    asked: new Set(), // "key@offset" pages requested
+    focus: null, // key of the line holding the roving tabindex
+    error: "",
+  };
+  const mine = new Map(); // request id -> what to do with its reply
+  let seq = 0;
+  const viewId = Math.random().toString(36).slice(2);
+
+  function ask(req, then) {
+    const id = `${viewId}:${++seq}`;
+    mine.set(id, then || (() => {}));
+    model.send({ ...req, id });
+  }
+
+  function store(page) {
+    let list = S.lists.get(page.key);
+    if (!list || list.total !== page.total) {
+      list = { total: page.total, items: new Array(page.total) };
+      S.lists.set(page.key, list);
+    }
+    page.items.forEach((it, i) => {
+      list.items[page.offset + i] = it;
+    });
+  }
+
+  function reset() {
+    S.lists.clear();
+    S.asked.clear();
+    S.open.clear();
+    const init = model.get("initial") || {};
+    if (init.page) store(init.page);
+  }
+  reset();
+
+  // -- DOM skeleton ---------------------------------------------------------------------------
   const root = h("div", "cmp-root");
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
   const summary = h("div", "cmp-summary");
   const legend = h("div", "cmp-legend");
   const head = h("div", "cmp-row cmp-head");
+  const status = h("div", "cmp-status");
+  status.setAttribute("role", "status");
   const body = h("div", "cmp-body");
-  body.setAttribute("role", "list");
-  root.append(summary, legend, head, body);
+  body.setAttribute("role", "listbox");
+  root.append(summary, legend, head, status, body);
   el.appendChild(root);
-
-  const open = new Set(); // starts of opened folds: UI-only state, stays in the browser
-  let status = new Map(); // path -> status, to tag only the top row of an only_a / only_b part
 
   function words() {
     return WORDS[model.get("lang")] || WORDS.en;
   }
 
+  // -- what is visible ------------------------------------------------------------------------
+  function visible() {
+    const out = [];
+    const walk = (key, inFold) => {
+      const list = S.lists.get(key);
+      if (!list) {
+        out.push({ kind: "loading", key: key + SEP + "loading", list: key });
+        return;
+      }
+      let i = 0;
+      while (i < list.total) {
+        const it = list.items[i];
+        if (it === undefined) {
+          let j = i;
+          while (j < list.total && list.items[j] === undefined) j++;
+          out.push({ kind: "gap", key: `${key}${SEP}gap${i}`, list: key, offset: i, count: j - i });
+          i = j;
+          continue;
+        }
+        if (it.fold !== undefined) {
+          out.push({ kind: "fold", key: it.fold, it });
+          if (S.open.has(it.fold)) walk(it.fold, true);
+        } else {
+          out.push({ kind: "row", key: it.path, it, inFold });
+        }
+        i++;
+      }
+    };
+    walk(MAIN, false);
+    return out;
+  }
+
+  // -- drawing --------------------------------------------------------------------------------
   function cell(row, which, W) {
     const s = side(row, which);
     const c = h("div", "cmp-cell");
@@ -84,7 +179,7 @@ function render({ model, el }) {
     params.title = `${fmt(s.params)} ${W.params}`;
     line.append(pad, name);
     if (row.path !== "") line.append(h("span", "cmp-type", s.type));
-    if (row.differs_below && row.status === "same") {
+    if (row.below && row.status === "same") {
       const dot = h("span", "cmp-below", "●");
       dot.title = W.below;
       line.append(dot);
@@ -96,22 +191,20 @@ function render({ model, el }) {
       repr.style.paddingLeft = `${row.depth * INDENT + 4}px`;
       c.append(repr);
     }
-    c.title = s.repr || "";
+    c.title = row.path === "" ? s.repr || "" : `${row.path}\n${s.repr || ""}`;
     return c;
   }
 
-  function rowEl(row, W, inFold) {
-    const r = h("div", "cmp-row cmp-item");
-    r.setAttribute("role", "listitem");
+  function rowEl(v, W) {
+    const row = v.it;
+    const r = focusable(h("div", "cmp-row cmp-item"));
+    r.setAttribute("role", "option");
     r.dataset.status = row.status;
     r.dataset.path = row.path;
-    if (inFold) r.classList.add("cmp-in-fold");
+    if (v.inFold) r.classList.add("cmp-in-fold");
     r.setAttribute("aria-selected", String(row.path === model.get("selected")));
-    r.tabIndex = -1;
     r.append(cell(row, "a", W), cell(row, "b", W));
-    const parent = row.path.includes(".") ? row.path.slice(0, row.path.lastIndexOf(".")) : "";
-    const topOfRun = row.status === "changed" || (row.path !== "" && status.get(parent) !== row.status);
-    if (row.status !== "same" && topOfRun) {
+    if (row.top) {
       const why = (row.reasons || []).map((x) => W.reasons[x] || x).join(", ");
       const tag = h("span", "cmp-tag", why ? `${W[row.status]}: ${why}` : W[row.status]);
       const target = row.status === "only_a" ? r.firstChild : r.lastChild;
@@ -128,87 +221,221 @@ function render({ model, el }) {
         (target.querySelector(".cmp-line") || target).append(tag);
       }
     }
-    r.addEventListener("click", () => {
-      model.set("selected", row.path);
-      model.save_changes();
-    });
     return r;
   }
 
-  function foldEl(f, W) {
-    const b = h("button", "cmp-fold");
-    b.type = "button";
-    const isOpen = open.has(f.start);
+  function foldEl(v, W) {
+    const f = v.it;
+    const b = focusable(h("div", "cmp-fold"));
+    b.setAttribute("role", "option");
+    b.setAttribute("aria-selected", "false");
+    const isOpen = S.open.has(f.fold);
     b.setAttribute("aria-expanded", String(isOpen));
-    b.append(h("span", "cmp-caret", isOpen ? "▾" : "▸"), h("span", null, W.fold(fmt(f.count), fmt(f.params))));
-    b.addEventListener("click", () => {
-      if (open.has(f.start)) open.delete(f.start);
-      else open.add(f.start);
-      draw();
-    });
+    b.title = W.foldSpan(f.first, f.last);
+    const pad = h("span", "cmp-indent");
+    pad.style.width = `${f.depth * INDENT}px`;
+    b.append(pad, h("span", "cmp-caret", isOpen ? "▾" : "▸"), h("span", null, W.fold(fmt(f.count), fmt(f.params))));
     return b;
   }
+
+  function noteEl(v, W) {
+    const n = focusable(h("div", `cmp-note cmp-${v.kind}`));
+    n.setAttribute("role", "option");
+    n.setAttribute("aria-selected", "false");
+    n.textContent = v.kind === "gap" ? W.more(fmt(v.count)) : W.loading;
+    return n;
+  }
+
+  let shown = [];
+  let elements = new Map();
 
   function draw() {
     const W = words();
     const lang = model.get("lang");
-    const rows = model.get("rows") || [];
-    const folds = model.get("folds") || [];
     const s = model.get("summary") || {};
     const labels = model.get("labels") || ["A", "B"];
+    const counts = (model.get("initial") || {}).counts || {};
     summary.textContent = (s.text && (s.text[lang] || s.text.en)) || "";
-
     legend.replaceChildren(
       ...["same", "changed", "only_a", "only_b"].map((k) => {
-        const chip = h("span", "cmp-chip", W[k]);
+        const chip = h("span", "cmp-chip", counts[k] === undefined ? W[k] : `${W[k]} ${fmt(counts[k])}`);
         chip.dataset.status = k;
         return chip;
       }),
     );
     head.replaceChildren(h("div", "cmp-cell", `A · ${labels[0]}`), h("div", "cmp-cell", `B · ${labels[1]}`));
-
-    const frag = document.createDocumentFragment();
-    const foldAt = new Map(folds.map((f) => [f.start, f]));
-    status = new Map(rows.map((r) => [r.path, r.status]));
-    let i = 0;
-    while (i < rows.length) {
-      const f = foldAt.get(i);
-      if (f) {
-        frag.append(foldEl(f, W));
-        if (open.has(f.start)) {
-          for (let j = f.start; j < f.stop; j++) frag.append(rowEl(rows[j], W, true));
-        }
-        i = f.stop;
-      } else {
-        frag.append(rowEl(rows[i], W, false));
-        i += 1;
-      }
-    }
-    body.replaceChildren(frag);
+    body.setAttribute("aria-label", W.rows);
     body.style.maxHeight = `${model.get("height")}px`;
+    status.textContent = S.error;
+    status.hidden = !S.error;
+
+    const hadFocus = body.contains(document.activeElement);
+    const top = body.scrollTop;
+    shown = visible();
+    elements = new Map();
+    const frag = document.createDocumentFragment();
+    for (const v of shown) {
+      const e = v.kind === "row" ? rowEl(v, W) : v.kind === "fold" ? foldEl(v, W) : noteEl(v, W);
+      e.dataset.key = v.key;
+      elements.set(v.key, e);
+      frag.append(e);
+    }
+    if (!elements.has(S.focus)) {
+      const sel = model.get("selected");
+      S.focus = elements.has(sel) ? sel : shown.length ? shown[0].key : null;
+    }
+    if (S.focus !== null) elements.get(S.focus).tabIndex = 0;
+    body.replaceChildren(frag);
+    body.scrollTop = top;
+    if (hadFocus && S.focus !== null) elements.get(S.focus).focus({ preventScroll: true });
   }
 
-  function reveal() {
-    // A path selected from Python inside a closed fold: open that fold.
-    const path = model.get("selected");
-    const rows = model.get("rows") || [];
-    const idx = rows.findIndex((r) => r.path === path);
-    for (const f of model.get("folds") || []) {
-      if (idx >= f.start && idx < f.stop) open.add(f.start);
+  // -- actions --------------------------------------------------------------------------------
+  function load(key, offset, from = null) {
+    const tag = `${key}@${offset}`;
+    if (S.asked.has(tag)) return;
+    S.asked.add(tag);
+    ask({ op: "page", key, offset }, () => {
+      // a "N more" line that had the focus hands it to the first line it loaded
+      const first = S.lists.get(key).items[offset];
+      if (from !== null && S.focus === from && first) S.focus = first.fold ?? first.path;
+      draw();
+    });
+  }
+
+  function toggle(key) {
+    if (S.open.has(key)) {
+      S.open.delete(key);
+    } else {
+      S.open.add(key);
+      if (!S.lists.has(key)) load(key, 0);
     }
+    S.focus = key;
     draw();
-    body.querySelector('[aria-selected="true"]')?.scrollIntoView?.({ block: "nearest" });
+  }
+
+  function select(path) {
+    S.focus = path;
+    if (model.get("selected") !== path) {
+      model.set("selected", path);
+      model.save_changes(); // fires change:selected -> showSelected
+    } else {
+      draw();
+    }
+  }
+
+  function moveFocus(key) {
+    const e = elements.get(key);
+    if (!e) return;
+    const old = elements.get(S.focus);
+    if (old) old.tabIndex = -1;
+    S.focus = key;
+    e.tabIndex = 0;
+    e.focus({ preventScroll: true });
+    e.scrollIntoView({ block: "nearest" });
+  }
+
+  function activate(v) {
+    if (v.kind === "row") select(v.it.path);
+    else if (v.kind === "fold") toggle(v.key);
+    else if (v.kind === "gap") load(v.list, v.offset, v.key);
+  }
+
+  function showSelected() {
+    const path = model.get("selected");
+    const show = () => {
+      S.focus = path;
+      draw();
+      elements.get(path)?.scrollIntoView?.({ block: "nearest" });
+    };
+    if (elements.has(path)) return show();
+    // Not on a loaded page, or inside a closed fold: ask for the way to it.
+    ask({ op: "reveal", path }, (msg) => {
+      msg.pages.forEach(store);
+      msg.open.forEach((k) => S.open.add(k));
+      if (msg.path === model.get("selected")) show();
+      else draw();
+    });
+  }
+
+  // -- events ---------------------------------------------------------------------------------
+  function entryFor(target) {
+    const e = target.closest("[data-key]");
+    if (!e || !body.contains(e)) return null;
+    return shown.find((v) => v.key === e.dataset.key) || null;
+  }
+
+  body.addEventListener("click", (e) => {
+    const v = entryFor(e.target);
+    if (!v) return;
+    S.focus = v.key;
+    activate(v);
+  });
+
+  body.addEventListener("focusin", (e) => {
+    const v = entryFor(e.target);
+    if (v && v.key !== S.focus && elements.get(v.key) === e.target) {
+      const old = elements.get(S.focus);
+      if (old) old.tabIndex = -1;
+      S.focus = v.key;
+      e.target.tabIndex = 0;
+    }
+  });
+
+  root.addEventListener("keydown", (e) => {
+    // No key typed inside the widget reaches the notebook (a, b, d d, x, m edit cells there).
+    e.stopPropagation();
+    if (!body.contains(e.target)) return;
+    const i = shown.findIndex((v) => v.key === S.focus);
+    if (i < 0) return;
+    const v = shown[i];
+    let handled = true;
+    switch (e.key) {
+      case "ArrowDown": if (i + 1 < shown.length) moveFocus(shown[i + 1].key); break;
+      case "ArrowUp": if (i > 0) moveFocus(shown[i - 1].key); break;
+      case "Home": moveFocus(shown[0].key); break;
+      case "End": moveFocus(shown[shown.length - 1].key); break;
+      case "ArrowRight": if (v.kind === "fold" && !S.open.has(v.key)) toggle(v.key); break;
+      case "ArrowLeft": if (v.kind === "fold" && S.open.has(v.key)) toggle(v.key); break;
+      case "Enter":
+      case " ":
+        activate(v);
+        break;
+      default: handled = false;
+    }
+    if (handled) e.preventDefault();
+  });
+
+  function onMessage(msg) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.op === "page") store(msg);
+    const then = mine.get(msg.id);
+    if (!then) return; // another view's reply
+    mine.delete(msg.id);
+    if (msg.op === "error") {
+      S.error = msg.message;
+      draw();
+      return;
+    }
+    S.error = "";
+    then(msg);
   }
 
   const redraw = () => draw();
-  const events = ["change:rows", "change:folds", "change:summary", "change:labels", "change:lang", "change:height"];
+  const onInitial = () => { reset(); draw(); };
+  const events = ["change:summary", "change:labels", "change:lang", "change:height"];
   events.forEach((ev) => model.on(ev, redraw));
-  model.on("change:selected", reveal);
+  model.on("change:initial", onInitial);
+  model.on("change:selected", showSelected);
+  model.on("msg:custom", onMessage);
   draw();
+  if (model.get("selected")) showSelected();
 
   return () => {
     events.forEach((ev) => model.off(ev, redraw));
-    model.off("change:selected", reveal);
+    model.off("change:initial", onInitial);
+    model.off("change:selected", showSelected);
+    model.off("msg:custom", onMessage);
     root.remove();
   };
 }
