@@ -8,7 +8,13 @@ import pytest
 import torch
 import transformers
 
-from explorer.heads import ClassifyDetails, classify, classify_details
+from explorer.heads import (
+    ClassifyDetails,
+    ClassifyInputs,
+    classify,
+    classify_details,
+    classify_inputs,
+)
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 
@@ -229,3 +235,64 @@ def test_other_dtypes_keep_their_dtype():
     bf16 = tm.build("distilbert_sst2").to(torch.bfloat16)
     assert len(classify(bf16, tm.cached_tokenizer(False), "good")) == 2
     assert {str(p.dtype) for p in bf16.parameters()} == {"torch.bfloat16"}
+
+
+def test_inputs_are_exactly_what_the_model_is_fed():
+    model, tok = _pair("distilbert_sst2")
+    inputs = classify_inputs(model, tok, "A fine, quiet film.")
+    assert isinstance(inputs, ClassifyInputs)
+    assert inputs.input_ids == tok("A fine, quiet film.")["input_ids"]
+    assert inputs.tokens == tok.convert_ids_to_tokens(inputs.input_ids)
+    assert inputs.attention_mask == [1] * len(inputs.input_ids)
+    # DistilBERT takes no token_type_ids; the feed is [1, n] tensors the forward accepts
+    assert set(inputs.feed) == {"input_ids", "attention_mask"}
+    assert inputs.feed["input_ids"].tolist() == [inputs.input_ids]
+    details = classify_details(model, tok, "A fine, quiet film.")
+    for name in ("tokens", "input_ids", "offsets", "truncated", "num_tokens", "max_length"):
+        assert getattr(inputs, name) == getattr(details, name), name
+    with torch.no_grad():
+        logits = model(**inputs.feed).logits[0]
+    np.testing.assert_array_equal(details.logits, logits.numpy())
+    text = "spam " * 600
+    long = classify_inputs(model, tok, text)
+    assert long.truncated and long.feed["input_ids"].shape == (1, 512)
+    assert long.num_tokens == len(tok(text)["input_ids"]) > 512
+    bert = classify_inputs(tm.cached("bert_multilabel"), tm.cached_tokenizer(True), "hi")
+    assert set(bert.feed) == {"input_ids", "attention_mask", "token_type_ids"}
+
+
+def test_inputs_reject_bad_input_like_classify():
+    with pytest.raises(ValueError, match="text is empty"):
+        classify_inputs(*_pair("distilbert_sst2"), " ")
+    with pytest.raises(TypeError, match="tokenizer is required"):
+        classify_inputs(tm.cached("distilbert_sst2"), None, "fine")
+
+
+def test_a_question_answering_model_is_refused_clearly():
+    qa = tm.cached("distilbert_qa")
+    with pytest.raises(TypeError) as info:
+        classify(qa, tm.cached_tokenizer(False), "good")
+    message = str(info.value)
+    assert message == (
+        "DistilBertForQuestionAnswering returns start_logits and end_logits, not logits: "
+        "classify() needs a ...ForSequenceClassification model; for this model use answer()"
+    )
+
+
+def test_a_model_without_a_head_or_with_token_logits_is_refused_clearly():
+    from transformers import BertForTokenClassification, DistilBertModel
+
+    bare = DistilBertModel(tm.cached("distilbert_sst2").config).eval()
+    with pytest.raises(TypeError, match="DistilBertModel returns last_hidden_state, not logits: "
+                       "classify\\(\\) needs .* \\(this one has no classification head\\)"):  # fmt: skip
+        classify(bare, tm.cached_tokenizer(False), "good")
+    tokens = BertForTokenClassification(tm.cached("bert_multilabel").config).eval()
+    with pytest.raises(TypeError, match=r"logits of shape \[1, 3, 3\], not one row"):
+        classify(tokens, tm.cached_tokenizer(), "good")
+
+
+def test_a_model_without_weights_is_refused_clearly():
+    with torch.device("meta"):
+        meta = transformers.DistilBertForSequenceClassification(tm.cached("distilbert_sst2").config)
+    with pytest.raises(ValueError, match="the weights are not loaded: this model is on the meta"):
+        classify(meta, tm.cached_tokenizer(False), "good")

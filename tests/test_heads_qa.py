@@ -7,7 +7,16 @@ import numpy as np
 import pytest
 import torch
 
-from explorer.heads import AnswerDetails, QAWindow, answer, answer_details
+from explorer.heads import (
+    AnswerDetails,
+    QAInputs,
+    QAWindow,
+    QAWindowInputs,
+    answer,
+    answer_details,
+    count_windows,
+    qa_inputs,
+)
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 
@@ -200,3 +209,78 @@ def test_mode_is_restored_when_the_forward_fails():
         answer(model, tm.cached_tokenizer(), QUESTION, CONTEXT)
     handle.remove()
     assert tm.fingerprint(model) == before
+
+
+def test_inputs_are_the_windows_answer_runs():
+    model, tok = _pair("distilbert_qa")
+    context = " ".join(f"Item {i} is stored in room {i * 7}." for i in range(40))
+    kwargs = dict(max_seq_len=64, doc_stride=16)
+    inputs = qa_inputs(model, tok, "Where is item 12?", context, **kwargs)
+    assert isinstance(inputs, QAInputs) and inputs.question_first
+    details = answer_details(model, tok, "Where is item 12?", context, **kwargs)
+    assert inputs.params == details.params
+    assert len(inputs.windows) == len(details.windows) > 3
+    for win, shown in zip(inputs.windows, details.windows, strict=True):
+        assert isinstance(win, QAWindowInputs) and win.index == shown.index
+        assert win.tokens == shown.tokens and win.input_ids == shown.input_ids
+        assert set(win.feed) == {"input_ids", "attention_mask"}  # DistilBERT: no token types
+        assert win.feed["input_ids"].tolist() == [win.input_ids]
+        assert win.attention_mask == [1] * len(win.input_ids)
+        with torch.no_grad():
+            out = model(**win.feed)
+        np.testing.assert_array_equal(shown.start_logits, out.start_logits[0].numpy())
+    bert = qa_inputs(*_pair(), QUESTION, CONTEXT)
+    assert set(bert.windows[0].feed) == {"input_ids", "attention_mask", "token_type_ids"}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{}, {"max_seq_len": 64, "doc_stride": 16}, {"max_seq_len": 48}, {"max_seq_len": 40,
+     "doc_stride": 30}, {"max_seq_len": 96, "doc_stride": 0, "top_k": 4}],
+)  # fmt: skip
+@pytest.mark.parametrize("side", ["right", "left"])
+def test_count_windows_predicts_the_windows(kwargs, side):
+    model, tok = _pair("bert_qa", side)
+    for n in (1, 5, 30, 90):
+        context = " ".join(f"Item {i} is stored in room {i * 7}." for i in range(n))
+        want = len(answer_details(model, tok, "Where is item 3?", context, **kwargs).windows)
+        assert count_windows(model, tok, "Where is item 3?", context, **kwargs) == want
+
+
+def test_count_windows_checks_its_arguments():
+    with pytest.raises(TypeError, match=r"unexpected keyword arguments \['stride'\]"):
+        count_windows(*_pair(), QUESTION, CONTEXT, stride=3)
+    with pytest.raises(ValueError, match="doc_stride"):
+        count_windows(*_pair(), QUESTION, CONTEXT, max_seq_len=64, doc_stride=64)
+    with pytest.raises(ValueError, match="question is empty"):
+        count_windows(*_pair(), "", CONTEXT)
+
+
+def test_a_classifier_is_refused_clearly():
+    with pytest.raises(TypeError) as info:
+        answer(tm.cached("distilbert_sst2"), tm.cached_tokenizer(False), QUESTION, CONTEXT)
+    assert str(info.value) == (
+        "DistilBertForSequenceClassification returns logits, not start_logits/end_logits: "
+        "answer() needs a ...ForQuestionAnswering model; for this model use classify()"
+    )
+
+
+def test_a_model_without_a_head_is_refused_clearly():
+    from transformers import BertModel
+
+    bare = BertModel(tm.cached("bert_qa").config).eval()
+    with pytest.raises(TypeError) as info:
+        answer(bare, tm.cached_tokenizer(), QUESTION, CONTEXT)
+    assert str(info.value) == (
+        "BertModel returns last_hidden_state and pooler_output, not start_logits/end_logits: "
+        "answer() needs a ...ForQuestionAnswering model"
+    )
+
+
+def test_a_model_without_weights_is_refused_clearly():
+    from transformers import BertForQuestionAnswering
+
+    with torch.device("meta"):
+        meta = BertForQuestionAnswering(tm.cached("bert_qa").config)
+    with pytest.raises(ValueError, match="the weights are not loaded: this model is on the meta"):
+        answer(meta, tm.cached_tokenizer(), QUESTION, CONTEXT)

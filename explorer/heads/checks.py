@@ -1,12 +1,15 @@
-"""What both heads share: argument checks, the model's window, safe forwards, input filtering."""
+"""What both heads share: argument checks, the model's window, eval mode, the exact forward feed."""
 
 from __future__ import annotations
 
 import contextlib
 import inspect
 import numbers
+from collections.abc import Mapping
 
 import torch
+
+from ..model_info import check_runnable
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -32,13 +35,17 @@ def check_int(value, name: str, *, minimum: int, allow_none: bool = False):
 
 
 def check_model(model, tokenizer, task: str) -> None:
-    """Raise TypeError unless ``model`` is a torch module with a config and ``tokenizer`` is usable."""
+    """Raise unless ``model`` is a torch module with a config and weights, and ``tokenizer`` is usable.
+
+    TypeError for a wrong model or tokenizer, ValueError for a model without weights (meta).
+    """
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"{task}: model must be a torch.nn.Module, got {type(model).__name__}")
     if getattr(model, "config", None) is None:
         raise TypeError(f"{task}: model has no .config (a Hugging Face model is expected)")
     if tokenizer is None or not callable(tokenizer):
         raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
+    check_runnable(model, tokenizer)  # weights on the meta device: nothing to run
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
@@ -76,22 +83,55 @@ def forward_keys(model, tokenizer) -> tuple[set[str], bool]:
 
 
 @contextlib.contextmanager
-def eval_mode(model: torch.nn.Module):
-    """Run with every submodule in eval mode, restoring each module's own flag afterwards."""
+def eval_mode(model: torch.nn.Module, *, inference: bool = True):
+    """Run with every submodule in eval mode, restoring each module's own flag afterwards.
+
+    Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
+    ``inference=False`` (tensors then keep their version counters, which a trace reads).
+    """
     flags = [(m, m.training) for m in model.modules()]
     try:
         for module, _ in flags:
             module.training = False
-        with torch.inference_mode():
+        with torch.inference_mode() if inference else torch.no_grad():
             yield
     finally:
         for module, flag in flags:
             module.training = flag
 
 
-def run_model(model, inputs: dict, keys: set[str], use_cache: bool, device: torch.device):
-    """One forward pass with the filtered inputs moved to ``device``; returns the model output."""
-    feed = {k: torch.as_tensor(v).to(device) for k, v in inputs.items() if k in keys}
+def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
+    """The keyword arguments one forward pass gets: the inputs it accepts, as [1, n] tensors.
+
+    Parameters
+    ----------
+    model, tokenizer
+        The model and its tokenizer (see :func:`forward_keys`).
+    encoded : mapping
+        The tokenizer's output: one sequence per key, or several when ``row`` picks one.
+    row : int or None
+        Which sequence of a multi-window encoding to feed.
+    """
+    keys, use_cache = forward_keys(model, tokenizer)
+    device = model_device(model)
+    feed = {}
+    for key in keys:
+        if key in encoded:
+            value = encoded[key] if row is None else encoded[key][row]
+            feed[key] = torch.as_tensor([value]).to(device)
     if use_cache:
         feed["use_cache"] = False
-    return model(**feed)
+    return feed
+
+
+def output_names(output) -> str:
+    """What a model output holds, for error messages: ``"start_logits and end_logits"``."""
+    if isinstance(output, Mapping):
+        names = [str(k) for k, v in output.items() if v is not None]
+    elif isinstance(output, (tuple, list)):
+        names = [f"{len(output)} unnamed value{'s' if len(output) != 1 else ''}"]
+    else:
+        names = [f"a {type(output).__name__}"]
+    if not names:
+        return "nothing"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

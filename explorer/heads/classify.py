@@ -17,13 +17,21 @@ from .checks import (
     check_model,
     check_text,
     eval_mode,
-    forward_keys,
-    model_device,
+    model_feed,
     model_window,
-    run_model,
+    output_names,
 )
 
-__all__ = ["classify", "classify_details", "ClassifyDetails"]
+__all__ = [
+    "classify",
+    "classify_details",
+    "ClassifyDetails",
+    "classify_inputs",
+    "ClassifyInputs",
+    "classify_logits",
+    "apply_function",
+    "function_name",
+]
 
 _FUNCTIONS = ("softmax", "sigmoid", "none")
 
@@ -73,8 +81,16 @@ class ClassifyDetails:
     elapsed: float = 0.0
 
 
-def _function_name(function_to_apply, config) -> str:
-    """The scoring function, chosen from the config as transformers' pipeline does."""
+def function_name(function_to_apply, config) -> str:
+    """The scoring function's name, chosen from the config as transformers' pipeline does.
+
+    Parameters
+    ----------
+    function_to_apply : {"softmax", "sigmoid", "none"} or None
+        An explicit choice (checked), or None to choose from ``config``.
+    config : transformers config or None
+        ``problem_type`` and ``num_labels`` decide (None: ``"none"``).
+    """
     if function_to_apply is not None:
         name = getattr(function_to_apply, "value", function_to_apply)
         if not isinstance(name, str) or name.lower() not in _FUNCTIONS:
@@ -97,8 +113,8 @@ def _function_name(function_to_apply, config) -> str:
     return default.lower() if isinstance(default, str) and default.lower() in _FUNCTIONS else "none"
 
 
-def _apply(function: str, logits: np.ndarray) -> np.ndarray:
-    """Apply the scoring function in float32, as the pipeline does."""
+def apply_function(function: str, logits: np.ndarray) -> np.ndarray:
+    """Apply the scoring function named by :func:`function_name` along the last axis."""
     if function == "softmax":
         shifted = np.exp(logits - np.max(logits, axis=-1, keepdims=True))
         return shifted / shifted.sum(axis=-1, keepdims=True)
@@ -137,6 +153,125 @@ def _callable_scores(model, text: str) -> tuple[list[str], np.ndarray]:
     return labels, np.asarray(values, dtype=np.float64)
 
 
+@dataclass
+class ClassifyInputs:
+    """Exactly what :func:`classify` feeds the model for one text.
+
+    Attributes
+    ----------
+    text : str
+        The input text.
+    tokens, input_ids : list
+        The tokenizer's own tokens and their ids, special tokens included.
+    attention_mask : list of int
+        The mask fed to the model (all ones when it is fed none).
+    offsets : list of (int, int)
+        Character offsets of each token into ``text`` (empty for a slow tokenizer).
+    feed : dict of str to torch.Tensor
+        The keyword arguments of the forward pass: ``[1, n]`` tensors on the model's device
+        (and ``use_cache=False`` where the forward takes it).
+    truncated : bool
+        True when the text was longer than ``max_length`` tokens and was cut.
+    num_tokens : int
+        Token count of the whole text (before truncation).
+    max_length : int or None
+        The model's window in tokens.
+    """
+
+    text: str
+    tokens: list[str]
+    input_ids: list[int]
+    attention_mask: list[int]
+    offsets: list[tuple[int, int]]
+    feed: dict = field(repr=False)
+    truncated: bool = False
+    num_tokens: int = 0
+    max_length: int | None = None
+
+
+def classify_inputs(model, tokenizer, text) -> ClassifyInputs:
+    """Tokenize ``text`` as :func:`classify` does and build the exact forward-pass inputs.
+
+    Parameters
+    ----------
+    model : transformers sequence-classification model
+        Its window (position embeddings) bounds the input; its forward decides which inputs go in.
+    tokenizer : tokenizer
+        The model's tokenizer.
+    text : str
+        Non-empty text; longer texts are truncated to the model's window.
+
+    Returns
+    -------
+    ClassifyInputs
+    """
+    check_text(text, "text")
+    check_model(model, tokenizer, "classify")
+    window = model_window(model, tokenizer)
+    fast = bool(getattr(tokenizer, "is_fast", False))
+    encoded = tokenizer(
+        text,
+        truncation=window is not None,
+        max_length=window,
+        return_offsets_mapping=fast,
+    )
+    if fast:
+        enc = encoded.encodings[0]
+        tokens, offsets = list(enc.tokens), [tuple(o) for o in enc.offsets]
+        cut = sum(len(o.ids) - sum(o.special_tokens_mask) for o in enc.overflowing)
+        num_tokens = len(enc.ids) + cut
+    else:
+        tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
+        offsets = []
+        num_tokens = len(tokenizer(text)["input_ids"]) if window else len(encoded["input_ids"])
+    ids = list(encoded["input_ids"])
+    feed = model_feed(model, tokenizer, encoded)
+    mask = list(encoded["attention_mask"]) if "attention_mask" in feed else [1] * len(ids)
+    return ClassifyInputs(
+        text=text,
+        tokens=tokens,
+        input_ids=ids,
+        attention_mask=mask,
+        offsets=offsets,
+        feed=feed,
+        truncated=num_tokens > len(ids),
+        num_tokens=num_tokens,
+        max_length=window,
+    )
+
+
+def classify_logits(model, output) -> torch.Tensor:
+    """The one row of class logits in ``model``'s output, or a clear error naming what is there.
+
+    Raises
+    ------
+    TypeError
+        The output holds no sequence-classification logits (a question-answering model,
+        a model without a head, or logits per token).
+    """
+    name = type(model).__name__
+    need = "classify() needs a ...ForSequenceClassification model"
+    if isinstance(output, Mapping):
+        if "logits" not in output or output["logits"] is None:
+            hint = (
+                "; for this model use answer()"
+                if "start_logits" in output
+                else " (this one has no classification head)"
+            )
+            raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}{hint}")
+        logits = output["logits"]
+    elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
+        logits = output[0]
+    else:
+        raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}")
+    if logits.dim() != 2 or logits.shape[0] != 1:
+        raise TypeError(
+            f"{name} returns logits of shape {list(logits.shape)}, not one row of class scores "
+            f"for the text ([1, labels]): {need}"
+        )
+    return logits[0]
+
+
 def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None) -> ClassifyDetails:
     """Classify ``text`` and keep every intermediate result.
 
@@ -163,53 +298,32 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
     top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
     if not isinstance(model, torch.nn.Module) and callable(model):
         labels, logits = _callable_scores(model, text)
-        return _scored(text, labels, logits, _function_name(function_to_apply, None), top_k, began)
+        return _scored(text, labels, logits, function_name(function_to_apply, None), top_k, began)
     check_model(model, tokenizer, "classify")
-    function = _function_name(function_to_apply, model.config)
-    window = model_window(model, tokenizer)
-    fast = bool(getattr(tokenizer, "is_fast", False))
-    encoded = tokenizer(
-        text,
-        truncation=window is not None,
-        max_length=window,
-        return_offsets_mapping=fast,
-    )
-    if fast:
-        enc = encoded.encodings[0]
-        tokens, offsets = list(enc.tokens), [tuple(o) for o in enc.offsets]
-        cut = sum(len(o.ids) - sum(o.special_tokens_mask) for o in enc.overflowing)
-        num_tokens = len(enc.ids) + cut
-    else:
-        tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
-        offsets = []
-        num_tokens = len(tokenizer(text)["input_ids"]) if window else len(encoded["input_ids"])
-    ids = list(encoded["input_ids"])
-    keys, use_cache = forward_keys(model, tokenizer)
-    inputs = {k: [v] for k, v in encoded.items() if k in keys}
+    function = function_name(function_to_apply, model.config)
+    inputs = classify_inputs(model, tokenizer, text)
     with eval_mode(model):
-        output = run_model(model, inputs, keys, use_cache, model_device(model))
-    logits_t = output["logits"] if isinstance(output, Mapping) else output[0]
-    logits = logits_t[0].detach().float().cpu().numpy()
-    labels = class_labels(model.config, len(logits))
+        output = model(**inputs.feed)
+    logits = classify_logits(model, output).detach().float().cpu().numpy()
     return _scored(
         text,
-        labels,
+        class_labels(model.config, len(logits)),
         logits,
         function,
         top_k,
         began,
-        tokens=tokens,
-        input_ids=ids,
-        offsets=offsets,
-        truncated=num_tokens > len(ids),
-        num_tokens=num_tokens,
-        max_length=window,
+        tokens=inputs.tokens,
+        input_ids=inputs.input_ids,
+        offsets=inputs.offsets,
+        truncated=inputs.truncated,
+        num_tokens=inputs.num_tokens,
+        max_length=inputs.max_length,
     )
 
 
 def _scored(text, labels, logits, function, top_k, began, **tokens) -> ClassifyDetails:
     """Scores from logits, ranked: the one ending of both the model and the callable paths."""
-    probs = _apply(function, logits)
+    probs = apply_function(function, logits)
     return ClassifyDetails(
         text=text,
         results=_ranked(labels, probs, top_k),

@@ -7,16 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
+import torch
 
-from .checks import (
-    check_int,
-    check_model,
-    check_text,
-    eval_mode,
-    forward_keys,
-    model_device,
-    run_model,
-)
+from .checks import eval_mode, output_names
+from .qa_inputs import QAInputs, QAWindowInputs, qa_inputs
+
+__all__ = ["answer", "answer_details", "AnswerDetails", "QAWindow", "start_end_logits"]
 
 _MASKED = -10000.0  # logit given to tokens that cannot be part of an answer
 _NO_NULL = 1000000  # "no null score seen yet", as in transformers
@@ -137,43 +133,106 @@ def _char_span(enc, s: int, e: int, sequence: int, align_to_words: bool) -> tupl
     return enc.offsets[s][0], enc.offsets[e][1]
 
 
-def _settings(model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len):
-    top_k = check_int(top_k, "top_k", minimum=1)
-    max_answer_len = check_int(max_answer_len, "max_answer_len", minimum=1)
-    max_question_len = check_int(max_question_len, "max_question_len", minimum=1)
-    if max_seq_len is None:
-        max_seq_len = min(int(getattr(tokenizer, "model_max_length", 384) or 384), 384)
-    max_seq_len = check_int(max_seq_len, "max_seq_len", minimum=4)
-    positions = getattr(model.config, "max_position_embeddings", None)
-    if isinstance(positions, int) and 0 < positions < max_seq_len:
-        max_seq_len = positions  # longer windows would index past the position embeddings
-    if doc_stride is None:
-        doc_stride = min(max_seq_len // 2, 128)
-    doc_stride = check_int(doc_stride, "doc_stride", minimum=0)
-    if doc_stride >= max_seq_len:
-        raise ValueError(
-            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len})"
+def start_end_logits(model, output):
+    """The start and end logits (one value per token) in ``model``'s output, or a clear error.
+
+    Raises
+    ------
+    TypeError
+        The output holds no start/end logits (a classifier, or a model without a head).
+    """
+    if isinstance(output, Mapping):
+        start, end = output.get("start_logits"), output.get("end_logits")
+    elif isinstance(output, (tuple, list)) and len(output) >= 2:
+        start, end = output[0], output[1]
+    else:
+        start = end = None
+    if not (isinstance(start, torch.Tensor) and isinstance(end, torch.Tensor)):
+        hint = (
+            "; for this model use classify()"
+            if isinstance(output, Mapping) and "logits" in output
+            else ""
         )
-    return top_k, doc_stride, max_answer_len, max_seq_len, max_question_len
+        raise TypeError(
+            f"{type(model).__name__} returns {output_names(output)}, not start_logits/end_logits: "
+            f"answer() needs a ...ForQuestionAnswering model{hint}"
+        )
+    return start[0], end[0]
 
 
-def _check_room(tokenizer, question, context, max_seq_len, doc_stride) -> None:
-    """Fail clearly where the tokenizer would fail obscurely (or panic)."""
-    q_len = len(tokenizer(question, add_special_tokens=False)["input_ids"])
-    room = max_seq_len - q_len - tokenizer.num_special_tokens_to_add(pair=True)
-    if room <= 0:
-        raise ValueError(
-            f"question is {q_len} tokens long, leaving no room for the context within "
-            f"max_seq_len={max_seq_len} (as in transformers, max_question_len does not shorten "
-            "the question with a fast tokenizer)"
-        )
-    if doc_stride >= room:
-        c_len = len(tokenizer(context, add_special_tokens=False)["input_ids"])
-        if c_len > room:
-            raise ValueError(
-                f"doc_stride ({doc_stride}) must be smaller than the {room} context tokens that fit "
-                f"in one window (max_seq_len={max_seq_len} minus the question and special tokens)"
-            )
+def _allowed(tokenizer, inputs: QAInputs, enc, ids: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """Tokens that may start or end an answer: the context's, [CLS] (no answer), never padding."""
+    if inputs.question_first:
+        allowed = seq == 1
+    else:
+        allowed = np.ones(len(ids), dtype=bool)
+    if tokenizer.cls_token_id is not None:
+        allowed |= ids == tokenizer.cls_token_id
+    if "attention_mask" in (getattr(tokenizer, "model_input_names", None) or ()):
+        allowed &= np.asarray(enc.attention_mask, dtype=bool)
+    return allowed
+
+
+def _score_window(tokenizer, inputs: QAInputs, win: QAWindowInputs, start, end):
+    """One window's probabilities, null score and best spans: ``(QAWindow, [span, ...])``.
+
+    Spans are ``(score, start_char, end_char, text)``, best first, before merging across windows.
+    """
+    params = inputs.params
+    align_to_words = params["align_to_words"]
+    pre_k = params["top_k"] * 2 + 10 if align_to_words else params["top_k"]
+    context_seq = 1 if inputs.question_first else 0
+    enc = win.encoding
+    ids = np.asarray(enc.ids)
+    seq = np.array([-1 if s is None else s for s in enc.sequence_ids])
+    allowed = _allowed(tokenizer, inputs, enc, ids, seq)
+    start_p = _softmax(start, ~allowed)
+    end_p = _softmax(end, ~allowed)
+    null = (start_p[0] * end_p[0]).item()
+    s_probs, e_probs = start_p.copy(), end_p.copy()
+    s_probs[0] = e_probs[0] = 0.0
+    # transformers' filter also lets token 0 through whenever any token is allowed
+    ok = allowed.copy()
+    ok[0] = ok[0] or bool(allowed.any())
+    starts, ends, scores = _top_spans(s_probs, e_probs, pre_k, params["max_answer_len"], ok)
+    shift = int((ids == tokenizer.pad_token_id).sum()) if not inputs.question_first else 0
+    spans, best = [], None
+    for s, e, score in zip(starts.tolist(), ends.tolist(), scores, strict=True):
+        s, e = s - shift, e - shift
+        a, b = _char_span(enc, s, e, context_seq, align_to_words)
+        text = inputs.context[a:b]
+        if best is None:
+            best = {"start_token": s, "end_token": e, "score": score.item(),
+                    "start": a, "end": b, "answer": text}  # fmt: skip
+        spans.append((score.item(), a, b, text))
+    window = _window(win.index, enc, seq, context_seq, allowed, start, end, start_p, end_p,
+                     null, best)  # fmt: skip
+    return window, spans
+
+
+def _merge(windows: list[QAWindow], spans: list[list[tuple]], params: dict):
+    """Answers over all windows, best first: equal texts (case-folded) add their scores.
+
+    Returns ``(results, null_score)``; the null score is the lowest over windows, or None when
+    ``handle_impossible_answer`` is off.
+    """
+    answers: list[dict] = []
+    by_text: dict[str, dict] = {}
+    for window_spans in spans:
+        for score, a, b, text in window_spans:
+            seen = by_text.get(text.lower())
+            if seen is not None:
+                seen["score"] += score
+            else:
+                row = {"score": score, "start": a, "end": b, "answer": text}
+                by_text[text.lower()] = row
+                answers.append(row)
+    null = None
+    if params["handle_impossible_answer"]:
+        null = min([_NO_NULL] + [w.null_score for w in windows])
+        answers.append({"score": null, "start": 0, "end": 0, "answer": ""})
+    results = sorted(answers, key=lambda row: row["score"], reverse=True)[: params["top_k"]]
+    return results, null
 
 
 def answer_details(
@@ -219,104 +278,28 @@ def answer_details(
     AnswerDetails
     """
     began = time.perf_counter()
-    check_text(question, "question")
-    check_text(context, "context")
-    check_model(model, tokenizer, "answer")
-    if not getattr(tokenizer, "is_fast", False):
-        raise TypeError("answer needs a fast tokenizer (it maps tokens to characters via offsets)")
-    top_k, doc_stride, max_answer_len, max_seq_len, max_question_len = _settings(
-        model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len
-    )
-    handle_impossible_answer = bool(handle_impossible_answer)
-    align_to_words = bool(align_to_words)
-    _check_room(tokenizer, question, context, max_seq_len, doc_stride)
-    question_first = tokenizer.padding_side == "right"
-    encoded = tokenizer(
-        text=question if question_first else context,
-        text_pair=context if question_first else question,
-        truncation="only_second" if question_first else "only_first",
-        max_length=max_seq_len,
-        stride=doc_stride,
-        return_overflowing_tokens=True,
-        return_offsets_mapping=True,
-    )
-    keys, use_cache = forward_keys(model, tokenizer)
-    with_mask = "attention_mask" in (getattr(tokenizer, "model_input_names", None) or ())
-    device = model_device(model)
-    context_seq = 1 if question_first else 0
-    pre_k = top_k * 2 + 10 if align_to_words else top_k
-    min_null = _NO_NULL
-    answers: list[dict] = []
-    by_text: dict[str, dict] = {}
-    windows = []
+    inputs = qa_inputs(
+        model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
+        max_question_len, handle_impossible_answer, align_to_words,
+    )  # fmt: skip
+    windows, spans = [], []
     with eval_mode(model):
-        for w, enc in enumerate(encoded.encodings):
-            ids = np.asarray(enc.ids)
-            seq = np.array([-1 if s is None else s for s in enc.sequence_ids])
-            if question_first:
-                allowed = seq == 1
-            else:
-                allowed = np.ones(len(ids), dtype=bool)
-            if tokenizer.cls_token_id is not None:
-                allowed |= ids == tokenizer.cls_token_id
-            if with_mask:
-                allowed &= np.asarray(enc.attention_mask, dtype=bool)
-            output = run_model(model, {k: [encoded[k][w]] for k in keys}, keys, use_cache, device)
-            if isinstance(output, Mapping):
-                start_t, end_t = output["start_logits"], output["end_logits"]
-            else:
-                start_t, end_t = output[0], output[1]
-            start = start_t[0].detach().float().cpu().numpy()
-            end = end_t[0].detach().float().cpu().numpy()
-            start_p = _softmax(start, ~allowed)
-            end_p = _softmax(end, ~allowed)
-            null = (start_p[0] * end_p[0]).item()
-            if handle_impossible_answer:
-                min_null = min(min_null, null)
-            s_probs, e_probs = start_p.copy(), end_p.copy()
-            s_probs[0] = e_probs[0] = 0.0
-            # transformers' filter also lets token 0 through whenever any token is allowed
-            ok = allowed.copy()
-            ok[0] = ok[0] or bool(allowed.any())
-            starts, ends, scores = _top_spans(s_probs, e_probs, pre_k, max_answer_len, ok)
-            shift = int((ids == tokenizer.pad_token_id).sum()) if not question_first else 0
-            best = None
-            for s, e, score in zip(starts.tolist(), ends.tolist(), scores, strict=True):
-                s, e = s - shift, e - shift
-                a, b = _char_span(enc, s, e, context_seq, align_to_words)
-                text = context[a:b]
-                if best is None:
-                    best = {"start_token": s, "end_token": e, "score": score.item(),
-                            "start": a, "end": b, "answer": text}  # fmt: skip
-                seen = by_text.get(text.lower())
-                if seen is not None:
-                    seen["score"] += score.item()
-                else:
-                    row = {"score": score.item(), "start": a, "end": b, "answer": text}
-                    by_text[text.lower()] = row
-                    answers.append(row)
-            windows.append(_window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p,
-                                   null, best))  # fmt: skip
-    if handle_impossible_answer:
-        answers.append({"score": min_null, "start": 0, "end": 0, "answer": ""})
-    results = sorted(answers, key=lambda row: row["score"], reverse=True)[:top_k]
-    params = dict(
-        top_k=top_k,
-        doc_stride=doc_stride,
-        max_answer_len=max_answer_len,
-        max_seq_len=max_seq_len,
-        max_question_len=max_question_len,
-        handle_impossible_answer=handle_impossible_answer,
-        align_to_words=align_to_words,
-    )
+        for win in inputs.windows:
+            start_t, end_t = start_end_logits(model, model(**win.feed))
+            start = start_t.detach().float().cpu().numpy()
+            end = end_t.detach().float().cpu().numpy()
+            window, window_spans = _score_window(tokenizer, inputs, win, start, end)
+            windows.append(window)
+            spans.append(window_spans)
+    results, null = _merge(windows, spans, inputs.params)
     return AnswerDetails(
         question=question,
         context=context,
         results=results,
         windows=windows,
-        null_score=min_null if handle_impossible_answer else None,
-        question_first=question_first,
-        params=params,
+        null_score=null,
+        question_first=inputs.question_first,
+        params=dict(inputs.params),
         elapsed=time.perf_counter() - began,
     )
 

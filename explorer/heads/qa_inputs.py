@@ -1,0 +1,238 @@
+"""What extractive QA feeds the model: checked settings, the context's windows, their exact inputs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from .checks import check_int, check_model, check_text, model_feed
+
+__all__ = ["QAInputs", "QAWindowInputs", "qa_inputs", "count_windows"]
+
+_OPTIONS = (
+    "top_k",
+    "doc_stride",
+    "max_answer_len",
+    "max_seq_len",
+    "max_question_len",
+    "handle_impossible_answer",
+    "align_to_words",
+)
+
+
+@dataclass
+class QAWindowInputs:
+    """One window (chunk) of question + context, exactly as the model is fed it.
+
+    Attributes
+    ----------
+    index : int
+        Window number, from 0.
+    encoding : tokenizers.Encoding
+        The fast tokenizer's encoding of the window (tokens, ids, offsets, sequence and word ids).
+    feed : dict of str to torch.Tensor
+        The keyword arguments of the forward pass: ``[1, n]`` tensors on the model's device
+        (and ``use_cache=False`` where the forward takes it).
+    """
+
+    index: int
+    encoding: Any = field(repr=False)
+    feed: dict = field(repr=False)
+
+    @property
+    def tokens(self) -> list[str]:
+        """The tokenizer's own tokens, special tokens included."""
+        return list(self.encoding.tokens)
+
+    @property
+    def input_ids(self) -> list[int]:
+        """The token ids fed to the model."""
+        return list(self.encoding.ids)
+
+    @property
+    def attention_mask(self) -> list[int]:
+        """The mask fed to the model (all ones when it is fed none)."""
+        if "attention_mask" in self.feed:
+            return list(self.encoding.attention_mask)
+        return [1] * len(self.encoding.ids)
+
+
+@dataclass
+class QAInputs:
+    """Everything :func:`answer` feeds the model: checked settings and one entry per window.
+
+    Attributes
+    ----------
+    question, context : str
+        The inputs.
+    params : dict
+        Effective top_k, doc_stride, max_answer_len, max_seq_len, max_question_len,
+        handle_impossible_answer, align_to_words.
+    question_first : bool
+        Question is the first text of the pair (tokenizer.padding_side == "right").
+    windows : list of QAWindowInputs
+        One per chunk of the context, in order.
+    """
+
+    question: str
+    context: str
+    params: dict
+    question_first: bool
+    windows: list[QAWindowInputs]
+
+
+def _settings(
+    model,
+    tokenizer,
+    top_k=1,
+    doc_stride=None,
+    max_answer_len=15,
+    max_seq_len=None,
+    max_question_len=64,
+    handle_impossible_answer=False,
+    align_to_words=True,
+) -> dict:
+    """The checked options with their defaults filled in, as transformers 4.57 chooses them."""
+    top_k = check_int(top_k, "top_k", minimum=1)
+    max_answer_len = check_int(max_answer_len, "max_answer_len", minimum=1)
+    max_question_len = check_int(max_question_len, "max_question_len", minimum=1)
+    if max_seq_len is None:
+        max_seq_len = min(int(getattr(tokenizer, "model_max_length", 384) or 384), 384)
+    max_seq_len = check_int(max_seq_len, "max_seq_len", minimum=4)
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and 0 < positions < max_seq_len:
+        max_seq_len = positions  # longer windows would index past the position embeddings
+    if doc_stride is None:
+        doc_stride = min(max_seq_len // 2, 128)
+    doc_stride = check_int(doc_stride, "doc_stride", minimum=0)
+    if doc_stride >= max_seq_len:
+        raise ValueError(
+            f"doc_stride ({doc_stride}) must be smaller than max_seq_len ({max_seq_len})"
+        )
+    return dict(
+        top_k=top_k,
+        doc_stride=doc_stride,
+        max_answer_len=max_answer_len,
+        max_seq_len=max_seq_len,
+        max_question_len=max_question_len,
+        handle_impossible_answer=bool(handle_impossible_answer),
+        align_to_words=bool(align_to_words),
+    )
+
+
+def _checked(model, tokenizer, question, context, task: str) -> None:
+    check_text(question, "question")
+    check_text(context, "context")
+    check_model(model, tokenizer, task)
+    if not getattr(tokenizer, "is_fast", False):
+        raise TypeError(f"{task} needs a fast tokenizer (it maps tokens to characters via offsets)")
+
+
+def _length(tokenizer, text: str) -> int:
+    """Tokens in ``text`` alone, without special tokens."""
+    return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+
+def _room(tokenizer, question: str, max_seq_len: int) -> tuple[int, int]:
+    """``(question tokens, context tokens that fit in one window)``."""
+    q_len = _length(tokenizer, question)
+    return q_len, max_seq_len - q_len - tokenizer.num_special_tokens_to_add(pair=True)
+
+
+def _check_room(tokenizer, question, context, max_seq_len, doc_stride) -> None:
+    """Fail clearly where the tokenizer would fail obscurely (or panic)."""
+    q_len, room = _room(tokenizer, question, max_seq_len)
+    if room <= 0:
+        raise ValueError(
+            f"question is {q_len} tokens long, leaving no room for the context within "
+            f"max_seq_len={max_seq_len} (as in transformers, max_question_len does not shorten "
+            "the question with a fast tokenizer)"
+        )
+    if doc_stride >= room:
+        if _length(tokenizer, context) > room:
+            raise ValueError(
+                f"doc_stride ({doc_stride}) must be smaller than the {room} context tokens that fit "
+                f"in one window (max_seq_len={max_seq_len} minus the question and special tokens)"
+            )
+
+
+def qa_inputs(
+    model,
+    tokenizer,
+    question,
+    context,
+    top_k=1,
+    doc_stride=None,
+    max_answer_len=15,
+    max_seq_len=None,
+    max_question_len=64,
+    handle_impossible_answer=False,
+    align_to_words=True,
+) -> QAInputs:
+    """Check the arguments, split the context into windows and build each window's model inputs.
+
+    Parameters
+    ----------
+    model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
+    max_question_len, handle_impossible_answer, align_to_words
+        See :func:`explorer.heads.answer_details`.
+
+    Returns
+    -------
+    QAInputs
+        What :func:`explorer.heads.answer_details` feeds the model, window by window.
+    """
+    _checked(model, tokenizer, question, context, "answer")
+    params = _settings(
+        model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len,
+        handle_impossible_answer, align_to_words,
+    )  # fmt: skip
+    _check_room(tokenizer, question, context, params["max_seq_len"], params["doc_stride"])
+    question_first = tokenizer.padding_side == "right"
+    encoded = tokenizer(
+        text=question if question_first else context,
+        text_pair=context if question_first else question,
+        truncation="only_second" if question_first else "only_first",
+        max_length=params["max_seq_len"],
+        stride=params["doc_stride"],
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+    )
+    windows = [
+        QAWindowInputs(w, enc, model_feed(model, tokenizer, encoded, row=w))
+        for w, enc in enumerate(encoded.encodings)
+    ]
+    return QAInputs(question, context, params, question_first, windows)
+
+
+def count_windows(model, tokenizer, question, context, **answer_kwargs) -> int:
+    """How many windows (model runs) :func:`answer` needs, from token counts alone.
+
+    Cheaper than :func:`qa_inputs`: nothing is split, nothing runs.
+
+    Parameters
+    ----------
+    model, tokenizer, question, context
+        As for :func:`explorer.heads.answer`.
+    **answer_kwargs
+        The options of :func:`explorer.heads.answer` (``doc_stride``, ``max_seq_len``...).
+
+    Returns
+    -------
+    int
+    """
+    unknown = sorted(set(answer_kwargs) - set(_OPTIONS))
+    if unknown:
+        raise TypeError(
+            f"count_windows() got unexpected keyword arguments {unknown}; "
+            f"it takes {', '.join(_OPTIONS)}"
+        )
+    _checked(model, tokenizer, question, context, "count_windows")
+    params = _settings(model, tokenizer, **answer_kwargs)
+    stride = params["doc_stride"]
+    _, room = _room(tokenizer, question, params["max_seq_len"])
+    c_len = _length(tokenizer, context)
+    if c_len <= room or room <= stride:
+        return 1
+    return 1 + math.ceil((c_len - room) / (room - stride))
