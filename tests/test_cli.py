@@ -1,8 +1,10 @@
 """python -m explorer: --summary on offline names and directories, --html, exit codes."""
 
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 import torch
@@ -11,8 +13,8 @@ from transformers import DistilBertConfig, DistilBertForQuestionAnswering, Disti
 from explorer.__main__ import main, summary_lines
 
 
-def _run(tmp_path, *args):
-    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+def _run(tmp_path, *args, env=None):
+    env = env or dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
     return subprocess.run(
         [sys.executable, "-m", "explorer", *map(str, args)],
         capture_output=True,
@@ -33,6 +35,33 @@ def test_summary_of_an_offline_name(tmp_path):
     assert "DistilBertForQuestionAnswering" in r.stdout and "qa_outputs: Linear" in r.stdout
     assert "0-5: 6 x TransformerBlock" in r.stdout  # repeated blocks folded as torch prints them
     assert r.stderr.startswith("warning:") and "Traceback" not in r.stderr
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path):
+    """Without HF_HUB_OFFLINE and no hub (here a closed local port) the CLI used to spend ~23 s
+    in huggingface_hub's retries before falling back; now a probe decides within seconds."""
+    args = ("distilbert-base-uncased", "--summary", "--no-weights")
+    start = time.perf_counter()
+    offline = _run(tmp_path, *args)
+    offline_time = time.perf_counter() - start
+    skip = {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_ENDPOINT"}
+    env = {k: v for k, v in os.environ.items() if k not in skip and "proxy" not in k.lower()}
+    port = _closed_port()
+    env.update(HF_HOME=str(tmp_path / "hf2"), HF_ENDPOINT=f"http://127.0.0.1:{port}")
+    start = time.perf_counter()
+    unreachable = _run(tmp_path, *args, env=env)
+    unreachable_time = time.perf_counter() - start
+    assert offline.returncode == unreachable.returncode == 0, unreachable.stderr
+    assert unreachable.stdout == offline.stdout  # the same fallback model
+    assert f"the hub is unreachable: no connection to 127.0.0.1:{port}" in unreachable.stderr
+    assert "Retrying" not in unreachable.stderr
+    assert unreachable_time - offline_time < 10, (unreachable_time, offline_time)  # was +23 s
 
 
 def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):

@@ -1,8 +1,12 @@
 """explorer.load: local directories, the newly-initialized report, meta builds and offline names."""
 
+import contextlib
 import copy
 import json
+import logging
 import os
+import socket
+import time
 import warnings
 
 import pytest
@@ -15,7 +19,15 @@ from transformers import (
     DistilBertModel,
 )
 
-from explorer.load import LOAD_INFO_ATTR, Loaded, known_names, load
+from explorer.load import LOAD_INFO_ATTR, Loaded, known_names, load, reach
+
+_MAJOR = int(transformers.__version__.split(".")[0])
+# Offline names whose architecture this transformers has (DeepSeek-V3 needs 4.50 or later).
+_BUILDABLE = [
+    n
+    for n in known_names()
+    if n != "deepseek-ai/DeepSeek-V3" or hasattr(transformers, "DeepseekV3Config")
+]
 
 
 @pytest.fixture(autouse=True)
@@ -119,8 +131,10 @@ def test_mismatched_head_is_reported(tmp_path):
         "classifier.bias",
     }
     shapes = {m[0]: (m[1], m[2]) for m in loaded.info["mismatched_keys"]}
-    checkpoint_shape = [3, 32] if int(transformers.__version__.split(".")[0]) >= 5 else None
-    assert shapes["classifier.weight"] == (checkpoint_shape, [2, 32])
+    checkpoint, model = shapes["classifier.weight"]
+    assert model == [2, 32]
+    # transformers 5 and 4.45 say the checkpoint's shape; 4.57 lists only the keys.
+    assert checkpoint == [3, 32] or (_MAJOR < 5 and checkpoint is None)
     assert loaded.newly_initialized_modules() == ["classifier"]
 
 
@@ -193,6 +207,10 @@ def test_meta_counts_match_transformers_default_configs():
 
 
 def test_deepseek_v3_tree_on_meta_quickly():
+    if not hasattr(transformers, "DeepseekV3Config"):  # transformers before 4.50
+        with pytest.raises(ValueError, match="needs a newer transformers.*'deepseek_v3'"):
+            _quiet(load, "deepseek-ai/DeepSeek-V3", weights=False)
+        return
     loaded = _quiet(load, "deepseek-ai/DeepSeek-V3", weights=False)
     with torch.device("meta"):
         ref = transformers.AutoModelForCausalLM.from_config(transformers.DeepseekV3Config())
@@ -338,3 +356,218 @@ def test_offline_random_weights_are_seeded_and_leave_the_users_rng_alone():
         b = explorer.load("distilbert-base-uncased-finetuned-sst-2-english").model
     assert torch.equal(torch.get_rng_state(), state)
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+# -- no transformers deprecation warning -------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _transformers_log():
+    """Collect transformers' log records at WARNING and up, forgetting its warn-once memory."""
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(record)
+
+    root = logging.getLogger("transformers")
+    handler, level = Keep(logging.WARNING), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.Logger.warning_once.cache_clear()  # transformers says "deprecated" once a process
+    try:
+        yield records
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+def test_offline_names_emit_no_transformers_deprecation_warning(tmp_path):
+    """The red "`torch_dtype` is deprecated" of the first offline load (transformers 5) is gone."""
+    DistilBertModel(_tiny_config()).save_pretrained(tmp_path)
+    with _transformers_log() as records, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for name in _BUILDABLE:
+            load(name, weights=False)
+        load("distilbert-base-uncased")  # random weights on CPU, with the packaged vocabulary
+        # Either spelling of the dtype argument works, under either transformers, silently.
+        half = load(tmp_path, torch_dtype=torch.float16).model
+        bf16 = load(tmp_path, dtype=torch.bfloat16).model
+    assert {p.dtype for p in half.parameters()} == {torch.float16}
+    assert {p.dtype for p in bf16.parameters()} == {torch.bfloat16}
+    deprecated = [r.getMessage() for r in records if "deprecat" in r.getMessage().lower()]
+    deprecated += [
+        str(w.message)
+        for w in caught
+        if issubclass(w.category, (DeprecationWarning, FutureWarning))
+        or "deprecat" in str(w.message).lower()
+    ]
+    assert deprecated == []
+    assert any("RANDOM weights" in str(w.message) for w in caught)  # the warnings were recorded
+
+
+def test_the_dtype_of_a_config_is_kept_on_meta(tmp_path):
+    loaded = _quiet(load, "mistralai/Mistral-7B-v0.1", weights=False)
+    assert {p.dtype for p in loaded.model.parameters()} == {torch.bfloat16}  # published torch_dtype
+    DistilBertModel(_tiny_config()).to(torch.float16).save_pretrained(tmp_path)
+    local = load(tmp_path, weights=False)
+    assert {p.dtype for p in local.model.parameters()} == {torch.float16}
+
+
+# -- an unreachable hub ------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _point_hub_at(monkeypatch, url: str):
+    """Hub online as far as the environment says, at ``url`` (a port on this machine only)."""
+    import huggingface_hub.constants as c
+
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", url)
+    monkeypatch.setattr(c, "ENDPOINT", url)
+    monkeypatch.setattr(c, "HF_HUB_OFFLINE", False)
+    # transformers 4 keeps its own copy of the offline flag, read at import.
+    monkeypatch.setattr(transformers.utils.hub, "_is_offline_mode", False, raising=False)
+    reach.forget()
+
+
+@pytest.fixture
+def closed_hub(monkeypatch):
+    """The hub's URL is a closed port on this machine: every connection is refused at once."""
+    port = _free_port()
+    _point_hub_at(monkeypatch, f"http://127.0.0.1:{port}")
+    yield port
+    reach.forget()
+
+
+@pytest.fixture
+def silent_hub(monkeypatch):
+    """The hub's URL is a port whose accept queue is full: connections hang, as behind a firewall."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(0)
+    port, held = server.getsockname()[1], []
+    for _ in range(8):  # fill the queue until a connection no longer opens
+        client = socket.socket()
+        client.settimeout(0.5)
+        try:
+            client.connect(("127.0.0.1", port))
+        except OSError:
+            client.close()
+            break
+        held.append(client)
+    else:
+        pytest.fail("could not fill the accept queue of a local socket")
+    _point_hub_at(monkeypatch, f"http://127.0.0.1:{port}")
+    yield port
+    reach.forget()
+    for s in held + [server]:
+        s.close()
+
+
+@contextlib.contextmanager
+def _hub_retries():
+    """Collect huggingface_hub's "Retrying in 1s [Retry 1/5]" log lines."""
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            if "retry" in record.getMessage().lower():
+                lines.append(record.getMessage())
+
+    hub = logging.getLogger("huggingface_hub")
+    handler = Keep(logging.DEBUG)
+    hub.addHandler(handler)
+    try:
+        yield lines
+    finally:
+        hub.removeHandler(handler)
+
+
+@pytest.mark.parametrize("hub", ["closed_hub", "silent_hub"])
+def test_unreachable_hub_falls_back_without_the_retry_loop(hub, request):
+    """Without HF_HUB_OFFLINE a dead hub used to cost ~23 s of retries per load; now a probe."""
+    port = request.getfixturevalue(hub)
+    with _hub_retries() as retries:
+        start = time.perf_counter()
+        with pytest.warns(UserWarning, match="unreachable"):
+            first = load("distilbert-base-uncased", task="question-answering", weights=False)
+        elapsed = time.perf_counter() - start
+        with pytest.warns(UserWarning, match="unreachable"):
+            second = load("gpt2", weights=False)  # the probe's answer is remembered
+    assert retries == []
+    assert elapsed < 10, elapsed  # was 23 s of back-off; the probe waits at most 2 x 2 s
+    for loaded in (first, second):
+        assert (loaded.source, loaded.untrained, loaded.meta) == ("offline-config", True, True)
+        assert f"127.0.0.1:{port}" in loaded.info["notes"][0]
+    assert first.newly_initialized_modules() == ["qa_outputs"]
+    assert first.tokenizer is not None and first.tokenizer.convert_ids_to_tokens(1045) == "i"
+    with pytest.raises(OSError, match="unreachable.*known offline names"):
+        load("surely-not-a-model-xyz")
+
+
+def test_the_probe_answer_is_remembered_until_forgotten(closed_hub):
+    url = f"http://127.0.0.1:{closed_hub}"
+    refused = reach.hub_unreachable(url)
+    assert refused is not None and f"127.0.0.1:{closed_hub}" in refused
+    with socket.socket() as server:  # the hub comes back on the same port
+        server.bind(("127.0.0.1", closed_hub))
+        server.listen(1)
+        assert reach.hub_unreachable(url) == refused  # remembered for reach.TTL seconds
+        reach.forget()
+        assert reach.hub_unreachable(url) is None
+
+
+def test_the_probe_goes_to_the_proxy_of_the_environment(closed_hub, monkeypatch):
+    proxy_port = _free_port()
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+    hub = f"http://localhost:{closed_hub}"
+    assert f"the proxy 127.0.0.1:{proxy_port}" in reach.hub_unreachable(hub)
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    reach.forget()
+    assert f"localhost:{closed_hub}" in reach.hub_unreachable(hub)
+
+
+def _cache_model(cache, repo_id: str, model, tokenizer=None) -> None:
+    """Lay ``model`` out as huggingface_hub's cache keeps a download (refs/main -> snapshot)."""
+    from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.file_download import repo_folder_name
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = cache / repo_folder_name(repo_id=repo_id, repo_type="model")
+    model.save_pretrained(repo / "snapshots" / commit)
+    if tokenizer is not None:
+        tokenizer.save_pretrained(repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    found = try_to_load_from_cache(repo_id, "config.json", cache_dir=cache)
+    assert isinstance(found, str) and os.path.isfile(found)  # huggingface_hub finds it
+
+
+@pytest.mark.parametrize("hub", ["closed_hub", "offline"])
+def test_a_model_in_the_local_cache_loads_when_the_hub_is_unreachable(hub, request, tmp_path):
+    if hub != "offline":
+        request.getfixturevalue(hub)
+    torch.manual_seed(3)
+    saved = DistilBertForSequenceClassification(_tiny_config(num_labels=2)).eval()
+    tok = transformers.DistilBertTokenizerFast.from_pretrained(_packaged_dir())
+    _cache_model(tmp_path, "explorer-test/tiny-sst2", saved, tok)
+    with _hub_retries() as retries, warnings.catch_warnings():
+        warnings.simplefilter("error")  # the real checkpoint: no "untrained" warning
+        loaded = load("explorer-test/tiny-sst2", cache_dir=str(tmp_path))
+    assert retries == []
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("hub", False, False)
+    assert type(loaded.model) is DistilBertForSequenceClassification
+    assert _same_weights(loaded.model, saved)
+    assert any("local Hugging Face cache" in note for note in loaded.info["notes"])
+    assert loaded.tokenizer("a cat")["input_ids"] == tok("a cat")["input_ids"]
+    meta = load("explorer-test/tiny-sst2", cache_dir=str(tmp_path), weights=False)
+    assert meta.meta and meta.source == "hub" and not meta.untrained
