@@ -11,6 +11,7 @@ from .compare import Comparison, compare
 from .explain import explain
 from .heads import answer, answer_details, classify, classify_details
 from .load import load
+from .trace import Trace, TraceCancelled, trace
 from .treemap import treemap
 from .version import __version__
 
@@ -18,6 +19,8 @@ __all__ = [
     "Comparison",
     "Explorer",
     "ModuleNode",
+    "Trace",
+    "TraceCancelled",
     "__version__",
     "answer",
     "answer_details",
@@ -29,6 +32,7 @@ __all__ = [
     "load",
     "module_tree",
     "save_html",
+    "trace",
     "treemap",
 ]
 

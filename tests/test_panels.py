@@ -1,15 +1,16 @@
-"""Live task panels, driven as the browser would: set the boxes' values, run the debounce."""
+"""Live task panels, driven as the browser would: set the boxes' values, see the results."""
 
 from __future__ import annotations
 
 import asyncio
 import html
+import threading
 
 import _tiny_models as tm
 import pytest
 import torch
 
-from explorer import answer_details, classify_details, explore
+from explorer import answer, answer_details, classify_details, explore
 from explorer.tree_pages import format_shapes
 from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
 from explorer.widgets.panels.base import record_output_shapes
@@ -51,13 +52,28 @@ def assert_shows(panel: SentimentPanel, model, tok, text: str) -> None:
     assert list(panel.figure.layout.xaxis.ticktext) == want.labels
 
 
+def in_a_kernel(monkeypatch, body):
+    """Run ``body(panel_factory)`` as in a kernel: a real tornado IO loop on this thread, panels
+    running their work in a worker thread and posting results back to the loop."""
+    from tornado.ioloop import IOLoop
+
+    from explorer.widgets.panels import base
+
+    async def main():
+        loop = IOLoop.current()
+        monkeypatch.setattr(base, "kernel_loop", lambda: loop)
+        return await body()
+
+    return asyncio.run(main())
+
+
 async def settle(panel, timeout: float = 20.0) -> None:
-    """Yield to the running loop until the panel has nothing pending (the timer fired)."""
+    """Let the loop turn until the panel shows the newest input's result."""
     for _ in range(int(timeout / 0.01)):
         if not panel.pending:
             return
         await asyncio.sleep(0.01)
-    raise AssertionError("the debounce timer never fired")
+    raise AssertionError("the result never came")
 
 
 # -- sentiment -------------------------------------------------------------------------------------
@@ -75,50 +91,66 @@ def test_sentiment_panel_shows_classify_details(sst2):
     assert panel.note.value == "" and panel.text_box.continuous_update
 
 
-def test_the_newest_input_wins_with_few_forward_passes(sst2):
-    model, tok = sst2
-    panel = SentimentPanel(model, tok, delay=0.3, max_wait=None)
-    texts = [f"this movie is {'very ' * i}good" for i in range(10)]
+def test_typing_during_a_run_becomes_one_run_on_the_newest_text(monkeypatch):
+    gate, started, calls = threading.Event(), threading.Event(), []
 
-    async def type_fast() -> tuple[int, int]:
+    def scores(text):
+        calls.append(text)
+        if text == "slow":
+            started.set()
+            gate.wait(10)
+        return {"POSITIVE": float(len(text)), "NEGATIVE": 1.0}
+
+    async def body():
+        panel = SentimentPanel(scores, text="start")  # the first run, at once, on this thread
+        panel.text = "slow"  # idle: runs at once, in the worker thread
+        assert await asyncio.to_thread(started.wait, 10)
+        for text in ["a", "ab", "abc"]:  # typed while "slow" runs: the kernel stays free
+            panel.text = text
+        assert panel.details.text == "start"  # nothing stale was shown meanwhile
+        gate.set()
+        await settle(panel)
+        return panel
+
+    panel = in_a_kernel(monkeypatch, body)
+    assert calls == ["start", "slow", "abc"]  # one coalesced run on the newest text
+    assert panel.details.text == "abc" and panel.runs == 3 and panel.error is None  # + the first
+
+
+def test_an_obsolete_long_context_stops_early(monkeypatch, qa):
+    model, tok = qa
+    long = " ".join(f"Item {i} is stored in room {i * 7}." for i in range(400))
+    n_long = len(answer_details(model, tok, "Where is item 42?", long).windows)
+
+    async def body():
+        panel = QAPanel(model, tok, question="Where is item 42?", context="Item 42 is here.")
         before = panel.forward_passes
-        for text in texts:  # ten values at once: one timer, re-armed each time
-            panel.text_box.value = text
-        assert panel.pending and panel.forward_passes == before
+        panel.context_box.value = long
+        panel.context_box.value = "Item 42 is in room 294."  # at once: the long run is stale
         await settle(panel)
-        once = panel.forward_passes - before
-        for text in reversed(texts):  # now with the loop turning between keystrokes
-            panel.text_box.value = text
-            await asyncio.sleep(0.002)
-        await settle(panel)
-        return once, panel.forward_passes - before - once
+        return panel, panel.forward_passes - before
 
-    once, spread = asyncio.run(type_fast())
-    assert once == 1 and 1 <= spread <= 3
-    assert_shows(panel, model, tok, texts[0])
-    assert panel.runs == 1 + once + spread  # the initial run, then only the debounced ones
+    panel, passes = in_a_kernel(monkeypatch, body)
+    assert n_long > 5 and passes < n_long  # the long context never ran all its windows
+    assert panel.details.context == "Item 42 is in room 294."
+    assert (
+        panel.details.results[0]["answer"]
+        == answer(model, tok, "Where is item 42?", "Item 42 is in room 294.")[0]["answer"]
+    )
 
 
-def test_max_wait_runs_during_long_typing_and_flush_runs_now(sst2):
+def test_flush_waits_for_the_newest_result(monkeypatch, sst2):
     model, tok = sst2
-    panel = SentimentPanel(model, tok, delay=60.0, max_wait=0.05)
 
-    async def keep_typing() -> None:
-        panel.text = "a"
-        await settle(panel)  # ran although the 60 s quiet period never came
-
-    asyncio.run(keep_typing())
-    assert_shows(panel, model, tok, "a")
-
-    async def flushed() -> bool:
-        panel.max_wait = None
+    async def body():
+        panel = SentimentPanel(model, tok)
         panel.text = "flush me"
-        assert panel.pending
-        return panel.flush()
+        assert panel.flush(20) and not panel.pending  # delivered here, not later by the loop
+        assert_shows(panel, model, tok, "flush me")
+        assert panel.flush(20)  # nothing pending: returns at once
+        return panel
 
-    assert asyncio.run(flushed()) and not panel.pending and panel._timer is None
-    assert_shows(panel, model, tok, "flush me")
-    assert panel.flush() is False  # nothing left to do
+    in_a_kernel(monkeypatch, body)
 
 
 def test_errors_show_in_the_status_and_the_next_input_works():
@@ -188,8 +220,10 @@ def test_qa_panel_marks_the_answer_and_plots_the_logits(qa):
         win.end_logits
     )
     assert len(panel.figure.layout.xaxis.tickvals) == len(win.tokens)
-    shade = panel.figure.layout.shapes[0]
+    (shade,) = [s for s in panel.figure.layout.shapes if s.legendgroup == "answer"]
     assert (shade.x0, shade.x1) == (win.best["start_token"] - 0.5, win.best["end_token"] + 0.5)
+    assert shade.showlegend and html.escape(top["answer"]) in shade.name
+    assert panel.window_note.layout.display == "none"  # one window: nothing to say
     panel.top_k.value = 1
     assert panel.details.results == answer_details(model, tok, question, context).results
     assert panel.answers_view.value.count("<li>") == 1
@@ -203,16 +237,28 @@ def test_qa_long_context_has_a_window_selector(qa):
     n = len(want.windows)
     assert n > 1 and len(panel.window.options) == n and panel.window.layout.display is None
     assert panel.count_windows("Where is item 42?", context) == n
-    assert panel.forward_passes == n  # one model run per window, counted by the root hook
+    # one model run per window, then the first window traced for the views of the inside
+    assert panel.forward_passes == n + 1
     shown = panel.window.value
-    assert want.windows[shown].best["start"] == want.results[0]["start"]
-    other = (shown + 1) % n
-    panel.window.value = other  # the browser picks another window: plot only, no new run
+    top = want.results[0]
+    assert want.windows[shown].best["start"] == top["start"]
+    assert shown > 0  # as built, the answer is not in the first window: shown all the same
+    assert f"window {shown + 1}/{n}" in panel.window.label and "the answer" in panel.window.label
+    assert panel.window_note.value == "the answer\u2019s window"
+    assert f"from window {shown + 1} of {n}" in panel.status.value
+    assert f"window {shown + 1} of {n}" in panel.figure.layout.title.text
+    other = 0
+    lo, hi = want.windows[other].context_span
+    assert not lo <= top["start"] < hi
     runs = panel.runs
+    panel.window.value = other  # the browser picks another window: plot only, no new run
     assert list(panel.figure.data[0].y) == pytest.approx(want.windows[other].start_logits)
     assert panel.runs == runs
+    note = f"the answer is not in this window (it is in window {shown + 1})"
+    assert panel.window_note.value == note and panel.window_note.layout.display is None
+    assert note in panel.figure.layout.title.text
     panel.context_box.value = "short context"
-    assert panel.window.layout.display == "none"
+    assert panel.window.layout.display == "none" and panel.window_note.layout.display == "none"
 
 
 @pytest.mark.parametrize("name", sorted(BAD_TEXTS))

@@ -495,3 +495,21 @@ def test_trace_costs_little_more_than_the_forward_pass():
             times[name].append(time.process_time() - began)
     ratio = statistics.median(times["trace"]) / statistics.median(times["bare"])
     assert ratio < 1.5, ratio
+
+
+def test_classify_details_from_a_trace_equal_classify_details():
+    import _tiny_models as tm
+
+    from explorer import classify_details, trace
+
+    model, tok = tm.cached("distilbert_sst2"), tm.cached_tokenizer(token_type_ids=False)
+    for text in ("A fine, quiet film.", "bad " * 700):
+        got = trace(model, tok, text).classify_details()
+        want = classify_details(model, tok, text)
+        assert got.results == want.results and got.logits == want.logits
+        assert (got.tokens, got.offsets, got.truncated, got.num_tokens) == (
+            want.tokens, want.offsets, want.truncated, want.num_tokens
+        )
+    assert trace(model, tok, "ok").classify_details(top_k=1).results == classify_details(
+        model, tok, "ok", top_k=1
+    ).results

@@ -29,6 +29,7 @@ __all__ = [
     "classify_inputs",
     "ClassifyInputs",
     "classify_logits",
+    "details_from_logits",
     "apply_function",
     "function_name",
 ]
@@ -305,13 +306,23 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
     with eval_mode(model):
         output = model(**inputs.feed)
     logits = classify_logits(model, output).detach().float().cpu().numpy()
+    return details_from_logits(model, inputs, logits, function, top_k, began)
+
+
+def details_from_logits(
+    model, inputs: ClassifyInputs, logits, function: str, top_k=None, began: float | None = None
+) -> ClassifyDetails:
+    """The :class:`ClassifyDetails` of one run: ``logits`` (1-D) of ``model`` on ``inputs``.
+
+    :func:`classify_details` ends here; so does a traced run (:meth:`explorer.trace.Trace`).
+    """
     return _scored(
-        text,
+        inputs.text,
         class_labels(model.config, len(logits)),
-        logits,
+        np.asarray(logits, dtype=np.float32),
         function,
         top_k,
-        began,
+        time.perf_counter() if began is None else began,
         tokens=inputs.tokens,
         input_ids=inputs.input_ids,
         offsets=inputs.offsets,

@@ -13,9 +13,11 @@ from torch import nn
 
 from ..heads.checks import check_int, eval_mode
 from ..heads.classify import (
+    ClassifyDetails,
     apply_function,
     classify_inputs,
     classify_logits,
+    details_from_logits,
     function_name,
 )
 from ..heads.qa import start_end_logits
@@ -67,6 +69,10 @@ class Trace:
         never trained for), or why there is none.
     elapsed : float
         Seconds spent tokenizing, running and reading the head.
+    inputs : ClassifyInputs or QAWindowInputs
+        What was fed, as :func:`explorer.heads.classify_inputs` / ``qa_inputs`` built it.
+    head_output : numpy.ndarray or tuple
+        The head's raw values: the logits (``"classify"``), or ``(start_logits, end_logits)``.
     """
 
     task: str
@@ -84,9 +90,26 @@ class Trace:
     lens: list | None
     lens_note: dict[str, str]
     elapsed: float
+    inputs: Any
+    head_output: Any
     _model: nn.Module
     _rec: Recording
     _cache: dict = field(default_factory=dict)
+
+    def classify_details(self, top_k=None, function_to_apply=None) -> ClassifyDetails:
+        """This run as :func:`explorer.classify_details` reports it (``"classify"`` traces).
+
+        The same numbers as ``classify_details(model, tokenizer, text)``: one forward pass
+        serves both the prediction and the view of every module.
+        """
+        if self.task != "classify":
+            raise ValueError("classify_details needs a classification trace (no context given)")
+        function = function_name(function_to_apply, self._model.config)
+        top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
+        began = time.perf_counter() - self.elapsed  # the details report the traced run's time
+        return details_from_logits(
+            self._model, self.inputs, self.head_output, function, top_k, began
+        )
 
     def __repr__(self) -> str:
         return (
@@ -272,6 +295,7 @@ def trace(
         function = function_name(None, model.config)
     shown = _shown(labels, function)
     prediction = shown(own)
+    raw = _shown(None, None) if task == "answer" else (lambda t: t.detach().float().cpu().numpy())
     return Trace(
         task=task,
         text=text,
@@ -288,6 +312,8 @@ def trace(
         lens=None if lens is None else [*map(shown, lens[:-1]), prediction],
         lens_note=note(model, why),
         elapsed=time.perf_counter() - began,
+        inputs=inputs,
+        head_output=raw(own),
         _model=model,
         _rec=rec,
     )

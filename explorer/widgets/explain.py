@@ -11,6 +11,7 @@ import traitlets
 from ..anatomy import ModuleNode
 from ..explain import explain
 from .options import check_options
+from .panels.chrome import PanelChrome
 
 __all__ = ["ExplainPanel", "LANGS"]
 
@@ -56,7 +57,9 @@ class ExplainPanel(ipywidgets.VBox):
         self._title = ipywidgets.HTML()
         self._body = ipywidgets.HTML(layout={"max_width": "80em"})
         self._switch.observe(lambda ch: setattr(self, "lang", ch["new"]), "value")
-        super().__init__([self._switch, self._title, self._body], **kwargs)
+        self._chrome = PanelChrome()
+        super().__init__([self._switch, self._title, self._body, self._chrome], **kwargs)
+        self.add_class("xp-panel")
         self.add_class("xp-explain")
         self.lang = self._switch.value
         self.show("")

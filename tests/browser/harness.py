@@ -400,3 +400,132 @@ def time_to_render(
     except Exception as exc:
         raise TimeoutError(_report(page, f"no new {selector!r} in cell {index}")) from exc
     return float(state.evaluate("st => st.ms"))
+
+
+# --- shared checks: kernel values, focus, cells, themes, contrast ------------------------------
+
+
+def kernel_value(server: JupyterServer, name: str, expr: str, want: str, timeout=20.0) -> str:
+    """Poll the kernel until ``print(expr)`` gives ``want``; return the last value seen.
+
+    Comm messages arrive asynchronously: a click in the page reaches the kernel a little later.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        got = kernel_exec(server, name, f"print({expr})").strip()
+        if got == want or time.monotonic() > deadline:
+            return got
+        time.sleep(0.1)  # poll interval of a condition wait
+
+
+def focused_key(page: Any) -> str | None:
+    """``data-key`` of the focused element (tree rows and comparison lines carry one)."""
+    return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
+
+
+def notebook_shape(page: Any) -> list[str]:
+    """Kind of every cell of the visible notebook and the active one's index: what notebook
+    shortcuts (a, b, d d, x, m, arrows) would change."""
+    return page.evaluate(
+        """() => {
+          const cells = [...document.querySelectorAll(
+            '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')];
+          return cells.map((c) => (c.classList.contains('jp-CodeCell') ? 'code' : 'markdown')
+            + (c.classList.contains('jp-mod-active') ? '*' : ''));
+        }"""
+    )
+
+
+def set_theme(page: Any, theme: str) -> None:
+    """Settings > Theme > ``theme`` ("JupyterLab Light" / "JupyterLab Dark"), and wait for it."""
+    from playwright.sync_api import expect
+
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
+    expect(page.locator("body")).to_have_attribute(
+        "data-jp-theme-light", "false" if "Dark" in theme else "true"
+    )
+    page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme-change splash
+    page.wait_for_function(  # the theme's variables have reached the page
+        """dark => {
+          const v = getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim();
+          return v !== '' && (dark ? v !== 'white' && v !== '#fff' : true);
+        }""",
+        arg="Dark" in theme,
+    )
+
+
+CONTRAST_JS = """(roots) => {
+  const parse = (css) => {
+    let m = css.match(/^rgba?\\(([^)]*)\\)$/);
+    if (m) {
+      const v = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+    }
+    m = css.match(/^color\\(srgb ([^)]*)\\)$/);
+    if (m) {
+      const v = m[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+      return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1];
+    }
+    throw new Error('unparsed colour ' + css);
+  };
+  const over = (top, base) => [0, 1, 2].map((i) => top[3] * top[i] + (1 - top[3]) * base[i]);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let base = [255, 255, 255];
+    for (const c of layers.reverse()) base = over(c, base);
+    return base;
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.map((x) => {
+      x /= 255;
+      return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const out = [];
+  for (const root of roots) {
+    for (const el of root.querySelectorAll('*')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.getClientRects().length || !el.checkVisibility({visibilityProperty: true}))
+        continue;
+      const st = getComputedStyle(el);
+      const fg = parse(st.color);
+      let alpha = fg[3];
+      for (let e = el; e && e !== root.parentElement; e = e.parentElement)
+        alpha *= Number(getComputedStyle(e).opacity);
+      const bg = background(el);
+      const text = over([fg[0], fg[1], fg[2], alpha], bg);
+      const [hi, lo] = [lum(text), lum(bg)].sort((a, b) => b - a);
+      out.push({
+        ratio: (hi + 0.05) / (lo + 0.05),
+        cls: el.className || el.tagName,
+                text: el.textContent.trim().slice(0, 40),
+        fg: text.map(Math.round).join(','),
+        bg: bg.map(Math.round).join(','),
+      });
+    }
+  }
+  return out;
+}"""
+
+
+def text_contrasts(scope: Any) -> list[dict]:
+    """Contrast of every visible text element under ``scope`` (a locator of one or more roots):
+    ``{ratio, cls, text, fg, bg}``, with its effective background (transparent layers blended)."""
+    return scope.evaluate_all(CONTRAST_JS)
+
+
+def assert_contrast(scope: Any, label: str, minimum: float = 4.5, at_least: int = 1) -> list:
+    """Every visible text under ``scope`` is at ``minimum``:1 or better (WCAG AA); returns all."""
+    found = text_contrasts(scope)
+    low = [f for f in found if f["ratio"] < minimum]
+    assert len(found) >= at_least, f"{label}: only {len(found)} texts found"
+    assert not low, f"{label}: below {minimum}:1: {low}"
+    return found

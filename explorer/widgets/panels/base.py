@@ -1,8 +1,7 @@
-"""Live-panel plumbing: debounced runs where the newest input wins, status text, shape capture."""
+"""Live-panel plumbing: the newest input wins (run at once, coalesced while busy), status, shapes."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import html
 from collections.abc import Mapping, Sequence
@@ -11,18 +10,28 @@ from typing import Any
 import ipywidgets
 import torch
 
+from ...latest import LatestRunner, Stale
+from ...trace import TraceCancelled
 from ...tree_pages import format_shapes
+from .chrome import PanelChrome
 
 __all__ = ["LivePanel", "record_output_shapes", "text_html"]
-_OK, _BAD, _INFO = "#1a7f37", "#b42318", "#57606a"
+BUSY_AFTER = 0.25  # seconds a run may take before the panel says it is running
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    """The event loop running in this thread (ipykernel's, inside a comm handler), else None."""
+def kernel_loop() -> Any:
+    """The running Jupyter kernel's IO loop (thread-safe ``add_callback``), or None outside one.
+
+    Panels run their work in a thread when there is a kernel, so it keeps answering keystrokes
+    and clicks while a long input runs; results come back to the kernel's thread through it.
+    """
     try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipywidgets
         return None
+    kernel = getattr(get_ipython(), "kernel", None)
+    loop = getattr(kernel, "io_loop", None)
+    return loop if callable(getattr(loop, "add_callback", None)) else None
 
 
 def _shapes_of(value: Any, depth: int = 0) -> list[list[int]]:
@@ -38,7 +47,7 @@ def _shapes_of(value: Any, depth: int = 0) -> list[list[int]]:
 
 
 @contextlib.contextmanager
-def record_output_shapes(model: Any):
+def record_output_shapes(model: Any, stop: Any = None):
     """Record ``{module path: [output shape, ...]}`` of every submodule during the block.
 
     Forward hooks are registered on entry and removed on exit, also when the block raises.
@@ -49,6 +58,9 @@ def record_output_shapes(model: Any):
     ----------
     model : torch.nn.Module or anything else
         Anything that is not a module records nothing.
+    stop : callable or None
+        Checked before every module runs; when it returns True the forward pass stops with
+        :class:`~explorer.latest.Stale` (obsolete work ends early).
     """
     shapes: dict = {}
     calls = {"root": 0}
@@ -64,9 +76,15 @@ def record_output_shapes(model: Any):
 
             return hook
 
+        def check(_module, _inputs):
+            if stop():
+                raise Stale("a newer input arrived")
+
         try:
             for path, module in model.named_modules():
                 handles.append(module.register_forward_hook(make(path)))
+                if stop is not None:
+                    handles.append(module.register_forward_pre_hook(check))
         except BaseException:
             for handle in handles:
                 handle.remove()
@@ -78,149 +96,156 @@ def record_output_shapes(model: Any):
             handle.remove()
 
 
-def text_html(text: str, color: str = _INFO, *, bold: bool = False) -> str:
-    """Escaped ``text`` in a styled div: the only way user or model text reaches an HTML widget."""
-    weight = "font-weight:600;" if bold else ""
+def text_html(text: str, cls: str = "xp-secondary") -> str:
+    """Escaped ``text`` in a div of class ``cls``: the only way user or model text reaches HTML."""
     return (
-        f'<div style="color:{color};{weight}white-space:pre-wrap;overflow-wrap:anywhere">'
+        f'<div class="{cls}" style="white-space:pre-wrap;overflow-wrap:anywhere">'
         f"{html.escape(text, quote=True)}</div>"
     )
 
 
+def traced_run(run, *args: Any, **kwargs: Any) -> Any:
+    """``run(*args, **kwargs)`` (a trace); a cancelled trace (a newer input came) becomes
+    :class:`~explorer.latest.Stale`."""
+    try:
+        return run(*args, **kwargs)
+    except TraceCancelled as exc:
+        raise Stale(str(exc)) from None
+
+
 class LivePanel(ipywidgets.VBox):
-    """Base of the task panels: runs the head on the newest input, debounced.
+    """Base of the task panels: runs the head on the newest input, at typing speed.
 
-    An input change only records a sequence number and (re)arms a timer on the running asyncio
-    loop (ipykernel's); when the timer fires the head runs once, on the latest inputs. With no
-    running loop (plain Python) the run happens at once. Errors go to the status line.
-
-    Parameters
-    ----------
-    delay : float
-        Seconds of quiet after the last change before running (debounce).
-    max_wait : float or None
-        Run at the latest this many seconds after the first unhandled change, even while the
-        user keeps typing (results follow long typing); None waits for quiet.
+    Every input change is submitted to a :class:`~explorer.latest.LatestRunner`: it runs at
+    once when idle; while a run is in flight, whatever is typed meanwhile becomes one next run
+    on the newest text, and the running one stops early where it can. In a Jupyter kernel the
+    runs happen in a worker thread (the kernel keeps handling keystrokes and clicks) and results
+    come back through the kernel's IO loop; in plain Python they happen at once. A result is
+    shown only if its input is still the current one. Errors go to the status line.
 
     Attributes
     ----------
     runs : int
-        Head calls so far (each runs the model once, or once per window for QA).
+        Runs started so far (each runs the model once, or once per window for QA).
     forward_passes : int
         Root ``forward`` calls of the model seen so far (0 for plain callables).
     output_shapes : dict
         ``{module path: [shape, ...]}`` from the last successful run.
+    trace : explorer.trace.Trace or None
+        What every module computed in the last successful run (None for a plain callable).
     status : ipywidgets.Label
         One line of text: the result summary, a hint, or the error message.
     error : str or None
         The last run's error message, None after a success.
     """
 
-    def __init__(self, *, delay: float = 0.2, max_wait: float | None = 1.0, **kwargs: Any):
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or delay < 0:
-            raise ValueError(f"delay must be a number of seconds >= 0, got {delay!r}")
-        if max_wait is not None and (isinstance(max_wait, bool) or not max_wait >= 0):
-            raise ValueError(f"max_wait must be None or a number >= 0, got {max_wait!r}")
-        self.delay = float(delay)
-        self.max_wait = None if max_wait is None else float(max_wait)
+    def __init__(self, **kwargs: Any):
         self.runs = 0
         self.forward_passes = 0
         self.output_shapes: dict[str, list[list[int]]] = {}
         self.error: str | None = None
-        self._seq = 0
-        self._done = -1
-        self._timer: asyncio.TimerHandle | None = None
-        self._first_pending: float | None = None
         self._closed = False
         self._shape_listeners: list = []
+        self._trace_listeners: list = []
+        self.trace: Any = None
         self._selected = ""
+        self._busy_timer: Any = None
+        self._loop = kernel_loop()
+        post = self._loop.add_callback if self._loop is not None else None
+        self._runner = LatestRunner(self._run, self._deliver, self._deliver_error, post=post)
         self.status = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
         self.status.add_class("xp-status")
         self.warning = ipywidgets.HTML("", layout=ipywidgets.Layout(display="none"))
         self.warning.add_class("xp-warning")
         self.shape_line = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
         self.shape_line.add_class("xp-shape")
-        self.shape_line.style.text_color = _INFO
+        self.chrome = PanelChrome()
         super().__init__(**kwargs)
+        self.add_class("xp-panel")
 
     # -- scheduling ------------------------------------------------------------------------------
-    def _changed(self, _change: Any = None) -> None:
-        """Observer of every input: remember that something changed and (re)arm the timer."""
-        if self._closed:
-            return
-        self._seq += 1
-        loop = _running_loop()
-        if loop is None:
-            self._cancel()
-            self._run_pending()
-            return
-        now = loop.time()
-        if self._first_pending is None:
-            self._first_pending = now
-        wait = self.delay
-        if self.max_wait is not None:
-            wait = min(wait, max(0.0, self._first_pending + self.max_wait - now))
-        self._cancel()
-        self._timer = loop.call_later(wait, self._fire)
-
-    def _cancel(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _fire(self) -> None:
-        self._timer = None
-        try:
-            self._run_pending()
-        except Exception as exc:  # a loop callback must never raise: show it instead
-            self._show_error(exc)
 
     @property
     def pending(self) -> bool:
-        """True while an input change waits for its run."""
-        return self._seq != self._done
+        """True while the newest input's result is not shown yet."""
+        return self._runner.pending
 
-    def flush(self) -> bool:
-        """Run the pending work now (cancelling the timer); return True if something ran."""
-        self._cancel()
-        return self._run_pending()
-
-    def _run_pending(self) -> bool:
-        self._first_pending = None
-        ran = False
-        for _ in range(3):  # a run that itself changed the inputs gets one more, for the newest
-            seq = self._seq
-            if seq == self._done:
-                break
-            self._run_once(seq)
-            ran = True
-        return ran
-
-    def _run_once(self, seq: int) -> None:
-        try:
-            inputs = self._inputs()
-            hint = self._hint(inputs)
-            if hint is not None:
-                self._done = seq
-                self._clear(hint)
-                return
-            self.runs += 1
-            with record_output_shapes(self._hooked_model()) as (shapes, calls):
-                try:
-                    result = self._compute(inputs)
-                finally:
-                    self.forward_passes += calls["root"]
-        except Exception as exc:
-            if seq == self._seq:
-                self._done = seq
-                self._show_error(exc)
+    def _changed(self, _change: Any = None) -> None:
+        """Observer of every input: run on the newest inputs (see the class docstring)."""
+        if self._closed:
             return
-        if seq != self._seq:  # a newer input arrived meanwhile: never show a stale result
+        inputs = self._inputs()
+        hint = self._hint(inputs)
+        if hint is not None:  # nothing to run; a run in flight is now stale
+            self._runner.cancel()
+            self._not_busy()
+            self._clear(hint)
             return
-        self._done = seq
+        self._runner.submit(inputs)
+        if self._loop is not None and self._busy_timer is None:
+            self._busy_timer = self._loop.call_later(BUSY_AFTER, self._show_busy)
+
+    def flush(self, timeout: float | None = 120.0) -> bool:
+        """Wait for the newest input's result and show it now; False if it did not come."""
+        return self._runner.wait(timeout)
+
+    def _run(self, inputs: Any, stale) -> Any:
+        """One run, on the worker thread in a kernel: the head and, for a model, its trace
+        (what every module computed: the explorer's views of the inside read it)."""
+        self.runs += 1
+        with record_output_shapes(self._hooked_model(), stale) as (shapes, calls):
+            try:
+                result, traced = self._compute(inputs, stale)
+            finally:
+                self.forward_passes += calls["root"]
+        return result, traced, traced.shapes if traced is not None else dict(shapes)
+
+    def _deliver(self, inputs: Any, outcome: Any) -> None:
+        self._not_busy()
+        result, traced, shapes = outcome
         self.error = None
         self._show(result)
-        self._set_shapes(dict(shapes))
+        self._set_trace(traced)
+        self._set_shapes(shapes)
+
+    def _set_trace(self, traced: Any) -> None:
+        self.trace = traced
+        for listener in list(self._trace_listeners):
+            listener(traced)
+
+    def on_trace(self, callback) -> None:
+        """Call ``callback(trace)`` with each new :class:`~explorer.trace.Trace` (None: none)."""
+        self._trace_listeners.append(callback)
+
+    def _deliver_error(self, inputs: Any, exc: BaseException) -> None:
+        self._not_busy()
+        self._show_error(exc)
+
+    def _start(self) -> None:
+        """The first run, at once and on this thread: the first result is there when shown."""
+        inputs = self._inputs()
+        hint = self._hint(inputs)
+        if hint is not None:
+            self._clear(hint)
+            return
+        try:
+            outcome = self._run(inputs, lambda: False)
+        except Exception as exc:
+            self._show_error(exc)
+            return
+        self._deliver(inputs, outcome)
+
+    def _show_busy(self) -> None:
+        self._busy_timer = None
+        if self._runner.pending and not self._closed:
+            self.add_class("xp-busy")
+
+    def _not_busy(self) -> None:
+        if self._busy_timer is not None:
+            self._loop.remove_timeout(self._busy_timer)
+            self._busy_timer = None
+        if not self._runner.pending:
+            self.remove_class("xp-busy")
 
     # -- to implement ----------------------------------------------------------------------------
     def _inputs(self) -> Any:  # pragma: no cover - abstract
@@ -231,9 +256,11 @@ class LivePanel(ipywidgets.VBox):
         return None
 
     def _hooked_model(self) -> Any:
+        """The model whose forward passes are counted and stopped when stale (None: none)."""
         return None
 
-    def _compute(self, inputs: Any) -> Any:  # pragma: no cover - abstract
+    def _compute(self, inputs: Any, stale) -> tuple[Any, Any]:  # pragma: no cover - abstract
+        """``(result, trace or None)`` for ``inputs``; ``stale()`` says a newer input came."""
         raise NotImplementedError
 
     def _show(self, result: Any) -> None:  # pragma: no cover - abstract
@@ -241,7 +268,8 @@ class LivePanel(ipywidgets.VBox):
 
     def _clear(self, message: str) -> None:
         """Show ``message`` and no result (subclasses also blank their figure)."""
-        self._set_status(message, _INFO)
+        self._set_status(message, "info")
+        self._set_trace(None)
         self._set_shapes({})
 
     def _set_shapes(self, shapes: dict) -> None:
@@ -251,15 +279,20 @@ class LivePanel(ipywidgets.VBox):
             listener(shapes)
 
     # -- display ---------------------------------------------------------------------------------
-    def _set_status(self, text: str, color: str = _OK) -> None:
+    def _set_status(self, text: str, kind: str = "result") -> None:
+        """Set the status line; ``kind`` is "result" (plain text), "info" or "bad" (error)."""
         self.status.value = text
-        self.status.style.text_color = color
+        for name in ("info", "bad"):
+            if name == kind:
+                self.status.add_class(f"xp-{name}")
+            else:
+                self.status.remove_class(f"xp-{name}")
 
     def _show_error(self, exc: BaseException) -> None:
         message = f"{type(exc).__name__}: {exc}"
         self._clear(message)
         self.error = message
-        self._set_status(message, _BAD)
+        self._set_status(message, "bad")
 
     def set_warning(self, text: str | None) -> None:
         """Show ``text`` (escaped) in the warning box above the inputs; None hides it."""
@@ -267,7 +300,7 @@ class LivePanel(ipywidgets.VBox):
             self.warning.value = ""
             self.warning.layout.display = "none"
             return
-        self.warning.value = text_html("\u26a0 " + text, _BAD, bold=True)
+        self.warning.value = text_html("\u26a0 " + text, "xp-warning-text")
         self.warning.layout.display = None
 
     def on_shapes(self, callback) -> None:
@@ -293,16 +326,16 @@ class LivePanel(ipywidgets.VBox):
             self.shape_line.value = f"{where} did not run for this input"
 
     def close(self) -> None:
-        """Cancel the pending run and close the panel and its children."""
-        if "_seq" in self.__dict__:  # fully built (Widget.__del__ also closes half-built ones)
+        """Stop the runs and close the panel and its children."""
+        if "_runner" in self.__dict__:  # fully built (Widget.__del__ also closes half-built ones)
             self._closed = True
-            self._cancel()
+            self._runner.close()
             for child in self._owned():
                 child.close()
         super().close()
 
     def _owned(self) -> Sequence[ipywidgets.Widget]:
-        return (self.status, self.warning, self.shape_line)
+        return (self.status, self.warning, self.shape_line, self.chrome)
 
     def __repr__(self) -> str:
         model = getattr(self, "model", None)

@@ -10,6 +10,7 @@ import torch
 
 from ...model_info import unwrap, why_not_runnable
 from .base import LivePanel, text_html
+from .chrome import PanelChrome
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 
@@ -48,9 +49,9 @@ class NotePanel(ipywidgets.VBox):
 
     def __init__(self, message: str, **kwargs: Any) -> None:
         self.message = str(message)
-        body = ipywidgets.HTML(text_html(self.message, "#57606a"))
+        body = ipywidgets.HTML(text_html(self.message))
         body.add_class("xp-note-panel")
-        super().__init__([body], **kwargs)
+        super().__init__([body, PanelChrome()], **kwargs)
         self.add_class("xp-panel")
 
 

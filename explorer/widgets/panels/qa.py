@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import html
-import math
 from typing import Any
 
 import ipywidgets
 import torch
 
-from ...figures import span_logits, update_span_logits
-from ...heads.qa import AnswerDetails, QAWindow, _settings, answer_details
+from ...figures import answer_window, span_logits, update_span_logits, window_note
+from ...heads.qa import AnswerDetails, QAWindow, answer_details
+from ...heads.qa_inputs import count_windows
 from ...model_info import check_runnable, untrained_note, unwrap
+from ...trace import trace
 from ..plot import PlotWidget
-from .base import LivePanel
+from .base import LivePanel, traced_run
 
 __all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
 
@@ -61,11 +62,7 @@ def marked_context(context: str, start: int | None, end: int | None, limit: int 
         body = esc(context[lo:hi])
     head = "\u2026" if lo > 0 else ""
     tail = "\u2026" if hi < n else ""
-    return (
-        '<div class="xp-context" dir="auto" style="white-space:pre-wrap;overflow-wrap:anywhere;'
-        'max-height:12em;overflow:auto;border:1px solid #d0d7de;padding:4px 6px">'
-        f"{head}{body}{tail}</div>"
-    )
+    return f'<div class="xp-context" dir="auto">{head}{body}{tail}</div>'
 
 
 def _answers_html(details: AnswerDetails) -> str:
@@ -75,10 +72,10 @@ def _answers_html(details: AnswerDetails) -> str:
     for row in details.results:
         shown = html.escape(row["answer"]) if row["answer"] else "<i>(no answer)</i>"
         rows.append(
-            f"<li><b>{shown}</b> <span style='color:#57606a'>score {row['score']:.4f} \u00b7 "
+            f"<li><b>{shown}</b> <span class='xp-secondary'>score {row['score']:.4f} \u00b7 "
             f"characters {row['start']}\u2013{row['end']}</span></li>"
         )
-    return f'<ol class="xp-answers" style="margin:2px 0">{"".join(rows)}</ol>'
+    return f'<ol class="xp-answers">{"".join(rows)}</ol>'
 
 
 def _blank_details() -> AnswerDetails:
@@ -101,8 +98,6 @@ class QAPanel(LivePanel):
         Initial number of answers listed (the ``top_k`` control).
     max_windows : int
         Longest context the live panel runs, in model windows; longer ones get a message.
-    delay, max_wait : float
-        Debounce settings (see :class:`~explorer.widgets.panel_base.LivePanel`).
     **answer_kwargs
         Passed to :func:`explorer.answer_details` (``doc_stride``, ``max_answer_len``,
         ``handle_impossible_answer``...).
@@ -114,11 +109,16 @@ class QAPanel(LivePanel):
     top_k : ipywidgets.IntSlider
         How many answers to list.
     window : ipywidgets.Dropdown
-        Which window of a long context the logits plot shows (hidden for one window).
+        Which window of a long context the logits plot shows (hidden for one window); it
+        starts at the answer's window.
+    window_note : ipywidgets.Label
+        Whether the picked window holds the answer (hidden for one window).
     answer_view, answers_view : ipywidgets.HTML
         The context with the best answer in a ``<mark>``, and the top-k list (escaped text).
     figure : explorer.widgets.plot.PlotWidget
-        Start and end logits over the window's tokens, the chosen span shaded.
+        Start and end logits over the window's tokens (see :func:`explorer.figures.span_logits`):
+        question and special tokens marked apart, the answer's tokens shaded and named in the
+        legend, the view around the answer with a range slider over all the tokens.
     details : AnswerDetails or None
         What is shown (None when nothing is).
     """
@@ -132,8 +132,6 @@ class QAPanel(LivePanel):
         context: str = DEFAULT_CONTEXT,
         top_k: int = 3,
         max_windows: int = 32,
-        delay: float = 0.2,
-        max_wait: float | None = 1.0,
         **answer_kwargs: Any,
     ) -> None:
         model, tokenizer = unwrap(model, tokenizer)
@@ -147,7 +145,7 @@ class QAPanel(LivePanel):
                 raise TypeError(f"{name} must be a str, got {type(value).__name__}")
         if isinstance(top_k, bool) or not isinstance(top_k, int) or not 1 <= top_k <= 20:
             raise ValueError(f"top_k must be an int from 1 to 20, got {top_k!r}")
-        super().__init__(delay=delay, max_wait=max_wait)
+        super().__init__()
         self.model, self.tokenizer = model, tokenizer
         self.max_windows = int(max_windows)
         self.answer_kwargs = dict(answer_kwargs)
@@ -178,6 +176,8 @@ class QAPanel(LivePanel):
             options=[("window 1", 0)], value=0, description="Window",
             layout=ipywidgets.Layout(display="none", width="auto"),
         )  # fmt: skip
+        self.window_note = ipywidgets.Label("", layout=ipywidgets.Layout(display="none"))
+        self.window_note.add_class("xp-window-note")
         self.answer_view = ipywidgets.HTML("", layout=ipywidgets.Layout(width="100%"))
         self.answer_view.add_class("xp-answer-view")
         self.answers_view = ipywidgets.HTML("")
@@ -187,20 +187,19 @@ class QAPanel(LivePanel):
             self.warning,
             self.question_box,
             self.context_box,
-            ipywidgets.HBox([self.top_k, self.window]),
+            ipywidgets.HBox([self.top_k, self.window, self.window_note]),
             self.status,
             self.answer_view,
             self.answers_view,
             self.figure,
             self.shape_line,
+            self.chrome,
         )
-        self.add_class("xp-panel")
         self.add_class("xp-qa")
         for box in (self.question_box, self.context_box, self.top_k):
             box.observe(self._changed, "value")
         self.window.observe(self._window_picked, "value")
-        self._seq += 1
-        self._run_pending()
+        self._start()
 
     def _inputs(self) -> tuple[str, str, int]:
         return self.question_box.value, self.context_box.value, self.top_k.value
@@ -222,42 +221,32 @@ class QAPanel(LivePanel):
 
     def count_windows(self, question: str, context: str) -> int:
         """How many windows (model runs) ``context`` needs with this question, from token counts."""
-        kw = self.answer_kwargs
-        _, stride, _, max_len, _ = _settings(
-            self.model, self.tokenizer, 1, kw.get("doc_stride"), kw.get("max_answer_len", 15),
-            kw.get("max_seq_len"), kw.get("max_question_len", 64),
-        )  # fmt: skip
-        tok = self.tokenizer
-        q_len = len(tok(question, add_special_tokens=False, verbose=False)["input_ids"])
-        c_len = len(tok(context, add_special_tokens=False, verbose=False)["input_ids"])
-        room = max_len - q_len - tok.num_special_tokens_to_add(pair=True)
-        if c_len <= room or room <= stride:
-            return 1
-        return 1 + math.ceil((c_len - room) / (room - stride))
+        return count_windows(self.model, self.tokenizer, question, context, **self.answer_kwargs)
 
     def _hooked_model(self) -> Any:
         return self.model
 
-    def _compute(self, inputs: tuple[str, str, int]) -> AnswerDetails:
+    def _compute(self, inputs: tuple[str, str, int], stale) -> tuple[AnswerDetails, Any]:
+        """Every window answered (forward passes counted, stopped when stale), then the first
+        window traced for the views of the inside (one more forward pass)."""
         question, context, top_k = inputs
         kwargs = {**self.answer_kwargs, "top_k": top_k}
-        return answer_details(self.model, self.tokenizer, question, context, **kwargs)
+        details = answer_details(self.model, self.tokenizer, question, context, **kwargs)
+        traced = traced_run(trace, self.model, self.tokenizer, question, context,
+                            should_stop=stale, **kwargs)  # fmt: skip
+        return details, traced
 
     def best_window(self, details: AnswerDetails) -> int:
-        """The window whose best span is the top answer (else the first)."""
-        if details.results:
-            top = details.results[0]
-            for win in details.windows:
-                if win.best and (win.best["start"], win.best["end"]) == (top["start"], top["end"]):
-                    return win.index
-        return 0
+        """The window the top answer is reported from (see :func:`explorer.figures.answer_window`)."""
+        return answer_window(details)
 
     def _show(self, details: AnswerDetails) -> None:
         self.details = details
         index = self.best_window(details)
+        n = len(details.windows)
         options = [
-            (f"window {w.index + 1}/{len(details.windows)}: characters "
-             f"{w.context_span[0]}\u2013{w.context_span[1]}", w.index)
+            (f"window {w.index + 1}/{n}: characters {w.context_span[0]}\u2013"
+             f"{w.context_span[1]}" + (" \u00b7 the answer" if w.index == index else ""), w.index)
             for w in details.windows
         ]  # fmt: skip
         self._picking = True
@@ -266,37 +255,48 @@ class QAPanel(LivePanel):
             self.window.value = index
         finally:
             self._picking = False
-        self.window.layout.display = None if len(options) > 1 else "none"
-        update_span_logits(self.figure, details, index)
+        self.window.layout.display = None if n > 1 else "none"
+        self._show_window(index)
         top = details.results[0] if details.results else None
         if top is not None and top["end"] > top["start"]:
             self.answer_view.value = marked_context(details.context, top["start"], top["end"])
         else:
             self.answer_view.value = marked_context(details.context, None, None)
         self.answers_view.value = _answers_html(details)
-        n = len(details.windows)
-        found = f"answer {top['answer']!r} (score {top['score']:.3f})" if top else "no answer"
-        windows = f"{n} window{'s' if n > 1 else ''}"
+        found = "no answer"
+        if top is not None:
+            text = top["answer"] if len(top["answer"]) <= 40 else top["answer"][:39] + "\u2026"
+            found = f"answer {text!r} (score {top['score']:.3f})" if text else "no answer"
+        windows = f"from window {index + 1} of {n}" if n > 1 else "1 window"
         self._set_status(f"{found} \u00b7 {windows} \u00b7 {details.elapsed * 1000:.0f} ms")
 
     def _window_picked(self, change: dict) -> None:
         if self._picking or self.details is None:
             return
         try:
-            update_span_logits(self.figure, self.details, change["new"])
+            self._show_window(change["new"])
         except Exception as exc:  # keep the panel alive whatever happens
             self._show_error(exc)
+
+    def _show_window(self, index: int) -> None:
+        """Plot window ``index`` and say next to the selector whether the answer is in it."""
+        update_span_logits(self.figure, self.details, index)
+        note = window_note(self.details, index) if len(self.details.windows) > 1 else ""
+        self.window_note.value = note
+        self.window_note.layout.display = None if note else "none"
 
     def _clear(self, message: str) -> None:
         self.details = None
         self.answer_view.value = ""
         self.answers_view.value = ""
         self.window.layout.display = "none"
+        self.window_note.value = ""
+        self.window_note.layout.display = "none"
         update_span_logits(self.figure, _blank_details(), 0, title="no result")
         super()._clear(message)
 
     def _owned(self):
         return (
             *super()._owned(), self.question_box, self.context_box, self.top_k, self.window,
-            self.answer_view, self.answers_view, self.figure,
+            self.window_note, self.answer_view, self.answers_view, self.figure,
         )  # fmt: skip

@@ -10,8 +10,10 @@ import torch
 from ...figures import class_bars, update_class_bars
 from ...heads import ClassifyDetails, classify_details
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
+from ...trace import trace
+from ..options import check_options
 from ..plot import PlotWidget
-from .base import LivePanel
+from .base import LivePanel, traced_run
 
 __all__ = ["SentimentPanel", "DEFAULT_TEXT"]
 
@@ -33,8 +35,6 @@ class SentimentPanel(LivePanel):
         Initial text (run at once).
     top_k, function_to_apply
         Passed to :func:`explorer.classify_details`.
-    delay, max_wait : float
-        Debounce settings (see :class:`~explorer.widgets.panel_base.LivePanel`).
 
     Attributes
     ----------
@@ -57,8 +57,6 @@ class SentimentPanel(LivePanel):
         text: str = DEFAULT_TEXT,
         top_k: int | None = None,
         function_to_apply: str | None = None,
-        delay: float = 0.2,
-        max_wait: float | None = 1.0,
         **kwargs: Any,
     ) -> None:
         model, tokenizer = unwrap(model, tokenizer)
@@ -71,7 +69,8 @@ class SentimentPanel(LivePanel):
             )
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
-        super().__init__(delay=delay, max_wait=max_wait, **kwargs)
+        check_options(type(self), kwargs)
+        super().__init__(**kwargs)
         self.model, self.tokenizer = model, tokenizer
         self.top_k, self.function_to_apply = top_k, function_to_apply
         self.details: ClassifyDetails | None = None
@@ -94,12 +93,11 @@ class SentimentPanel(LivePanel):
             self.note,
             self.figure,
             self.shape_line,
+            self.chrome,
         )
-        self.add_class("xp-panel")
         self.add_class("xp-sentiment")
         self.text_box.observe(self._changed, "value")
-        self._seq += 1
-        self._run_pending()  # the first result is there when the panel is displayed
+        self._start()  # the first result is there when the panel is displayed
 
     @property
     def text(self) -> str:
@@ -125,10 +123,13 @@ class SentimentPanel(LivePanel):
     def _hooked_model(self) -> Any:
         return self.model
 
-    def _compute(self, text: str) -> ClassifyDetails:
-        return classify_details(
-            self.model, self.tokenizer, text, self.top_k, self.function_to_apply
-        )
+    def _compute(self, text: str, stale) -> tuple[ClassifyDetails, Any]:
+        """A model runs once, traced: the scores and what every module computed."""
+        if not isinstance(self.model, torch.nn.Module):
+            details = classify_details(self.model, None, text, self.top_k, self.function_to_apply)
+            return details, None
+        traced = traced_run(trace, self.model, self.tokenizer, text, should_stop=stale)
+        return traced.classify_details(self.top_k, self.function_to_apply), traced
 
     def _show(self, details: ClassifyDetails) -> None:
         self.details = details
