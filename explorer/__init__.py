@@ -7,6 +7,7 @@ from typing import Any
 # Public functions share names with the modules that define them (explorer.treemap is both);
 # importing them here, after their modules, keeps `explorer.treemap(...)` the function.
 from .anatomy import ModuleNode, module_tree
+from .budget import Budget, budget
 from .compare import Comparison, compare
 from .explain import explain
 from .heads import answer, answer_details, classify, classify_details
@@ -16,6 +17,7 @@ from .treemap import treemap
 from .version import __version__
 
 __all__ = [
+    "Budget",
     "Comparison",
     "Explorer",
     "ModuleNode",
@@ -24,6 +26,7 @@ __all__ = [
     "__version__",
     "answer",
     "answer_details",
+    "budget",
     "classify",
     "classify_details",
     "compare",

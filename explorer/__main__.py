@@ -18,7 +18,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", metavar="NAME_OR_PATH", help="hub name or save_pretrained directory")
     p.add_argument("--html", metavar="OUT", help="write the explorer page to this .html file")
-    p.add_argument("--summary", action="store_true", help="print the module tree as text")
+    p.add_argument(
+        "--summary",
+        action="store_true",
+        help="print the module tree and the budget (parameter conventions, memory) as text",
+    )
     p.add_argument(
         "--task",
         choices=["text-classification", "sentiment-analysis", "question-answering",
@@ -110,9 +114,10 @@ def main(argv=None) -> int:
         if str(w.message).startswith("explorer."):
             print(f"warning: {w.message}", file=sys.stderr)
     if args.summary:
-        from explorer.anatomy import module_tree
+        from explorer.budget import budget
 
-        tree = module_tree(loaded.model)
+        costs = budget(loaded.model)
+        tree = costs.tree
         flags = ", ".join(
             [loaded.source]
             + ["untrained: random or no weights"] * loaded.untrained
@@ -125,6 +130,8 @@ def main(argv=None) -> int:
             names = ", ".join(p or "the whole model" for p in new)
             print(f"newly initialized (random, not from the checkpoint): {names}")
         print("\n".join(summary_lines(tree, 4 if args.depth is None else args.depth, new)))
+        print()
+        print(costs.text())
     if args.html:
         from explorer.export import save_html
 

@@ -73,5 +73,6 @@ def full_size(name: str) -> nn.Module:
         "llama-2-7b": lambda: meta(tf.AutoModelForCausalLM, tf.LlamaConfig()),
         "mixtral-8x7b": lambda: meta(tf.AutoModelForCausalLM, tf.MixtralConfig()),
         "deepseek-v3": lambda: meta(tf.AutoModelForCausalLM, tf.DeepseekV3Config()),
+        "qwen2-moe": lambda: meta(tf.AutoModelForCausalLM, tf.Qwen2MoeConfig()),
     }
     return makers[name]()

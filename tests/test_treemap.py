@@ -123,3 +123,41 @@ def test_sectors_are_coloured_by_module_type():
     assert all(len(c) == 1 for c in by_type.values())  # one colour per type
     lin = colour["distilbert.transformer.layer.0.ffn.lin1"]
     assert lin != colour["distilbert.embeddings.word_embeddings"]
+
+
+def test_size_active_for_mixture_of_experts():
+    model = full_size("mixtral-8x7b")
+    c = model.config
+    expert = 3 * c.hidden_size * c.intermediate_size
+    skipped = c.num_hidden_layers * (c.num_local_experts - c.num_experts_per_tok) * expert
+    (trace,) = explorer.treemap(model, size="active").data
+    check_consistent(trace, 46_702_792_704 - skipped)  # 12.88B: Mixtral's "12.9B active"
+    assert "active parameters per token" in trace.hovertemplate
+    rows = {i: (v, c5, col) for i, v, c5, col in zip(
+        trace.ids, trace.values, [row[5] for row in trace.customdata], trace.marker.colors
+    )}  # fmt: skip
+    sets = [i for i, (_, text, _) in rows.items() if text.startswith("routed experts")]
+    assert sets and all("a token uses 2 of 8" in rows[i][1] for i in sets)
+    tops = [i for i in sets if i.endswith(".experts")]  # the layers' expert sets themselves
+    assert len(tops) == c.num_hidden_layers
+    assert all(rows[i][0] == c.num_experts_per_tok * expert for i in tops)
+    assert len({rows[i][2] for i in sets}) == 1  # routed experts in one colour of their own
+    assert rows[sets[0]][2] not in {rows[i][2] for i in rows if i not in sets}
+    (default,) = explorer.treemap(model).data
+    check_consistent(default, 46_702_792_704)  # the default still sizes by parameters
+
+
+def test_size_active_of_a_dense_model_is_the_default_sizing():
+    model = full_size("distilbert-sst2")
+    (active,) = explorer.treemap(model, size="active").data
+    (default,) = explorer.treemap(model).data
+    assert list(active.ids) == list(default.ids) and list(active.values) == list(default.values)
+    assert all(row[5] == "" for row in active.customdata)
+
+
+def test_size_active_needs_the_model():
+    root = explorer.module_tree(full_size("distilbert-sst2"))
+    with pytest.raises(TypeError, match="needs the model"):
+        explorer.treemap(root, size="active")
+    with pytest.raises(ValueError, match="size"):
+        explorer.treemap(root, size="bytes")
