@@ -8,9 +8,11 @@ import time
 
 import pytest
 import torch
+from _view import packed, part
 from transformers import DistilBertConfig, DistilBertForQuestionAnswering, DistilBertModel
 
 from explorer.__main__ import main, summary_lines
+from explorer.export.encode import TreeReader
 
 
 def _run(tmp_path, *args, env=None):
@@ -28,6 +30,7 @@ def _tiny():
     return DistilBertConfig(vocab_size=99, dim=16, n_layers=3, n_heads=2, hidden_dim=24)
 
 
+@pytest.mark.slow  # a subprocess each
 def test_summary_of_an_offline_name(tmp_path):
     r = _run(tmp_path, "distilbert-base-cased-distilled-squad", "--summary", "--no-weights")
     assert r.returncode == 0, r.stderr
@@ -43,6 +46,7 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow  # a subprocess each
 def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path):
     """Without HF_HUB_OFFLINE and no hub (here a closed local port) the CLI used to spend ~23 s
     in huggingface_hub's retries before falling back; now a probe decides within seconds."""
@@ -64,6 +68,7 @@ def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path):
     assert unreachable_time - offline_time < 10, (unreachable_time, offline_time)  # was +23 s
 
 
+@pytest.mark.slow  # a subprocess each
 def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):
     DistilBertModel(_tiny()).save_pretrained(tmp_path / "backbone")
     r = _run(tmp_path, tmp_path / "backbone", "--summary", "--task", "question-answering")
@@ -75,14 +80,17 @@ def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):
     assert "newly initialized (random, not from the checkpoint): qa_outputs" in r.stdout
 
 
+@pytest.mark.slow  # a subprocess each
 def test_html(tmp_path):
     out = tmp_path / "page.html"
     r = _run(tmp_path, "distilbert-base-uncased", "--no-weights", "--html", out)
     assert r.returncode == 0, r.stderr
     page = out.read_text("utf-8")
     # The whole tree by default (no --depth): the deepest Linear of a block is in the page.
-    assert "transformer.layer.5.ffn.lin2" in page
-    assert "66,362,880" in page or "66362880" in page
+    lists = TreeReader(part(page, "tree")).all_lists()
+    rows = {r["p"]: r for items in lists.values() for r in items if "p" in r}
+    assert "distilbert.transformer.layer.5.ffn.lin2" in rows
+    assert rows["distilbert"]["c"] == 66_362_880  # the backbone of DistilBertForMaskedLM
 
 
 def test_load_error_is_one_line_with_exit_code_1(capsys):

@@ -1,4 +1,4 @@
-"""explorer.export.save_html: one self-contained page, escaped text, data, sizes, bad input."""
+"""explorer.export: the shape table, the page (save_html), escaping, sizes and bad input."""
 
 import json
 import re
@@ -6,32 +6,19 @@ import re
 import ipywidgets
 import plotly.graph_objects as go
 import pytest
-from _models import full_size
+from _models import full_size, synthetic
 from _tiny_models import cached, cached_tokenizer, fingerprint
+from _view import EVIL, EVIL_TYPE, Tags, bodies, evil_model, packed, part
 from plotly.basedatatypes import BaseFigure
-from plotly.offline import get_plotlyjs
 from torch import nn
 
 import explorer
 from explorer.export import page_data, result_text, save_html, script_json
+from explorer.export.encode import TreeReader, encode_tree
+from explorer.plotlyjs import plotly_js
+from explorer.tree_pages import TreePages
 
-EVIL = "</script><img src=x onerror=alert(1)>"
-EVIL_TYPE = "<b>Bold</b>Block"
-
-
-def embedded(text: str, name: str):
-    """The JSON of ``<script type="application/json" id=name>`` parsed back."""
-    m = re.search(rf'<script type="application/json" id="{name}">(.*?)</script>', text, re.S)
-    assert m, name
-    return json.loads(m.group(1))
-
-
-def evil_model() -> nn.Module:
-    model = nn.Sequential()
-    model.add_module(EVIL, nn.Linear(3, 2))
-    model.add_module("block", type(EVIL_TYPE, (nn.Module,), {})())
-    model.block.add_module("inner", nn.Linear(2, 2, bias=False))
-    return model
+MB = 1_000_000
 
 
 def figure_of(panel):
@@ -40,14 +27,87 @@ def figure_of(panel):
     return fig if isinstance(fig, BaseFigure) else fig.figure
 
 
-def rows(data) -> dict:
-    """Every module row of the page by path (root included)."""
-    out = {"": data["state"]["initial"]["root"]}
-    for items in data["tree"]["lists"].values():
-        out.update((r["p"], r) for r in items if "p" in r)
+def details_from(enc: dict, body: dict, pages: TreePages, path: str) -> dict:
+    """What export.js adds to a stored body (path, name, depth, tensor paths, new, total,
+    output), written independently of it: the reference the stored bodies are checked with."""
+    prefix = path + "." if path else ""
+    new = pages.new_paths
+    out = dict(body)
+    out.update(
+        path=path,
+        name=path.rpartition(".")[2],
+        depth=path.count(".") + 1 if path else 0,
+        tensors=[{"path": prefix + t["name"], **t} for t in body["tensors"]],
+        new=path in new or any(p == "" or path.startswith(p + ".") for p in new),
+        total=pages.root.params,
+        output=pages.details(path)["output"],
+    )
     return out
 
 
+def shape_of(enc: dict, path: str) -> int:
+    s = enc["root"]
+    for name in path.split(".") if path else []:
+        for kid in enc["shapes"][s].get("k", []):
+            if isinstance(kid, list) and kid[0] == name:
+                s = kid[1]
+                break
+            if isinstance(kid, dict):
+                m, names = kid["m"], None
+                names = [str(m["r"] + i) for i in range(kid["x"])] if isinstance(m, dict) else m
+                if name in names:
+                    j = names.index(name)
+                    s = kid["h"] if isinstance(kid["h"], int) else kid["h"][j]
+                    break
+    return s
+
+
+# -- the shape table -------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: cached("distilbert_sst2"),
+        lambda: cached("bert_multilabel"),
+        evil_model,
+        lambda: synthetic(400),
+        lambda: full_size("distilbert-sst2"),
+    ],
+    ids=["sst2", "bert_multilabel", "evil", "synthetic400", "distilbert_full"],
+)
+def test_shapes_read_back_to_every_row_and_details(make):
+    model = make()
+    pages = TreePages(model, new_paths=["classifier", "block"])
+    enc = encode_tree(pages)
+    assert TreeReader(enc, pages.new_paths).all_lists() == pages.all_lists()
+    paths = [n.path for n in pages.root.walk()]  # aliases too (named_modules() skips them)
+    for path in paths:
+        body = enc["bodies"][enc["shapes"][shape_of(enc, path)]["d"]]
+        assert details_from(enc, body, pages, path) == pages.details(path), path
+    assert len(enc["shapes"]) <= len(paths)
+
+
+def test_identical_blocks_are_stored_once():
+    model = synthetic(5_000)
+    enc = encode_tree(TreePages(model))
+    assert len(enc["shapes"]) == 7 and len(enc["bodies"]) == 7  # root, list, block, 4 leaf kinds
+    (group,) = enc["shapes"][enc["shapes"][enc["root"]]["k"][0][1]]["k"]
+    assert group["x"] == 1000 and group["m"] == {"r": 0} and isinstance(group["h"], int)
+
+
+def test_max_depth_cuts_the_table():
+    model = cached("distilbert_qa")
+    pages = TreePages(model)
+    got = TreeReader(encode_tree(pages, max_depth=2)).all_lists()
+    want = pages.all_lists(max_depth=2)
+    for rows in want.values():
+        for r in rows:
+            if r.get("k") and r["p"].count(".") >= 1:
+                r["k"] = 0
+    assert got == want
+    assert TreeReader(encode_tree(pages, max_depth=0)).all_lists() == {}
+
+
+# -- the page --------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def sst2_page(tmp_path_factory):
     model = cached("distilbert_sst2")
@@ -64,34 +124,40 @@ def test_page_is_written_and_self_contained(sst2_page):
     assert not re.search(r"<link\b", text, re.I)
     assert not re.search(r"""url\(\s*['"]?\s*(https?:)?//""", text, re.I)
     assert not re.search(r"@import\b", text)
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", text)  # only the SVG namespace
     csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', text).group(1)
     assert "default-src 'none'" in csp and "http" not in csp
-    assert text.count(get_plotlyjs()[:2000]) == 1  # plotly.js inlined, once
+    assert plotly_js()[:2000] not in text  # no panel figure: no plotly.js
 
 
 def test_page_holds_every_module_with_exact_counts(sst2_page):
     model, _, text = sst2_page
-    data = embedded(text, "ex-data")
-    got = rows(data)
-    assert set(got) == {p for p, _ in model.named_modules()}
+    data = packed(text)
+    tree = part(text, "tree")
+    rows = {"": TreeReader(tree).row("", "", tree["root"])}
+    for items in TreeReader(tree).all_lists().values():
+        rows.update((r["p"], r) for r in items if "p" in r)
+    assert set(rows) == {p for p, _ in model.named_modules()}
     for path, module in model.named_modules():
-        assert got[path]["c"] == sum(p.numel() for p in module.parameters()), path
+        assert rows[path]["c"] == sum(p.numel() for p in module.parameters()), path
     assert data["meta"]["params"] == sum(p.numel() for p in model.parameters())
-    details = data["tree"]["details"]
-    assert len(details["of"]) == len(got) and len(details["bodies"]) < len(got)  # deduplicated
+    assert data["meta"]["modules"] == len(rows) and data["n_bodies"] == len(bodies(text))
 
 
 def test_tree_js_is_the_package_file_read_at_export_time(sst2_page):
+    import base64
+    import zlib
     from pathlib import Path
 
     _, _, text = sst2_page
     source = Path(explorer.__file__).parent / "widgets" / "static" / "tree.js"
-    assert embedded(text, "ex-tree-js") == source.read_text("utf-8")
+    got = zlib.decompress(base64.b64decode(packed(text)["z"]["tree_js"])).decode()
+    assert got == source.read_text("utf-8")
 
 
 def test_explanations_match_explain_in_both_languages(sst2_page):
     model, _, text = sst2_page
-    ex = embedded(text, "ex-data")["explain"]
+    ex = part(text, "explain")
     assert ex["complete"] and set(ex["of"]) == {p for p, _ in model.named_modules()}
     for path in ("", "distilbert.transformer.layer.0.ffn.lin1", "classifier"):
         for i, lang in enumerate(ex["langs"]):
@@ -102,18 +168,16 @@ def test_model_text_is_escaped(tmp_path):
     title = "<img src=y onerror=alert(2)> & co"
     path = save_html(evil_model(), tmp_path / "evil.html", title=title)
     text = path.read_text("utf-8")
-    assert "<img" not in text.lower()
-    assert text.lower().count("</script") == text.lower().count("<script") == 4
-    for name in ("ex-data", "ex-tree-js"):
-        block = re.search(rf'id="{name}">(.*?)</script>', text, re.S).group(1)
-        assert not set("<>&") & set(block)
-    data = embedded(text, "ex-data")
-    got = rows(data)
-    assert got[EVIL]["n"] == EVIL and got["block"]["t"] == EVIL_TYPE  # raw text, shown as text
-    assert data["meta"]["title"] == title
+    assert "<img" not in text.lower() and "<b>" not in text.lower()
+    assert text.lower().count("</script") == text.lower().count("<script") == 2
+    block = re.search(r'class="txe-data">(.*?)</script>', text, re.S).group(1)
+    assert not set("<>&") & set(block)
+    assert packed(text)["meta"]["title"] == title
     assert "<title>&lt;img src=y onerror=alert(2)&gt; &amp; co</title>" in text
-    labels = data["treemap"]["data"][0]["labels"]
-    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in labels  # Plotly renders HTML
+    shown = "".join(Tags(text).text)
+    assert EVIL in shown and EVIL_TYPE in shown  # as text in the static tree and treemap
+    names = part(text, "map")["names"]
+    assert EVIL in names  # plain text: export.js sets it with textContent
 
 
 def test_script_json_round_trips_and_hides_markup():
@@ -123,19 +187,17 @@ def test_script_json_round_trips_and_hides_markup():
     assert not set("<>&") & set(text) and "\u2028" not in text
 
 
-def test_max_depth_cuts_tree_and_treemap(tmp_path):
+def test_max_depth_cuts_tree_and_treemap():
     model = cached("distilbert_qa")
     data = page_data(model, max_depth=2)
-    got = rows(data)
-    assert set(got) == {p for p, _ in model.named_modules() if p.count(".") < 2}
-    assert all(r["k"] == 0 for p, r in got.items() if p.count(".") == 1)
-    assert got["distilbert"]["k"] > 0  # depth 1 keeps its children
-    ids = data["treemap"]["data"][0]["ids"]
+    reader = TreeReader(data["tree"])
+    rows = {r["p"]: r for v in reader.all_lists().values() for r in v if "p" in r}
+    assert set(rows) | {""} == {p for p, _ in model.named_modules() if p.count(".") < 2}
+    assert all(r["k"] == 0 for p, r in rows.items() if p.count(".") == 1)
+    assert rows["distilbert"]["k"] > 0  # depth 1 keeps its children
+    ids = data["treemap"]["ids"]
     assert max(i.count(".") for i in ids if i != ".") == 1
-    assert data["meta"]["max_depth"] == 2 and data["meta"]["modules"] == len(got)
-    root_only = page_data(model, max_depth=0)
-    assert root_only["tree"]["lists"] == {} and root_only["state"]["initial"]["kids"] == []
-    assert root_only["state"]["initial"]["root"]["k"] == 0
+    assert data["meta"]["max_depth"] == 2 and data["meta"]["modules"] == len(rows) + 1
     for bad in (-1, 1.5, "2", True):
         with pytest.raises(ValueError, match="max_depth"):
             page_data(model, max_depth=bad)
@@ -153,23 +215,31 @@ def test_explorer_exports_selection_and_last_predictions(tmp_path):
     exp.add_panel(ipywidgets.Label("nothing to export"), "empty")
     data = page_data(exp)
     assert data["state"]["selected"] == "distilbert.transformer.layer.1"
-    (entry,) = data["panels"]  # the Label has neither figure nor result
-    assert entry["title"] == exp.panels.get_title(0)
+    assert data["details"]["path"] == "distilbert.transformer.layer.1"
+    titles = [p["title"] for p in data["panels"]]
+    assert "empty" not in titles  # the Label has neither figure nor result
+    at = titles.index(exp.panels.get_title(0))
+    entry = data["panels"][at]
     assert entry["text"].startswith("Text: a <b>fine</b> film")
     for r in details.results:
         assert f"{r['label']}: {r['score']:.4f}" in entry["text"]
     assert entry["figure"] == json.loads(go.Figure(figure_of(panel)).to_json())
-    assert data["treemap"]["data"][0]["ids"] == list(exp.figure.data[0].ids)
-    path = save_html(exp, tmp_path / "exp.html")
-    assert embedded(path.read_text("utf-8"), "ex-data")["panels"] == data["panels"]
+    assert data["treemap"]["ids"] == list(exp.figure.data[0].ids)
+    assert data["treemap"]["values"] == list(exp.figure.data[0].values)
+    assert data["tree"]["output"] == panel.output_shapes  # the last run's shapes, per module
+    text = save_html(exp, tmp_path / "exp.html").read_text("utf-8")
+    assert part(text, "figures")[at] == entry["figure"]
+    assert text.count(plotly_js()[:2000]) == 1  # a figure to draw: plotly.js, once
+    assert "Text: a &lt;b&gt;fine&lt;/b&gt; film" in text
 
 
-def test_explorer_exports_the_qa_panel(tmp_path):
+def test_explorer_exports_the_qa_panel():
     model, tok = cached("distilbert_qa"), cached_tokenizer(token_type_ids=False)
     exp = explorer.explore(model, tok)
     got = exp.task_panel.details
     assert got is not None and got.results  # the panel ran once on its example
-    (entry,) = page_data(exp)["panels"]
+    panels = page_data(exp)["panels"]
+    entry = next(p for p in panels if p["title"] == exp.panels.get_title(0))
     assert entry["text"] == result_text(got) and entry["text"].startswith("Question: ")
     traces = entry["figure"]["data"]
     assert traces == json.loads(go.Figure(figure_of(exp.task_panel)).to_json())["data"]
@@ -183,7 +253,7 @@ def test_explorer_with_a_custom_panel_holding_last_result():
     panel = ipywidgets.VBox()
     panel.last_result = got
     exp.add_panel(panel, "<b>QA</b>")
-    (entry,) = page_data(exp)["panels"]
+    entry = next(p for p in page_data(exp)["panels"] if p["title"] == "<b>QA</b>")
     assert entry == {"title": "<b>QA</b>", "figure": None, "text": result_text(got)}
 
 
@@ -220,23 +290,48 @@ def test_a_file_is_overwritten_and_the_path_returned(tmp_path):
     out.write_text("old")
     assert save_html(nn.Linear(2, 2), str(out)) == out
     text = out.read_text("utf-8")
-    assert (
-        text.startswith("<!DOCTYPE html>") and embedded(text, "ex-data")["meta"]["type"] == "Linear"
-    )
+    assert text.startswith("<!DOCTYPE html>") and packed(text)["meta"]["type"] == "Linear"
+
+
+# -- sizes -----------------------------------------------------------------------------------------
+def test_full_size_distilbert_pages_are_small(tmp_path):
+    """A page without figures carries no plotly.js; with a panel figure, plotly.js is the bulk."""
+    model = full_size("distilbert-sst2")
+    bare = save_html(model, tmp_path / "bare.html").stat().st_size
+    assert bare < 200_000, bare  # far under the 2 MB limit
+    tiny, tok = cached("distilbert_sst2"), cached_tokenizer(token_type_ids=False)
+    exp = explorer.explore(tiny, tok)
+    with_fig = save_html(exp, tmp_path / "fig.html").stat().st_size
+    plotly_size = len(plotly_js().encode())
+    assert 0 < with_fig - plotly_size < 200_000, (with_fig, plotly_size)
+    print(f"\nDistilBERT page: {bare:,} bytes; with a panel figure {with_fig:,} "
+          f"(plotly.js {plotly_size:,})")  # fmt: skip
 
 
 @pytest.mark.slow
-def test_deepseek_v3_on_meta_exports_a_bounded_file(tmp_path):
+def test_deepseek_v3_on_meta_exports_a_small_file(tmp_path):
     model = full_size("deepseek-v3")
     path = save_html(model, tmp_path / "ds.html")
     text = path.read_text("utf-8")
-    data = embedded(text, "ex-data")
+    data = packed(text)
     n = sum(1 for _ in model.named_modules())
     assert data["meta"]["modules"] == n and data["meta"]["params"] > 600e9
-    plotly_size = len(get_plotlyjs().encode())
+    assert path.stat().st_size < 2 * MB, path.stat().st_size
+    ex = part(text, "explain")
+    assert not ex["complete"] and ex["of"]
+    tree = part(text, "tree")
+    assert len(tree["shapes"]) < n / 10  # 58 identical MoE layers, stored once
+
+
+@pytest.mark.slow
+def test_76k_modules_export_under_5_mb(tmp_path):
+    from _view import moe_like
+
+    model = moe_like()
+    n = sum(1 for _ in model.named_modules())
+    assert n > 76_000
+    path = save_html(model, tmp_path / "moe.html")
     size = path.stat().st_size
-    # The model's data stays small beside plotly.js and grows at most linearly with modules:
-    # 1,215 modules under transformers 5 (fused experts); ~76,000 under 4.x (one per expert).
-    assert size < plotly_size + max(3_000_000, 400 * n), size
-    assert not data["explain"]["complete"] and data["explain"]["of"]
-    assert rows(data)["model.layers.3.mlp"]["t"] == type(model.model.layers[3].mlp).__name__
+    assert size < 5 * MB, size
+    assert packed(path.read_text("utf-8"))["meta"]["modules"] == n
+    print(f"\n{n:,}-module page: {size:,} bytes")

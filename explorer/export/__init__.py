@@ -1,4 +1,4 @@
-"""One self-contained HTML page of a model: module tree, parameter treemap, last predictions."""
+"""A model's static view: one renderer for the notebook fallback (an HTML fragment) and save_html."""
 
 from __future__ import annotations
 
@@ -7,9 +7,41 @@ from pathlib import Path
 from typing import Any
 
 from .data import page_data, plotly_figure, result_text
-from .html import page_html, script_json
+from .html import page_html, script_json, view_html
 
-__all__ = ["save_html", "page_data", "page_html", "script_json", "result_text", "plotly_figure"]
+__all__ = [
+    "save_html",
+    "fallback_html",
+    "page_data",
+    "page_html",
+    "view_html",
+    "script_json",
+    "result_text",
+    "plotly_figure",
+]
+
+
+def fallback_html(model_or_explorer: Any, *, title: str | None = None) -> str:
+    """The static view as one self-contained HTML fragment: what a notebook keeps beside the
+    widget, for pages with no kernel (nbconvert, Jupyter Book, nbviewer, GitHub).
+
+    Module tree (nested ``<details>`` with no script; the whole tree, search and details once
+    its inline script runs), an SVG treemap, the selected module's details and explanation, and
+    the panels' last results. No network; CSS scoped to the fragment; ids unique per call.
+
+    Parameters
+    ----------
+    model_or_explorer
+        As for :func:`save_html`.
+    title
+        Heading (text); default: the model's class name.
+
+    Returns
+    -------
+    str
+        The ``text/html`` fragment.
+    """
+    return view_html(page_data(model_or_explorer, title=title, figures=False))
 
 
 def save_html(
@@ -21,8 +53,9 @@ def save_html(
 ) -> Path:
     """Write one self-contained HTML page: module tree, parameter treemap, last predictions.
 
-    The page opens from disk with no network and no kernel: the tree widget's own script, the
-    data and plotly.js are all inside it. Model text reaches the page only as text.
+    The page opens from disk with no network and no kernel: the view of :func:`fallback_html`
+    in a page shell, plus plotly.js when a panel has a figure to draw. Model text reaches the
+    page only as text.
 
     Parameters
     ----------

@@ -1,17 +1,17 @@
-"""Everything an exported page shows, as JSON-safe data: tree lists, details, explanations, figures."""
+"""Everything an exported view shows, as JSON-safe data: tree shapes, treemap, explanations, panels."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..anatomy import ModuleNode, module_tree
 from ..model_info import new_module_paths, unwrap_model
-from ..tree_pages import MAX_MATCHES, PAGE, TreePages
+from ..tree_pages import INITIAL_DEPTH, MAX_MATCHES, PAGE, TreePages
+from .encode import encode_tree
 
-__all__ = ["page_data", "result_text", "plotly_figure", "DETAILS_BUDGET", "TREE_HEIGHT"]
+__all__ = ["page_data", "result_text", "plotly_figure", "TREE_HEIGHT", "MAX_SECTORS"]
 
-DETAILS_BUDGET = 6_000_000  # bytes of distinct details (repr, tensors) before they are left out
+MAX_SECTORS = 2000  # treemap sectors of a page made from a bare model (as the Explorer's own)
 EXPLAIN_WORK = 150_000  # module visits spent on explanations (each one walks the whole model)
 TREE_HEIGHT = 600
 
@@ -67,7 +67,9 @@ def _source(obj: Any) -> dict[str, Any]:
     pipeline is explored afresh. TypeError naming anything else."""
     describe = getattr(obj, "_export_source", None)
     if callable(describe):
-        return describe()
+        src = dict(describe())
+        src.setdefault("lang", getattr(getattr(obj, "explain_panel", None), "lang", "en"))
+        return src
     try:
         model = unwrap_model(obj)
     except TypeError:
@@ -84,6 +86,7 @@ def _source(obj: Any) -> dict[str, Any]:
         "selected": "",
         "height": TREE_HEIGHT,
         "panels": [],
+        "lang": "en",
     }
 
 
@@ -91,51 +94,40 @@ def _depth(path: str) -> int:
     return path.count(".") + 1 if path else 0
 
 
-def _cut(row: dict, max_depth: int | None) -> dict:
-    """A row whose children are left out of the page shows no caret (``k`` 0)."""
-    if max_depth is not None and "p" in row and row.get("k") and _depth(row["p"]) >= max_depth:
-        return {**row, "k": 0}
-    return row
+def _figure_dict(obj: Any) -> dict | None:
+    """``{"data", "layout"}`` of a figure, or of a widget holding one (``PlotWidget.to_dict()``
+    needs no go.Figure; a ``go.Figure`` has ``to_dict()`` too)."""
+    for _ in range(3):
+        if obj is None:
+            return None
+        to_dict = getattr(obj, "to_dict", None)
+        if callable(to_dict):
+            got = to_dict()
+            if isinstance(got, dict) and "data" in got:
+                return got
+        obj = getattr(obj, "figure", None)
+    return None
 
 
-def _walk_lists(lists: dict[str, list], root_path: str = "") -> list[str]:
-    """Module paths in pre-order through the folded lists (the order export.js walks too)."""
-    out = [root_path]
-    sep = "\x00"
+def _treemap_arrays(src: dict[str, Any], max_depth: int | None) -> tuple[dict, str | None]:
+    """The treemap's arrays: the Explorer's own figure (its numbers, its zoom level), else
+    :func:`explorer.treemap.treemap_data` of the tree."""
+    from ..treemap import treemap_data
 
-    def visit(key: str) -> None:
-        for it in lists.get(key, ()):
-            if "g" in it:
-                visit(key + sep + it["g"])
-            else:
-                out.append(it["p"])
-                visit(it["p"])
-
-    visit(root_path)
-    return out
-
-
-def _details(pages: TreePages, order: list[str]) -> dict[str, Any]:
-    """Details of every module, deduplicated: identical bodies (bar path and name) stored once."""
-    bodies: list[dict] = []
-    index: dict[str, int] = {}
-    of: list[int] = []
-    size = 0
-    for path in order:
-        d = pages.details(path)
-        d.pop("path", None)
-        d.pop("name", None)
-        key = json.dumps(d, sort_keys=True, separators=(",", ":"))
-        if key not in index and size + len(key) > DETAILS_BUDGET:
-            d["repr"] = "(left out of this exported page to keep it small)"
-            d["tensors"] = []
-            key = json.dumps(d, sort_keys=True, separators=(",", ":"))
-        if key not in index:
-            index[key] = len(bodies)
-            bodies.append(d)
-            size += len(key)
-        of.append(index[key])
-    return {"bodies": bodies, "of": of}
+    fig = _figure_dict(src.get("figure")) if max_depth is None else None
+    t = fig["data"][0] if fig and fig["data"] else {}
+    colors = (t.get("marker") or {}).get("colors")
+    if t.get("ids") is not None and colors is not None:
+        arrays = {
+            "ids": list(t["ids"]),
+            "parents": list(t["parents"]),
+            "values": list(t["values"]),
+            "labels": list(t["labels"]),
+            "customdata": [list(c) for c in t["customdata"]],
+            "colors": list(colors),
+        }
+        return arrays, t.get("level")
+    return treemap_data(src["tree"], max_depth=max_depth, max_sectors=MAX_SECTORS), None
 
 
 def _explanations(model: Any, tree: ModuleNode, order: list[str]) -> dict[str, Any]:
@@ -163,11 +155,22 @@ def _explanations(model: Any, tree: ModuleNode, order: list[str]) -> dict[str, A
 
 
 def page_data(
-    model_or_explorer: Any, *, title: str | None = None, max_depth: int | None = None
+    model_or_explorer: Any,
+    *,
+    title: str | None = None,
+    max_depth: int | None = None,
+    figures: bool = True,
 ) -> dict[str, Any]:
-    """Everything the exported page shows, as JSON-safe data (what :func:`save_html` embeds).
+    """Everything the exported view shows, as JSON-safe data (what the page and the notebook
+    fallback embed).
 
-    Parameters are as for :func:`explorer.save_html`.
+    Parameters
+    ----------
+    model_or_explorer, title, max_depth
+        As for :func:`explorer.save_html`.
+    figures
+        Keep the panels' Plotly figures (a page that inlines plotly.js draws them); without,
+        panels keep their text.
     """
     if max_depth is not None and (
         not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 0
@@ -175,37 +178,21 @@ def page_data(
         raise ValueError(f"max_depth must be a non-negative int or None, got {max_depth!r}")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title must be a str or None, not {type(title).__name__}")
-    import plotly.graph_objects as go
-
-    from ..treemap import treemap
+    from ..model_info import untrained_note
     from ..version import __version__
+    from .svgmap import sectors
 
     src = _source(model_or_explorer)
     tree: ModuleNode = src["tree"]
     pages: TreePages = src["pages"]
-    initial = pages.initial()
-    lists = {k: [_cut(r, max_depth) for r in v] for k, v in pages.all_lists(max_depth).items()}
-    initial["root"] = _cut(initial["root"], max_depth)
-    initial["kids"] = [
-        {**p, "items": [_cut(r, max_depth) for r in p["items"]]}
-        for p in initial["kids"]
-        if p["key"] in lists
+    order = [n.path for n in tree.walk() if max_depth is None or _depth(n.path) <= max_depth]
+    selected = src["selected"] if src["selected"] in set(order) else ""
+    arrays, level = _treemap_arrays(src, max_depth)
+    panels = [
+        {**p, "figure": p.get("figure") if figures else None}
+        for p in src["panels"]
+        if p.get("text") or (figures and p.get("figure"))
     ]
-    state = {
-        "selected": src["selected"],
-        "initial": initial,
-        "height": src.get("height") or TREE_HEIGHT,
-        "shapes_rev": 0,
-    }
-    order = _walk_lists(lists)
-    data = {"page": PAGE, "max_matches": MAX_MATCHES, "lists": lists}
-    data["details"] = _details(pages, order)
-    shown = plotly_figure(src.get("figure"))
-    if shown is not None and max_depth is None:
-        fig = go.Figure(shown)  # as the Explorer shows it now, zoom level included
-    else:
-        fig = treemap(tree, max_depth=max_depth)
-    fig.update_layout(autosize=True, width=None, height=state["height"])
     return {
         "meta": {
             "title": title if title is not None else f"{tree.type}: transformers-explorer",
@@ -215,10 +202,23 @@ def page_data(
             "modules": len(order),
             "max_depth": max_depth,
             "version": __version__,
+            "untrained": untrained_note(src["model"]),
         },
-        "state": state,
-        "tree": data,
+        "state": {
+            "selected": selected,
+            "height": src.get("height") or TREE_HEIGHT,
+            "lang": src.get("lang") or "en",
+        },
+        "tree": {
+            **encode_tree(pages, max_depth),
+            "new": sorted(pages.new_paths),
+            "output": {k: v for k, v in pages.output_shapes.items() if k in set(order)},
+            "page": PAGE,
+            "max_matches": MAX_MATCHES,
+            "initial_depth": INITIAL_DEPTH,
+        },
+        "details": pages.details(selected),
         "explain": _explanations(src["model"], tree, order),
-        "treemap": json.loads(fig.to_json()),
-        "panels": src["panels"],
+        "treemap": sectors(arrays, level),
+        "panels": panels,
     }

@@ -1,20 +1,41 @@
-"""The static page: the tree widget's own script, the page script, CSS and data in one HTML text."""
+"""One renderer: the view as an HTML fragment (the notebook fallback), and the page around it.
+
+The fragment is self-contained and safe to drop into any page: its CSS is scoped under its
+own root class, its element ids are unique per render, its data travel compressed (zlib +
+base64, decoded by the browser's ``DecompressionStream`` only when a part is opened), and model
+text reaches it only escaped (static markup) or as JSON read back through ``textContent``.
+"""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
+import secrets
+import zlib
 from pathlib import Path
 from typing import Any
 
-from ..plotlyjs import plotly_js
+from .static_html import static_view
 
-__all__ = ["page_html", "script_json", "STATIC", "TREE_STATIC"]
+__all__ = [
+    "view_html",
+    "page_html",
+    "script_json",
+    "scope_css",
+    "pack",
+    "ROOT_CLASS",
+    "STATIC",
+    "TREE_STATIC",
+]
 
 STATIC = Path(__file__).parent / "static"
 TREE_STATIC = Path(__file__).parents[1] / "widgets" / "static"  # tree.js/tree.css, read as files
+ROOT_CLASS = "txe-root"
+BODIES_PER_CHUNK = 64
 _MARK = re.compile(r"/\*@(\w+)@\*/")
+_RUNTIME = ("tree_data.js", "svgmap.js", "export.js")
 
 
 def script_json(obj: Any) -> str:
@@ -39,17 +60,136 @@ def _inline_css(source: str, name: str) -> str:
     return source
 
 
-def page_html(data: dict[str, Any]) -> str:
-    """The self-contained HTML text for ``data`` (from :func:`explorer.export.page_data`)."""
+def scope_css(source: str, root: str = "." + ROOT_CLASS) -> str:
+    """``source`` with every selector put under ``root`` (comments dropped; ``@media`` kept).
+
+    A selector that already starts with ``root`` is kept as it is; any other becomes a
+    descendant of it, so no rule can reach outside the fragment.
+    """
+    text = re.sub(r"/\*.*?\*/", "", source, flags=re.S)
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        brace = text.find("{", i)
+        if brace < 0:
+            break
+        head = text[i:brace].strip()
+        if head.startswith("@"):  # a block of rules: scope what is inside
+            depth, j = 1, brace + 1
+            while depth and j < len(text):
+                depth += {"{": 1, "}": -1}.get(text[j], 0)
+                j += 1
+            out.append(f"{head}{{{scope_css(text[brace + 1 : j - 1], root)}}}")
+            i = j
+            continue
+        end = text.index("}", brace)
+        sels = []
+        for sel in head.split(","):
+            sel = " ".join(sel.split())
+            if not sel:
+                continue
+            sels.append(sel if sel == root or sel.startswith((root + " ", root + ".", root + ":",
+                                                                root + ">")) else f"{root} {sel}")  # fmt: skip
+        out.append(f"{','.join(sels)}{{{' '.join(text[brace + 1 : end].split())}}}")
+        i = end + 1
+    return "\n".join(out)
+
+
+def _z(obj: Any) -> str:
+    """``obj`` as compact JSON, zlib-compressed, base64: what ``DecompressionStream("deflate")``
+    reads back."""
+    raw = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return base64.b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii")
+
+
+def pack(data: dict[str, Any]) -> dict[str, Any]:
+    """The JSON the fragment embeds: small facts in the clear, the bulk compressed in parts."""
+    tree = dict(data["tree"])
+    bodies = tree.pop("bodies")
+    figures = [p.get("figure") for p in data["panels"]]
+    tree_js = (TREE_STATIC / "tree.js").read_text("utf-8")
+    return {
+        "meta": data["meta"],
+        "state": data["state"],
+        "panels": [{"title": p["title"]} for p in data["panels"]],
+        "n_bodies": len(bodies),
+        "bodies_per_chunk": BODIES_PER_CHUNK,
+        "z": {
+            "tree": _z(tree),
+            "bodies": [
+                _z(bodies[i : i + BODIES_PER_CHUNK])
+                for i in range(0, len(bodies), BODIES_PER_CHUNK)
+            ],
+            "explain": _z(data["explain"]),
+            "map": _z(data["treemap"]),
+            "figures": _z(figures) if any(figures) else None,
+            "tree_js": base64.b64encode(zlib.compress(tree_js.encode("utf-8"), 9)).decode(),
+        },
+    }
+
+
+def _css() -> str:
+    tree_css = _inline_css((TREE_STATIC / "tree.css").read_text("utf-8"), "tree.css")
+    view_css = _inline_css((STATIC / "view.css").read_text("utf-8"), "view.css")
+    return scope_css(view_css) + "\n" + scope_css(tree_css)
+
+
+def _runtime(uid: str) -> str:
+    body = "\n".join((STATIC / name).read_text("utf-8") for name in _RUNTIME)
+    return _inline_script(
+        f"(async (UID, HOST) => {{\n{body}\n}})({script_json(uid)}, document.currentScript)"
+        ".catch((err) => console.error('transformers-explorer view:', err));"
+    )
+
+
+def view_html(data: dict[str, Any], uid: str | None = None) -> str:
+    """The view of ``data`` (from :func:`explorer.export.page_data`) as one HTML fragment.
+
+    Parameters
+    ----------
+    data
+        The view's data.
+    uid
+        The fragment's element id (default: a fresh random one, so two views on one page
+        never share an id).
+    """
+    uid = uid or f"txe-{secrets.token_hex(8)}"
+    if not re.fullmatch(r"[A-Za-z][\w-]*", uid):
+        raise ValueError(f"uid must be a plain HTML id, got {uid!r}")
+    lang = html.escape(data["state"].get("lang") or "en", quote=True)
+    return (
+        f'<div class="{ROOT_CLASS}" id="{uid}" lang="{lang}" data-txe-version='
+        f'"{html.escape(str(data["meta"]["version"]), quote=True)}">'
+        f"<style>{_css()}</style>"
+        f"{static_view(data)}"
+        f'<script type="application/json" class="txe-data">{script_json(pack(data))}</script>'
+        f"<script>{_runtime(uid)}</script>"
+        "</div>"
+    )
+
+
+def page_html(data: dict[str, Any], *, plotly: bool | None = None) -> str:
+    """The self-contained HTML page for ``data``: the view in a page shell.
+
+    Parameters
+    ----------
+    data
+        From :func:`explorer.export.page_data`.
+    plotly
+        Inline plotly.js to draw the panels' figures (default: only when a panel has one).
+    """
+    if plotly is None:
+        plotly = any(p.get("figure") for p in data["panels"])
+    script = ""
+    if plotly:
+        from ..plotlyjs import plotly_js
+
+        script = f"<script>{_inline_script(plotly_js())}</script>"
     parts = {
         "TITLE": html.escape(data["meta"]["title"]),
-        "CSS": _inline_css((TREE_STATIC / "tree.css").read_text("utf-8"), "tree.css")
-        + "\n"
-        + _inline_css((STATIC / "export.css").read_text("utf-8"), "export.css"),
-        "DATA": script_json(data),
-        "TREE_JS": script_json((TREE_STATIC / "tree.js").read_text("utf-8")),
-        "EXPORT_JS": _inline_script((STATIC / "export.js").read_text("utf-8")),
-        "PLOTLY_JS": _inline_script(plotly_js()),
+        "CSS": _inline_css((STATIC / "export.css").read_text("utf-8"), "export.css"),
+        "PLOTLY_JS": script,
+        "BODY": view_html(data, uid="txe-page"),
     }
     template = (STATIC / "export.html").read_text("utf-8")
     return _MARK.sub(lambda m: parts[m.group(1)], template)  # one pass: inserted text is final

@@ -1,8 +1,8 @@
-"""The exported page from disk in Chromium, network blocked: tree, treemap, text-only names."""
+"""The save_html page from disk in Chromium, network blocked: tree, treemap zoom, explanations,
+the panels' figures, text-only names."""
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -11,7 +11,7 @@ from torch import nn
 
 import explorer
 from explorer.export import save_html
-from explorer.tree_pages import PAGE, TreePages
+from explorer.tree_pages import PAGE
 
 from .harness import screenshot
 
@@ -25,7 +25,10 @@ def exported(tmp_path_factory):
     model = tiny.build("distilbert_sst2")
     model.add_module(EVIL, nn.Sequential(nn.Linear(4, 4), nn.ReLU()))
     model.add_module("many", nn.ModuleList(nn.Linear(2, 2) for _ in range(PAGE + 250)))
-    path = save_html(model, tmp_path_factory.mktemp("export") / "page.html", title="Tiny <b>")
+    exp = explorer.explore(model, tiny.tokenizer(token_type_ids=False))
+    exp.task_panel.text_box.value = "what a film"
+    exp.task_panel.flush()
+    path = save_html(exp, tmp_path_factory.mktemp("export") / "page.html", title="Tiny <b>")
     return model, path
 
 
@@ -45,7 +48,7 @@ def page(browser_page, exported):
 
     browser_page.route("**/*", route)
     browser_page.goto(path.as_uri())
-    expect(browser_page.locator("html")).to_have_attribute("data-ex-ready", "1")
+    expect(browser_page.locator(".txe-root")).to_have_attribute("data-txe-ready", "1")
     yield browser_page
     assert blocked == [] and seen[0] == path.as_uri()
     assert all(url.startswith(("file:", "blob:", "data:")) for url in seen), seen
@@ -54,41 +57,35 @@ def page(browser_page, exported):
     assert browser_page.page_errors == [] and browser_page.console_errors == []
 
 
-def row(page, key):
-    return page.locator(".xt-row").filter(has=page.locator(f'[title="{key}"]'))
+LEVEL = "document.querySelector('.txe-mapbox .txe-bar').dataset.i"
 
 
-def test_tree_treemap_and_text_only_names(page, exported):
+def test_tree_treemap_figures_and_text_only_names(page, exported):
     model, _ = exported
-    tree = page.locator("#ex-tree")
+    tree = page.locator(".txe-live")
     expect(tree.locator(".xt-row").first).to_contain_text(type(model).__name__)
-    expect(page.locator("#ex-title")).to_have_text("Tiny <b>")
-    # Open "distilbert": its children come from the stand-in model's answers.
-    caret = tree.locator('.xt-row[data-key="distilbert"] .xt-caret')
-    caret.click()
+    expect(page.locator(".txe-title")).to_have_text("Tiny <b>")
+    tree.locator('.xt-row[data-key="distilbert"] .xt-caret').click()
     expect(tree.locator('.xt-row[data-key="distilbert.transformer"]')).to_be_visible()
-    expect(tree.locator('.xt-row[data-key="distilbert.embeddings"]')).to_be_visible()
-    # The treemap is drawn, one slice per sector.
-    expect(page.locator("#ex-treemap svg.main-svg").first).to_be_visible()
-    assert page.locator("#ex-treemap g.slice").count() >= 10
+    # The panel's figure, drawn with the page's plotly.js, and its last result as text.
+    expect(page.locator(".txe-figure .main-svg").first).to_be_visible()
+    expect(page.locator(".txe-result").first).to_contain_text("Text: what a film")
     # The <img>-named module is a row whose name is text; no image, no alert.
     name = tree.locator(".xt-name", has_text=EVIL)
     expect(name).to_have_text(EVIL)
-    assert page.locator("img").count() == 0
-    # Select it: the details pane and the explanation show the name as text too.
     name.click()
     expect(tree.locator(".xt-d-path")).to_have_text(EVIL)
-    expect(page.locator("#ex-explain-path")).to_have_text(EVIL)
-    expect(page.locator("#ex-explain-text")).to_have_text(explorer.explain(model, EVIL, "en"))
-    page.locator('.ex-lang button[data-lang="ko"]').click()
-    expect(page.locator("#ex-explain-text")).to_have_text(explorer.explain(model, EVIL, "ko"))
+    expect(page.locator(".txe-epath")).to_have_text(EVIL)
+    expect(page.locator(".txe-etext")).to_have_text(explorer.explain(model, EVIL, "en"))
+    page.locator('.txe-langs button[data-lang="ko"]').click()
+    expect(page.locator(".txe-etext")).to_have_text(explorer.explain(model, EVIL, "ko"))
     assert page.locator("img").count() == 0
     screenshot(page, "export")
 
 
-def test_paging_search_and_treemap_click_select(page, exported):
+def test_paging_search_and_treemap_zoom(page, exported):
     model, _ = exported
-    tree = page.locator("#ex-tree")
+    tree = page.locator(".txe-live")
     tree.locator('.xt-row[data-key="many"] .xt-caret').click()
     group = tree.locator(".xt-group").filter(has_text=f"{PAGE + 250} × Linear")
     group.locator(".xt-caret").click()
@@ -97,67 +94,24 @@ def test_paging_search_and_treemap_click_select(page, exported):
     expect(gap).to_contain_text("250 more")
     gap.click()  # one more page of PAGE rows
     expect(gap).to_contain_text("50 more")
-    gap.click()
-    expect(tree.locator(f'.xt-row[data-key="many.{PAGE + 249}"]')).to_be_attached()
-    expect(gap).to_have_count(0)
     page.locator(".xt-search").fill("lin1")
     expect(tree.locator(".xt-match")).to_have_count(len(model.distilbert.transformer.layer))
     page.locator(".xt-search").fill("")
-    # A click on a treemap sector selects that module in the tree.
-    sector = page.locator("#ex-treemap g.slice").filter(has_text=re.compile("^embeddings$"))
-    sector.locator("path.surface").click(position={"x": 40, "y": 10})
-    sel = "window.explorerExport.model.get('selected')"
-    page.wait_for_function(f"{sel} === 'distilbert.embeddings'")
+    # A click on a branch sector (its title starts with its path) selects it in the tree and zooms the treemap into it.
+    sector = page.locator(".txe-mapbox g[data-i]").filter(
+        has_text=re.compile(r"^distilbert\.embeddings ·")
+    )
+    sector.first.locator("rect").click(position={"x": 20, "y": 5})
     expect(tree.locator(".xt-d-path")).to_have_text("distilbert.embeddings")
-    expect(tree.locator('.xt-row[data-key="distilbert.embeddings"]')).to_have_attribute(
-        "aria-selected", "true"
-    )
-    # Selecting in the tree zooms the treemap to the module's level.
-    tree.locator('.xt-row[data-key="distilbert"]').click()
-    page.wait_for_function(f"{sel} === 'distilbert'")
-    page.wait_for_function("document.getElementById('ex-treemap').data[0].level === 'distilbert'")
-    tree.locator('.xt-row[data-key="distilbert"]').click()  # a click toggles: open again
-    tree.locator('.xt-row[data-key="distilbert.embeddings"] .xt-caret').click()
-    tree.locator('.xt-row[data-key="distilbert.embeddings.word_embeddings"]').click()
-    level = "document.getElementById('ex-treemap').data[0].level"
-    page.wait_for_function(f"{level} === 'distilbert.embeddings'")  # a leaf among its siblings
-
-
-def test_stand_in_answers_equal_tree_pages(page, exported):
-    """tree.js's protocol: every reply of the page's stand-in equals TreePages.answer()."""
-    model, _ = exported
-    widget = TreePages(model)
-    group = widget.children("many")["items"][0]["g"]
-    requests = [
-        {"op": "children", "path": ""},
-        {"op": "children", "path": "distilbert.transformer.layer.1"},
-        {"op": "children", "path": "many", "group": group, "offset": PAGE},
-        {"op": "reveal", "path": "many.321"},
-        {"op": "reveal", "path": "distilbert.transformer.layer.1.attention.q_lin"},
-        {"op": "reveal", "path": ""},
-        {"op": "search", "q": "LIN"},
-        {"op": "search", "q": "layer.1.ffn"},
-        {"op": "search", "q": "er.1"},
-        {"op": "search", "q": "   "},
-        {"op": "search", "q": "<img"},
-        {"op": "details", "path": ""},
-        {"op": "details", "path": EVIL},
-        {"op": "details", "path": "distilbert.embeddings.word_embeddings"},
-        {"op": "details", "path": "many.449"},
-    ]
-    for i, req in enumerate(requests):
-        req = {**req, "id": f"t{i}"}
-        got = page.evaluate("(r) => window.explorerExport.answer(r)", req)
-        want = json.loads(json.dumps(widget.answer(req)))
-        assert got == want, req
-    bad = page.evaluate(
-        """() => new Promise((ok) => {
-            const m = window.explorerExport.model;
-            const on = (msg) => { m.off("msg:custom", on); ok(msg); };
-            m.on("msg:custom", on);
-            m.send({op: "children", path: "no.such", id: "bad"});
-        })"""
-    )
-    assert bad["op"] == "error" and bad["id"] == "bad" and "no.such" in bad["message"]
-    assert bad == {**widget.reply({"op": "children", "path": "no.such", "id": "bad"}),
-                   "message": bad["message"]}  # fmt: skip
+    expect(page.locator(".txe-mapbox .txe-bar")).to_contain_text("embeddings")
+    expect(
+        page.locator(".txe-mapbox g[data-i]").filter(
+            has_text=re.compile(r"^distilbert\.embeddings\.word_embeddings ·")
+        )
+    ).to_have_count(1)
+    # The path bar zooms out one level and selects that module.
+    page.locator(".txe-mapbox .txe-bar rect").click()
+    expect(tree.locator(".xt-d-path")).to_have_text("distilbert")
+    # Selecting in the tree zooms the treemap to the module's level (a leaf: among its siblings).
+    tree.locator('.xt-row[data-key="classifier"]').click()
+    expect(page.locator(".txe-mapbox .txe-bar")).to_contain_text(type(model).__name__)

@@ -1,137 +1,33 @@
-// Exported page: runs the tree widget's own ES module (tree.js) against a stand-in for the
-// anywidget model that answers its requests from the embedded data, draws the treemap and the
-// panels' figures with the inlined plotly.js, and links the selection. No network, no kernel.
-// Model text only ever reaches the page through textContent, never innerHTML.
+// Part 3 of the view's script (runs inside `async (UID, HOST) => {...}`): finds its own root,
+// mounts the tree widget's own module (tree.js) against a stand-in for the anywidget model that
+// answers from the embedded data, zooms the SVG treemap, and links both to one selection.
+// No network, no kernel. Model text only ever reaches the page through textContent.
 
-const D = JSON.parse(document.getElementById("ex-data").textContent);
-const SEP = "\u0000";
-const PAGE = D.tree.page;
-const LISTS = D.tree.lists;
+const ROOT = (HOST && HOST.parentElement && HOST.parentElement.closest(".txe-root"))
+  || document.getElementById(UID);
+if (!ROOT || ROOT.dataset.txeReady) return; // not found, or already running
+if (typeof DecompressionStream === "undefined") {
+  ROOT.dataset.txeReady = "static"; // an old browser: the script-free view stays
+  return;
+}
+ROOT.dataset.txeReady = "loading";
+const P = JSON.parse(ROOT.querySelector("script.txe-data").textContent);
+const $ = (sel) => ROOT.querySelector(sel);
 
-// -- the tree's data: rows by path, pre-order (the order the Python side walked) -------------
-const ROWS = new Map([[D.state.initial.root.p, D.state.initial.root]]);
-const ORDER = [D.state.initial.root.p];
-(function walk(key) {
-  for (const it of LISTS[key] || []) {
-    if (it.g !== undefined) {
-      walk(key + SEP + it.g);
-    } else {
-      ROWS.set(it.p, it);
-      ORDER.push(it.p);
-      walk(it.p);
-    }
-  }
-})(D.state.initial.root.p);
-const INDEX = new Map(ORDER.map((p, i) => [p, i]));
-
-function fail(message) {
-  throw new Error(message);
+const parts = new Map();
+function part(name) {
+  if (!parts.has(name)) parts.set(name, unzJSON(P.z[name]));
+  return parts.get(name);
+}
+const chunks = new Map();
+function loadBody(i) {
+  const c = Math.floor(i / P.bodies_per_chunk);
+  if (!chunks.has(c)) chunks.set(c, unzJSON(P.z.bodies[c]));
+  return chunks.get(c).then((list) => list[i % P.bodies_per_chunk]);
 }
 
-function known(path) {
-  if (typeof path !== "string") fail(`a module path is a str, not ${typeof path}`);
-  if (!ROWS.has(path)) fail(`no module at path '${path}' in this page`);
-}
-
-function page(items, offset) {
-  return { offset, total: items.length, items: items.slice(offset, offset + PAGE) };
-}
-
-// -- answers to tree.js requests: the same replies ModuleTree.answer() gives ----------------
-function children(path, group, offset) {
-  known(path);
-  if (!Number.isInteger(offset) || offset < 0) fail(`offset must be a non-negative int, got ${offset}`);
-  const key = group === undefined || group === null ? path : path + SEP + group;
-  const items = LISTS[key];
-  if (!items) fail(`the children of '${path}' are not included in this page`);
-  return { key, ...page(items, offset) };
-}
-
-function reveal(path) {
-  known(path);
-  const opens = [];
-  const kids = [];
-  let at = "";
-  for (const name of path ? path.split(".") : []) {
-    opens.push(at);
-    const items = LISTS[at] || [];
-    let next = null;
-    for (let i = 0; i < items.length && next === null; i++) {
-      const it = items[i];
-      if (it.g !== undefined) {
-        const key = at + SEP + it.g;
-        const members = LISTS[key] || [];
-        const j = members.findIndex((m) => m.n === name);
-        if (j >= 0) {
-          kids.push({ key: at, ...page(items, i - (i % PAGE)) });
-          opens.push(key);
-          kids.push({ key, ...page(members, j - (j % PAGE)) });
-          next = members[j].p;
-        }
-      } else if (it.n === name) {
-        kids.push({ key: at, ...page(items, i - (i % PAGE)) });
-        next = it.p;
-      }
-    }
-    if (next === null) fail(`no module at path '${path}'`);
-    at = next;
-  }
-  return { path, open: opens, kids };
-}
-
-function search(query, limit = D.tree.max_matches) {
-  if (typeof query !== "string") fail(`query must be a str, not ${typeof query}`);
-  const q = query.trim().toLowerCase();
-  const out = { q: query, total: 0, matches: [], rows: [] };
-  if (!q) return out;
-  const dotted = q.includes(".");
-  const matches = [];
-  let total = 0;
-  for (let i = 1; i < ORDER.length; i++) {
-    const r = ROWS.get(ORDER[i]);
-    let hit;
-    if (dotted) { // the match must reach into the module's own name, not stop above it
-      const at = r.p.toLowerCase().lastIndexOf(q);
-      hit = at >= 0 && at + q.length > r.p.length - r.n.length;
-    } else {
-      hit = r.n.toLowerCase().includes(q);
-    }
-    if (hit || r.t.toLowerCase().includes(q)) {
-      total += 1;
-      if (matches.length < limit) matches.push(r.p);
-    }
-  }
-  const shown = new Set();
-  for (const m of matches) {
-    const parts = m.split(".");
-    for (let i = 1; i <= parts.length; i++) shown.add(parts.slice(0, i).join("."));
-  }
-  out.total = total;
-  out.matches = matches;
-  out.rows = [...shown].map((p) => ROWS.get(p));
-  return out;
-}
-
-function details(path) {
-  known(path);
-  const body = D.tree.details.bodies[D.tree.details.of[INDEX.get(path)]];
-  return { ...body, path, name: ROWS.get(path).n };
-}
-
-function answer(content) {
-  if (!content || typeof content !== "object") fail("a request is a dict");
-  const op = content.op;
-  let body;
-  if (op === "children") body = children(content.path ?? "", content.group, content.offset ?? 0);
-  else if (op === "reveal") body = reveal(content.path ?? "");
-  else if (op === "search") body = search(content.q ?? "");
-  else if (op === "details") body = details(content.path ?? "");
-  else fail(`unknown request op '${op}'`);
-  return { op, id: content.id ?? null, ...body };
-}
-
-// -- a stand-in for the anywidget model (Backbone-like get/set/on/off, custom messages) ---
-function makeModel(state) {
+// -- a stand-in for the anywidget model (Backbone-like get/set/on/off, custom messages) -------
+function makeModel(state, answer) {
   const handlers = new Map();
   const emit = (event, ...args) => {
     for (const cb of [...(handlers.get(event) || [])]) cb(...args);
@@ -154,146 +50,132 @@ function makeModel(state) {
       else if (!cb) handlers.delete(event);
       else handlers.get(event)?.delete(cb);
     },
-    send(content) {
-      setTimeout(() => { // replies arrive later, as they do from a kernel
-        let reply;
-        try {
-          reply = answer(content);
-        } catch (err) {
-          reply = { op: "error", id: content?.id ?? null, message: `Error: ${err.message}` };
-        }
-        emit("msg:custom", reply, []);
-      }, 0);
+    send(content) { // replies arrive later, as they do from a kernel
+      Promise.resolve().then(() => answer(content)).then(
+        (reply) => emit("msg:custom", reply, []),
+        (err) => emit("msg:custom", { op: "error", id: content?.id ?? null,
+          message: `Error: ${err && err.message}` }, []),
+      );
     },
   };
   return model;
 }
 
-const model = makeModel({ ...D.state });
-window.explorerExport = { answer, model, data: D };
+const T = await part("tree");
+const tree = makeTree(T, loadBody);
+const model = makeModel({ selected: P.state.selected, initial: tree.initial(),
+  height: Number($(".txe-live").dataset.height) || 560, shapes_rev: 0 }, tree.answer);
+ROOT.txe = { answer: tree.answer, model, data: P, tree };
 
-// -- header, footer, explanation -----------------------------------------------------------
-const $ = (id) => document.getElementById(id);
-const fmt = (n) => Number(n).toLocaleString("en-US");
-const meta = D.meta;
-$("ex-title").textContent = meta.title;
-$("ex-summary").textContent = `${meta.type} · ${fmt(meta.params)} parameters (${fmt(meta.trainable)}`
-  + ` trainable) · ${fmt(meta.modules)} modules in this page`
-  + (meta.max_depth === null ? "" : ` (${meta.max_depth} levels below the model)`);
-$("ex-foot").textContent = `Exported by transformers-explorer ${meta.version}. A static snapshot:`
-  + " nothing here runs the model. Counts are exact; tied weights are counted once.";
-
-const E = D.explain;
-let lang = "en";
-function drawExplanation() {
+// -- explanation of the selected module, in either language ----------------------------------
+let lang = P.state.lang || "en";
+async function drawExplanation() {
+  const E = await part("explain");
   const path = model.get("selected");
-  $("ex-explain-path").textContent = path === "" ? meta.type : path;
+  $(".txe-epath").textContent = path === "" ? P.meta.type : path;
   const ids = E.of[path];
-  const text = $("ex-explain-text");
-  text.classList.toggle("ex-none", !ids);
-  text.textContent = ids ? E.texts[ids[E.langs.indexOf(lang)]]
-    : lang === "ko" ? "이 페이지에는 위쪽 모듈의 설명만 들어 있습니다. 더 위의 모듈을 선택해 보세요."
-      : "This page holds explanations for the upper modules only; select one higher up.";
+  const text = $(".txe-etext");
+  text.classList.toggle("txe-none", !ids);
+  text.textContent = ids ? E.texts[ids[Math.max(0, E.langs.indexOf(lang))]]
+    : lang === "ko" ? "이 보기에는 위쪽 모듈의 설명만 들어 있습니다. 더 위의 모듈을 선택해 보세요."
+      : "This view holds explanations for the upper modules only; select one higher up.";
 }
-for (const b of document.querySelectorAll(".ex-lang button")) {
+const langs = $(".txe-langs");
+for (const [code, label] of [["en", "English"], ["ko", "한국어"]]) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.textContent = label;
+  b.dataset.lang = code;
+  b.setAttribute("aria-pressed", String(code === lang));
   b.addEventListener("click", () => {
-    lang = b.dataset.lang;
-    document.documentElement.lang = lang;
-    for (const o of document.querySelectorAll(".ex-lang button")) {
-      o.setAttribute("aria-pressed", String(o === b));
-    }
+    lang = code;
+    for (const o of langs.children) o.setAttribute("aria-pressed", String(o === b));
     drawExplanation();
   });
+  langs.append(b);
 }
+langs.hidden = false;
 model.on("change:selected", drawExplanation);
-drawExplanation();
 
-// -- treemap, linked to the selection --------------------------------------------------------
-const mapDiv = $("ex-treemap");
-const trace = D.treemap.data[0] || {};
-const ids = trace.ids || [];
-const parents = trace.parents || [];
-const rootId = ids[parents.indexOf("")] ?? ".";
-const sectors = new Set(ids);
-const parentOf = new Map(ids.map((id, i) => [id, parents[i]]));
-const branches = new Set(parents);
-const OTHER = "\u0000other";
-let level = trace.level ?? rootId;
-let clicking = false;
-
-function levelFor(path) {
-  let p = path;
-  while (p && !sectors.has(p)) p = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
-  const sector = p || rootId;
-  return sector !== rootId && !branches.has(sector) ? parentOf.get(sector) : sector;
-}
-
-if (window.Plotly && ids.length) {
-  const config = { responsive: true, displaylogo: false };
-  Plotly.newPlot(mapDiv, D.treemap.data, { ...D.treemap.layout, autosize: true }, config);
-  mapDiv.on("plotly_click", (ev) => {
-    const pt = ev && ev.points && ev.points[0];
-    if (!pt) return;
-    let sector = pt.id ?? ids[pt.pointNumber];
-    if (sector === level && sector !== rootId) sector = parentOf.get(sector);
-    level = sector;
-    if (sector.endsWith(OTHER)) sector = sector.slice(0, -OTHER.length) || rootId;
-    clicking = true;
-    try {
-      model.set("selected", sector === rootId ? "" : sector);
-    } finally {
-      clicking = false;
-    }
-  });
-  model.on("change:selected", () => {
-    const want = levelFor(model.get("selected"));
-    if (clicking || want === level) return;
-    level = want;
-    Plotly.restyle(mapDiv, { level: [want] }, [0]);
-  });
-}
-
-// -- the panels' last predictions -----------------------------------------------------------
-if (D.panels.length) {
-  const box = $("ex-panels");
-  box.hidden = false;
-  for (const p of D.panels) {
-    const sec = document.createElement("section");
-    sec.className = "ex-panel";
-    const h = document.createElement("h3");
-    h.textContent = p.title;
-    sec.append(h);
-    if (p.text) {
-      const pre = document.createElement("pre");
-      pre.textContent = p.text;
-      sec.append(pre);
-    }
-    box.append(sec);
-    if (p.figure && window.Plotly) {
-      const div = document.createElement("div");
-      div.className = "ex-figure";
-      sec.append(div);
-      Plotly.newPlot(div, p.figure.data, { ...p.figure.layout, autosize: true },
-        { responsive: true, displaylogo: false });
-    }
+// -- treemap: click a sector to select it (and zoom into a branch); the tree zooms it too -----
+const mapBox = $(".txe-mapbox");
+const rootId = () => mapSec.ids[mapSec.parents.indexOf("")];
+let mapSec = null;
+let level = null;
+async function mapReady() {
+  if (!mapSec) {
+    mapSec = await part("map");
+    mapKids(mapSec);
+    level = mapSec.level ?? rootId();
   }
+  return mapSec;
+}
+function sectorFor(path) {
+  let p = path;
+  while (p && !mapSec.pos.has(p)) p = p.includes(".") ? p.slice(0, p.lastIndexOf(".")) : "";
+  return p || rootId();
+}
+function levelFor(path) {
+  const s = sectorFor(path);
+  return s !== rootId() && !mapSec.kids.has(s) ? mapSec.parents[mapSec.pos.get(s)] : s;
+}
+ROOT.txe.mapLayout = async (at) => layout(await mapReady(), at ?? level); // for tests
+function redraw() {
+  const sel = mapSec.pos.get(sectorFor(model.get("selected")));
+  const svg = drawMap(mapSec, level, sel, `Parameter treemap of ${P.meta.type}`);
+  mapBox.replaceChildren(svg);
+}
+mapBox.addEventListener("click", async (e) => {
+  const g = e.target.closest("g[data-i]");
+  if (!g) return;
+  await mapReady();
+  let id = mapSec.ids[Number(g.dataset.i)];
+  if (g.classList.contains("txe-bar")) id = id === rootId() ? id : mapSec.parents[mapSec.pos.get(id)];
+  level = mapSec.kids.has(id) ? id : mapSec.parents[mapSec.pos.get(id)];
+  const base = id.split(SEP)[0]; // an "N more" sector selects the module holding them
+  const path = id === rootId() || base === "" || base === rootId() ? "" : base;
+  if (path === model.get("selected")) redraw();
+  else model.set("selected", path); // redraws through change:selected
+});
+model.on("change:selected", async () => {
+  await mapReady();
+  const want = levelFor(model.get("selected"));
+  const inside = (id) => { // keep a deeper zoom the selection is already inside of
+    for (let p = level; p && p !== rootId(); p = mapSec.parents[mapSec.pos.get(p)]) if (p === id) return true;
+    return false;
+  };
+  if (!inside(want) || want === rootId()) level = want;
+  redraw();
+});
+
+mapReady().then(redraw); // the live drawing: tooltips, the selection outlined
+
+// -- the panels' figures, where the page has plotly.js (save_html) ---------------------------
+if (P.z.figures && window.Plotly) {
+  const figures = await part("figures");
+  figures.forEach((fig, i) => {
+    const box = ROOT.querySelector(`.txe-panel[data-panel="${i}"]`);
+    if (!fig || !box) return;
+    const div = document.createElement("div");
+    div.className = "txe-figure";
+    box.append(div);
+    window.Plotly.newPlot(div, fig.data, { ...fig.layout, autosize: true },
+      { responsive: true, displaylogo: false });
+  });
 }
 
-// -- the tree: the widget's own module, loaded from its inlined source ------------------------
-const source = JSON.parse($("ex-tree-js").textContent);
-const url = URL.createObjectURL(new Blob([source], { type: "text/javascript" }));
+// -- the tree: the widget's own module, from its compressed source ---------------------------
+const url = URL.createObjectURL(new Blob([await unz(P.z.tree_js)], { type: "text/javascript" }));
 try {
   const mod = await import(url);
   let widget = mod.default ?? mod;
   if (typeof widget === "function") widget = await widget();
   if (widget.initialize) await widget.initialize({ model });
-  await widget.render({ model, el: $("ex-tree") });
-  document.documentElement.dataset.exReady = "1";
+  await widget.render({ model, el: $(".txe-live") });
+  $(".txe-static").hidden = true;
+  ROOT.dataset.txeReady = "1";
 } catch (err) {
-  const note = document.createElement("pre");
-  note.textContent = `The module tree could not be drawn: ${err && err.message}`;
-  $("ex-tree").append(note);
-  document.documentElement.dataset.exReady = "error";
+  ROOT.dataset.txeReady = "static"; // the script-free tree stays
   throw err;
 } finally {
   URL.revokeObjectURL(url);

@@ -1,0 +1,195 @@
+"""The parameter treemap as plain SVG: squarified rectangles from the treemap's own numbers.
+
+No plotly.js: the rectangles come from :func:`explorer.treemap.treemap_data` (or an Explorer's
+figure), laid out by the squarified algorithm (Bruls, Huizing, van Wijk) that ``export.js``
+repeats when the reader zooms. Colours, sizes and text are SVG attributes, so the drawing
+survives renderers that strip classes, styles and scripts. No ``<title>`` tooltips here (a
+sanitizer that drops the SVG would spill their text); the script redraws with them. All model
+text is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import deque
+from typing import Any
+
+__all__ = ["sectors", "layout", "squarify", "svg", "WIDTH", "HEIGHT", "BAR"]
+
+WIDTH = 640
+HEIGHT = 520
+BAR = 20  # the path bar above the rectangles
+MAX_DEPTH = 3  # levels drawn below the shown level
+MIN_SIZE = 3.0  # rectangles smaller than this (px) are left out, with what they hold
+MAX_RECTS = 1500
+STATIC_RECTS = 600  # the script-free drawing keeps the first (largest levels); zooming redraws all
+HEADER = 14  # label strip of a container large enough to hold one
+PAD = 2
+
+
+def sectors(data: dict[str, list], level: str | None = None) -> dict[str, Any]:
+    """Plain sector arrays (names and types unescaped) from treemap arrays or a figure's trace.
+
+    ``data`` holds ``ids, parents, values, labels, customdata, colors`` as
+    :func:`explorer.treemap.treemap_data` gives them.
+    """
+    custom = data.get("customdata") or [[""] * 5 for _ in data["ids"]]
+    ids = list(data["ids"])
+    return {
+        "ids": ids,
+        "parents": list(data["parents"]),
+        "values": [int(v) for v in data["values"]],
+        "names": [html.unescape(str(x)) for x in data["labels"]],
+        "types": [html.unescape(str(c[1])) for c in custom],
+        "counts": [str(c[2]) for c in custom],
+        "shares": [str(c[3]) for c in custom],
+        "colors": [str(c) for c in data["colors"]],
+        "level": level if level in set(ids) else ids[0] if ids else None,
+    }
+
+
+def _worst(row: list[float], side: float) -> float:
+    s = sum(row)
+    return max(side * side * max(row) / (s * s), (s * s) / (side * side * min(row)))
+
+
+def squarify(
+    values: list[float], x: float, y: float, w: float, h: float, total: float
+) -> list[tuple[float, float, float, float]]:
+    """Rectangles for ``values`` (sorted, largest first) in ``(x, y, w, h)``; ``total`` fills it.
+
+    ``total`` may exceed ``sum(values)``: the rest of the area stays empty (a module's own
+    parameters beside its children's).
+    """
+    out: list[tuple[float, float, float, float]] = []
+    if total <= 0 or w <= 0 or h <= 0:
+        return [(x, y, 0.0, 0.0) for _ in values]
+    scale = (w * h) / total
+    areas = [v * scale for v in values]
+    i, n = 0, len(areas)
+    while i < n:
+        side = min(w, h)
+        row = [areas[i]]
+        worst = _worst(row, side)
+        j = i + 1
+        while j < n:
+            cand = row + [areas[j]]
+            wr = _worst(cand, side)
+            if wr > worst:
+                break
+            row, worst, j = cand, wr, j + 1
+        s = sum(row)
+        if w >= h:
+            cw = s / h
+            yy = y
+            for a in row:
+                rh = a / cw
+                out.append((x, yy, cw, rh))
+                yy += rh
+            x += cw
+            w -= cw
+        else:
+            rh = s / w
+            xx = x
+            for a in row:
+                rw = a / rh
+                out.append((xx, y, rw, rh))
+                xx += rw
+            y += rh
+            h -= rh
+        i = j
+    return out
+
+
+def layout(sec: dict[str, Any], level: str, width: float = WIDTH, height: float = HEIGHT):
+    """``[(index, x, y, w, h, depth, has_header)]`` of the sectors shown at ``level``.
+
+    Breadth first, so a container comes before what it holds (painter's order); children are
+    sorted by value, largest first (ties keep their order), as Plotly's ``sort=True`` does.
+    """
+    ids, parents, values = sec["ids"], sec["parents"], sec["values"]
+    pos = {sid: i for i, sid in enumerate(ids)}
+    kids: dict[str, list[int]] = {}
+    for i, p in enumerate(parents):
+        if values[i] > 0:
+            kids.setdefault(p, []).append(i)
+    out: list[tuple] = []
+    todo = deque([(level, 0.0, float(BAR), float(width), float(height - BAR), 0)])
+    while todo and len(out) < MAX_RECTS:
+        pid, x, y, w, h, depth = todo.popleft()
+        children = sorted(kids.get(pid, []), key=lambda i: -values[i])
+        if not children:
+            continue
+        rects = squarify([values[i] for i in children], x, y, w, h, values[pos[pid]])
+        for i, (cx, cy, cw, ch) in zip(children, rects):
+            if cw < MIN_SIZE or ch < MIN_SIZE or len(out) >= MAX_RECTS:
+                continue
+            branch = ids[i] in kids and depth + 1 < MAX_DEPTH
+            header = branch and cw > 40 and ch > HEADER + 16
+            out.append((i, cx, cy, cw, ch, depth + 1, header))
+            if branch and cw > 2 * PAD + MIN_SIZE and ch > 2 * PAD + MIN_SIZE:
+                top = HEADER if header else PAD
+                todo.append((ids[i], cx + PAD, cy + top, cw - 2 * PAD, ch - top - PAD, depth + 1))
+    return out
+
+
+def _text_color(fill: str) -> str:
+    try:
+        r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
+    except ValueError:
+        return "#1f1f1f"
+    return "#1f1f1f" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#ffffff"
+
+
+def _fit(text: str, width: float) -> str:
+    room = int((width - 6) / 6.5)
+    if room < 2:
+        return ""
+    return text if len(text) <= room else text[: room - 1] + "…"
+
+
+def _n(v: float) -> str:
+    return f"{v:.1f}".rstrip("0").rstrip(".")
+
+
+def svg(sec: dict[str, Any], level: str | None = None, title: str = "") -> str:
+    """The treemap at ``level`` (default: the arrays' own level) as one ``<svg>`` element."""
+    e = html.escape
+    level = level or sec["level"]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="txe-svg" viewBox="0 0 {WIDTH} {HEIGHT}"'
+        f' width="100%" preserveAspectRatio="xMinYMin meet" role="img" font-size="11"'
+        f' font-family="system-ui, sans-serif" aria-label="{e(title or "Parameter treemap")}">'
+    ]
+    if level is None:
+        parts.append("</svg>")
+        return "".join(parts)
+    li = sec["ids"].index(level)
+    bar = f"{sec['names'][li]} · {sec['counts'][li]} parameters"
+    parts.append(
+        f'<g class="txe-bar" data-i="{li}"><rect x="0" y="0" width="{WIDTH}" height="{BAR - 2}"'
+        f' fill="#eeeeee"/><text x="6" y="13" fill="#1f1f1f">{e(_fit(bar, WIDTH))}</text></g>'
+    )
+    for i, x, y, w, h, _depth, header in layout(sec, level)[:STATIC_RECTS]:
+        fill = sec["colors"][i]
+        parts.append(
+            f'<g data-i="{i}"><rect x="{_n(x)}" y="{_n(y)}"'
+            f' width="{_n(w)}" height="{_n(h)}" fill="{e(fill)}" stroke="#ffffff"'
+            ' stroke-width="1"/>'
+        )
+        label = _fit(sec["names"][i], w)
+        if label and h >= 13:
+            color = _text_color(fill)
+            parts.append(
+                f'<text x="{_n(x + 3)}" y="{_n(y + 11)}" fill="{color}"'
+                f' pointer-events="none">{e(label)}</text>'
+            )
+            if not header and h >= 26:
+                count = _fit(sec["counts"][i], w)
+                parts.append(
+                    f'<text x="{_n(x + 3)}" y="{_n(y + 23)}" fill="{color}"'
+                    f' pointer-events="none">{e(count)}</text>'
+                )
+        parts.append("</g>")
+    parts.append("</svg>")
+    return "".join(parts)
