@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar
 
 from .anatomy import ModuleNode, module_tree
+from .compare_summary import Summary
 
 __all__ = ["compare", "Comparison", "Row", "Summary", "STATUSES"]
 
 STATUSES = ("same", "changed", "only_a", "only_b")
-_LIST_IN_TEXT = 4  # paths named in the one-line text before "and N more"
-
-
-# The summary line's phrases, one table per language (``Summary.text``). Values are filled in
-# with str.format, so a label holding braces is printed as it is.
-_PHRASES = {
-    "en": {
-        "head": "A ({label_a}, {total_a} parameters) vs B ({label_b}, {total_b} parameters): "
-        "{modules} identical modules share {params} parameters",
-        "dtype": " ({n} differ only in dtype)",
-        "changed": "{n} changed ({names})",
-        "only_a": "only in A: {names} ({params} parameters)",
-        "only_b": "only in B: {names} ({params} parameters)",
-        "nothing_else": "no other differences",
-        "join": "; ",
-    },
-    "ko": {
-        "head": "A({label_a}, 파라미터 {total_a}개)와 B({label_b}, 파라미터 {total_b}개) 비교: "
-        "동일한 모듈 {modules}개가 파라미터 {params}개를 공유합니다",
-        "dtype": "(그중 {n}개는 dtype만 다릅니다)",
-        "changed": "설정이 다른 모듈 {n}개: {names}",
-        "only_a": "A에만 있음: {names}(파라미터 {params}개)",
-        "only_b": "B에만 있음: {names}(파라미터 {params}개)",
-        "nothing_else": "그 밖의 차이는 없습니다",
-        "join": ". ",
-    },
-}
 
 
 @dataclass(frozen=True)
@@ -87,18 +62,6 @@ class Row:
         return out
 
 
-def _tensor_key(node: ModuleNode) -> tuple:
-    return tuple((t["name"], t["kind"], tuple(t["shape"])) for t in node.tensors)
-
-
-def _dtype_key(node: ModuleNode) -> tuple:
-    return tuple(t["dtype"] for t in node.tensors)
-
-
-def _sharing_key(node: ModuleNode) -> tuple:
-    return tuple(t["counted"] for t in node.tensors)
-
-
 def _row(path: str, name: str, depth: int, a: ModuleNode | None, b: ModuleNode | None) -> Row:
     reasons: list[str] = []
     if a is None or b is None:
@@ -108,13 +71,19 @@ def _row(path: str, name: str, depth: int, a: ModuleNode | None, b: ModuleNode |
             reasons.append("type")
         if a.repr != b.repr:
             reasons.append("repr")
-        if _tensor_key(a) != _tensor_key(b):
-            reasons.append("tensors")
-        elif _sharing_key(a) != _sharing_key(b):
-            reasons.append("sharing")
+        # (name, kind, shape, dtype, counted) per own tensor; most pairs are equal as a whole
+        key_a, key_b = a.tensor_key, b.tensor_key
+        dtype_only = False
+        if key_a != key_b:
+            if [k[:3] for k in key_a] != [k[:3] for k in key_b]:
+                reasons.append("tensors")
+            else:
+                if [k[4] for k in key_a] != [k[4] for k in key_b]:
+                    reasons.append("sharing")
+                dtype_only = [k[3] for k in key_a] != [k[3] for k in key_b]
         # A dtype alone (float16 vs bfloat16) is noted, not a change of the architecture.
         status = "changed" if reasons else "same"
-        if _tensor_key(a) == _tensor_key(b) and _dtype_key(a) != _dtype_key(b):
+        if dtype_only:
             reasons.append("dtype")
     return Row(
         path=path,
@@ -168,150 +137,20 @@ def align(tree_a: ModuleNode, tree_b: ModuleNode) -> list[Row]:
             cpath = f"{path}.{cname}" if path else cname
             below = visit(cname, cpath, depth + 1, ca, cb) or below
         if below:
-            rows[index] = _replace(rows[index], differs_below=True)
+            rows[index] = replace(rows[index], differs_below=True)
         return below or rows[index].status != "same"
 
-    # iterative depth is bounded by model nesting (tens of levels), recursion is fine
-    visit("", "", 0, tree_a, tree_b)
+    # As in module_tree: the rows are small objects that all stay alive, so cyclic garbage
+    # collection would only rescan them (and both trees) again and again; paused meanwhile.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        # the recursion depth is the models' nesting (tens of levels)
+        visit("", "", 0, tree_a, tree_b)
+    finally:
+        if was_enabled:
+            gc.enable()
     return rows
-
-
-def _replace(row: Row, **changes) -> Row:
-    return Row(**{**asdict(row), **changes})
-
-
-def _top(rows: list[Row], status: str) -> list[Row]:
-    """Rows with ``status`` whose parent row has another status (the top of each subtree)."""
-    chosen = {r.path for r in rows if r.status == status}
-    out = []
-    for r in rows:
-        parent = r.path.rsplit(".", 1)[0] if "." in r.path else ("" if r.path else None)
-        if r.status == status and parent not in chosen:
-            out.append(r)
-    return out
-
-
-def _list(paths: list[str]) -> str:
-    shown = ", ".join(paths[:_LIST_IN_TEXT])
-    if len(paths) > _LIST_IN_TEXT:
-        shown += f" (+{len(paths) - _LIST_IN_TEXT})"
-    return shown
-
-
-@dataclass
-class Summary:
-    """What two models share and where they differ.
-
-    Attributes
-    ----------
-    label_a, label_b
-        The names the comparison uses for the two models.
-    total_a, total_b
-        Parameters of each whole model (tied weights counted once).
-    shared_params, shared_modules
-        Parameters held directly by modules whose path, type, repr and own tensors match in both
-        models (each such module's own parameters, counted once), and how many such modules.
-    changed
-        ``[(path, repr_a, repr_b), ...]`` for every "changed" row except the root (whose type is
-        simply the two models' class names).
-    changed_params_a, changed_params_b
-        Parameters held directly by the changed modules on each side.
-    only_a, only_b
-        Top paths of the parts found in one model only (their children are not repeated).
-    only_a_params, only_b_params
-        Parameters under those parts.
-    dtype_only
-        Identical modules whose tensors differ only in dtype (counted as "same", noted here).
-    """
-
-    label_a: str
-    label_b: str
-    total_a: int
-    total_b: int
-    shared_params: int
-    shared_modules: int
-    changed: list = field(default_factory=list)
-    changed_params_a: int = 0
-    changed_params_b: int = 0
-    only_a: list = field(default_factory=list)
-    only_b: list = field(default_factory=list)
-    only_a_params: int = 0
-    only_b_params: int = 0
-    dtype_only: int = 0
-
-    @classmethod
-    def from_rows(cls, rows: list[Row], label_a: str, label_b: str) -> Summary:
-        """Build the summary of aligned rows."""
-        same = [r for r in rows if r.status == "same"]
-        changed = [r for r in rows if r.status == "changed" and r.path]
-        return cls(
-            label_a=label_a,
-            label_b=label_b,
-            total_a=rows[0].params_a or 0,
-            total_b=rows[0].params_b or 0,
-            shared_params=sum(r.own_a for r in same),
-            shared_modules=len(same),
-            changed=[(r.path, r.repr_a, r.repr_b) for r in changed],
-            changed_params_a=sum(r.own_a for r in changed),
-            changed_params_b=sum(r.own_b for r in changed),
-            only_a=[r.path for r in _top(rows, "only_a")],
-            only_b=[r.path for r in _top(rows, "only_b")],
-            only_a_params=sum(r.params_a for r in _top(rows, "only_a")),
-            only_b_params=sum(r.params_b for r in _top(rows, "only_b")),
-            dtype_only=sum(1 for r in same if "dtype" in r.reasons),
-        )
-
-    def to_dict(self, limit: int | None = None) -> dict[str, Any]:
-        """JSON-safe dict of all fields plus the one-line text in both languages.
-
-        Parameters
-        ----------
-        limit
-            Keep at most this many entries of ``changed``, ``only_a`` and ``only_b`` (None: all).
-            Their full lengths are always given as ``n_changed``, ``n_only_a`` and ``n_only_b``.
-        """
-        if limit is not None and (
-            isinstance(limit, bool) or not isinstance(limit, int) or limit < 0
-        ):
-            raise ValueError(f"limit must be a non-negative int or None, got {limit!r}")
-        out = asdict(self)
-        for key in ("changed", "only_a", "only_b"):
-            out[f"n_{key}"] = len(out[key])
-            out[key] = out[key][:limit]
-        out["changed"] = [list(c) for c in out["changed"]]
-        out["text"] = {"en": self.text("en"), "ko": self.text("ko")}
-        return out
-
-    def text(self, lang: str = "en") -> str:
-        """One plain-language line: what is shared, what changed, what only one model has."""
-        if lang not in _PHRASES:
-            raise ValueError(f"unknown lang {lang!r}; choose one of 'en', 'ko'")
-        say = _PHRASES[lang]
-        names = [p for p, _, _ in self.changed]
-        head = say["head"].format(
-            label_a=self.label_a,
-            label_b=self.label_b,
-            total_a=f"{self.total_a:,}",
-            total_b=f"{self.total_b:,}",
-            modules=f"{self.shared_modules:,}",
-            params=f"{self.shared_params:,}",
-        )
-        if self.dtype_only:
-            head += say["dtype"].format(n=f"{self.dtype_only:,}")
-        parts = [head]
-        if names:
-            parts.append(say["changed"].format(n=len(names), names=_list(names)))
-        for side in ("only_a", "only_b"):
-            paths = getattr(self, side)
-            if paths:
-                total = getattr(self, f"{side}_params")
-                parts.append(say[side].format(names=_list(paths), params=f"{total:,}"))
-        if not (names or self.only_a or self.only_b):
-            parts.append(say["nothing_else"])
-        return say["join"].join(parts) + "."
-
-    def __str__(self) -> str:
-        return self.text("en")
 
 
 def folds(rows: list[Row], min_run: int = 2) -> list[dict[str, int]]:

@@ -95,13 +95,27 @@ def test_seed_summary_numbers(seed, seed_cmp):
     # the whole of each model is accounted for: shared + changed + only
     assert s.shared_params + s.changed_params_a + s.only_a_params == s.total_a
     assert s.shared_params + s.changed_params_b + s.only_b_params == s.total_b
+    # 91 rows match on their own; 89 of them with everything inside matching too: all but
+    # distilbert and distilbert.embeddings, which hold the changed word embeddings
+    rows = seed_cmp.rows
+    assert s.shared_modules == len([r for r in rows if r.status == "same"]) == 91
+    holding_a_change = [r.path for r in rows if r.status == "same" and r.differs_below]
+    assert holding_a_change == ["distilbert", "distilbert.embeddings"]
+    assert s.whole_modules == 91 - 2 and s.root_changed
     en, ko = s.text("en"), s.text("ko")
     assert str(s) == en and "\n" not in en and "\n" not in ko
     for text in (en, ko):
         assert f"{backbone - word:,}" in text
         assert "pre_classifier, classifier" in text and "qa_outputs" in text
         assert WE in text and "dropout" in text
-    assert "only in A" in en and "A에만 있음" in ko and "공유" in ko
+    assert "only in A" in en and "A에만 있음" in ko
+    # each number says what it counts, and the changed count leaves the root row out
+    assert f"91 modules match (same type, settings and tensor shapes; {backbone - word:,} " in en
+    assert "89 of them in whole identical subtrees" in en
+    assert f"일치하는 모듈 91개(타입·설정·텐서 모양이 같음, 파라미터 {backbone - word:,}개)" in ko
+    assert "그중 89개는 통째로 동일한 하위 트리에 속합니다" in ko
+    assert f"2 changed below the top-level module ({WE}, dropout)" in en
+    assert f"최상위 모듈 아래에서 달라진 모듈 2개: {WE}, dropout" in ko
     with pytest.raises(ValueError, match="'en', 'ko'"):
         s.text("de")
     json.dumps(s.to_dict())
@@ -123,6 +137,7 @@ def test_seed_row_order_and_folds(seed_cmp):
     assert run[0].path == "distilbert.embeddings.position_embeddings"
     assert {r.path for r in run} >= {"distilbert.transformer", "distilbert.transformer.layer.5"}
     assert f["count"] == len(run) and f["params"] == seed_cmp.summary.shared_params
+    assert f["count"] == seed_cmp.summary.whole_modules  # the fold and the summary agree
 
 
 def test_gpt2_different_depth_and_tying():
@@ -251,7 +266,7 @@ def test_static_files_are_safe_and_standalone():
     assert not re.search(r"\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write", js)
     assert not re.search(r"^\s*import\s", js, re.M)  # no CDN or bundler imports
     assert "export default { render }" in js and "return () =>" in js  # cleanup returned
-    for var in ("--jp-ui-font-color1", "--jp-layout-color1", "--jp-warn-color1"):
+    for var in ("--jp-ui-font-color0", "--jp-layout-color1", "--jp-warn-color1"):
         assert re.search(re.escape(var) + r",\s*[^)]", css), var  # with a fallback
 
 
@@ -287,8 +302,8 @@ def test_a_dtype_alone_is_noted_not_a_change():
     row = c.row("0")
     assert row.status == "same" and row.reasons == ("dtype",)
     assert c.summary.dtype_only == 1 and c.summary.shared_params == 20
-    assert "1 differ only in dtype" in c.summary.text("en")
-    assert "dtype만 다릅니다" in c.summary.text("ko")
+    assert "; only the dtype differs in 1 of them)" in c.summary.text("en")
+    assert ", 1개는 dtype만 다름)" in c.summary.text("ko")
     wider = nn.Sequential(nn.Linear(4, 5), nn.ReLU())
     assert explorer.compare(a, wider).row("0").status == "changed"
 
@@ -308,26 +323,46 @@ def test_summary_text_one_phrase_table_for_both_languages():
         only_b=["k", "l"],
         only_b_params=0,
         dtype_only=2,
+        whole_modules=1100,
     )
     assert s.text("en") == (
-        "A ({total_a}, 1,234,567 parameters) vs B (qa, 89 parameters): 1,200 identical modules "
-        "share 1,000 parameters (2 differ only in dtype); 5 changed (m0, m1, m2, m3 (+1)); "
+        "A ({total_a}, 1,234,567 parameters) vs B (qa, 89 parameters): 1,200 modules match "
+        "(same type, settings and tensor shapes; 1,000 parameters; only the dtype differs in 2 "
+        "of them), 1,100 of them in whole identical subtrees; 5 changed (m0, m1, m2, m3 (+1)); "
         "only in A: h (1,500 parameters); only in B: k, l (0 parameters)."
     )
     assert s.text("ko") == (
-        "A({total_a}, 파라미터 1,234,567개)와 B(qa, 파라미터 89개) 비교: 동일한 모듈 1,200개가 "
-        "파라미터 1,000개를 공유합니다(그중 2개는 dtype만 다릅니다). 설정이 다른 모듈 5개: m0, m1, "
-        "m2, m3 (+1). A에만 있음: h(파라미터 1,500개). B에만 있음: k, l(파라미터 0개)."
+        "A({total_a}, 파라미터 1,234,567개)와 B(qa, 파라미터 89개) 비교: 일치하는 모듈 1,200개"
+        "(타입·설정·텐서 모양이 같음, 파라미터 1,000개, 2개는 dtype만 다름), 그중 1,100개는 "
+        "통째로 동일한 하위 트리에 속합니다. 달라진 모듈 5개: m0, m1, m2, m3 (+1). "
+        "A에만 있음: h(파라미터 1,500개). B에만 있음: k, l(파라미터 0개)."
     )
-    bare = Summary("a", "b", 10, 10, 10, 3)
+    bare = Summary("a", "b", 10, 10, 10, 3, whole_modules=3)
     assert bare.text() == (
-        "A (a, 10 parameters) vs B (b, 10 parameters): 3 identical modules share 10 parameters; "
+        "A (a, 10 parameters) vs B (b, 10 parameters): 3 modules match (same type, settings and "
+        "tensor shapes; 10 parameters), 3 of them in whole identical subtrees; "
         "no other differences."
     )
     assert bare.text("ko") == (
-        "A(a, 파라미터 10개)와 B(b, 파라미터 10개) 비교: 동일한 모듈 3개가 파라미터 10개를 "
-        "공유합니다. 그 밖의 차이는 없습니다."
+        "A(a, 파라미터 10개)와 B(b, 파라미터 10개) 비교: 일치하는 모듈 3개(타입·설정·텐서 모양이 "
+        "같음, 파라미터 10개), 그중 3개는 통째로 동일한 하위 트리에 속합니다. "
+        "그 밖의 차이는 없습니다."
     )
+    # the top-level modules differ too (their row is not in ``changed``): said so
+    top = Summary("a", "b", 10, 10, 0, 0, changed=[("m", "x", "y")], root_changed=True)
+    assert "1 changed below the top-level module (m)" in top.text()
+    assert "최상위 모듈 아래에서 달라진 모듈 1개: m" in top.text("ko")
+
+
+def test_the_fold_and_the_summary_use_the_same_words():
+    # the widget's fold line counts what the summary's second number counts, in its words
+    js = (STATIC / "compare.js").read_text()
+    fold_en = re.search(r"fold: \(n, p\) => `\$\{n\} (.*?) \(", js).group(1)
+    fold_ko = re.search(r"fold: \(n, p\) => `(.*?) \$\{n\}개", js).group(1)
+    assert fold_en == "modules in whole identical subtrees"
+    s = Summary("a", "b", 1, 1, 1, 1, whole_modules=1)
+    assert "in whole identical subtrees" in s.text("en")
+    assert fold_ko.replace("의 모듈", "") in s.text("ko")  # 통째로 동일한 하위 트리
 
 
 def test_summary_dict_cut_to_a_limit_keeps_the_counts(seed_cmp):
@@ -350,3 +385,40 @@ def test_payload_is_the_whole_comparison(seed_cmp):
         "DistilBertForQuestionAnswering",
     ]
     json.dumps(data)
+
+
+def test_tensor_key_is_the_tensor_dicts_facts():
+    # tied (not counted at lm_head), lazy, buffers (one not persistent), bfloat16, meta
+    gpt2 = AutoModelForCausalLM.from_config(
+        GPT2Config(n_layer=1, n_embd=8, n_head=2, vocab_size=20)
+    )
+    mixed = nn.Sequential(
+        nn.LazyLinear(3), nn.BatchNorm1d(4), nn.Linear(4, 4).to(torch.bfloat16), nn.Embedding(5, 2)
+    )
+    mixed[1].register_buffer("scratch", torch.zeros(2), persistent=False)
+    with torch.device("meta"):
+        big = nn.Linear(1024, 4096)
+    seen = set()
+    for model in (gpt2, mixed, big):
+        for node in module_tree(model).walk():
+            facts = [
+                (t["name"], t["kind"], tuple(t["shape"]), t["dtype"], t["counted"])
+                for t in node.tensors
+            ]
+            assert node.tensor_key == tuple(facts), node.path
+            seen.update(
+                (kind, dtype, counted, shape == ()) for _, kind, shape, dtype, counted in facts
+            )
+    assert ("param", "float32", False, False) in seen  # lm_head's tied weight
+    assert ("param", "float32", True, True) in seen  # the lazy weight (no shape yet)
+    assert ("buffer", "int64", True, True) in seen  # num_batches_tracked
+    assert ("param", "bfloat16", True, False) in seen
+
+
+def test_compare_reads_the_cheap_tensor_key_not_the_dicts(seed):
+    # the per-tensor dicts are built on demand (ModuleNode.tensors) and kept: compare() on two
+    # 25k-module models spent most of its time building them; it needs none
+    cmp = compare(*seed)
+    for tree in (cmp.tree_a, cmp.tree_b):
+        assert all(node._tensors is None for node in tree.walk())
+    assert cmp.row(WE).reasons == ("repr", "tensors")

@@ -7,6 +7,7 @@ import json
 import pytest
 import traitlets
 from _models import full_size, synthetic
+from _wire import Wire
 from torch import nn
 
 import explorer
@@ -15,33 +16,6 @@ from explorer.widgets.compare import CompareWidget
 
 WE = "distilbert.embeddings.word_embeddings"
 EVIL = "<img src=x onerror=alert(1)>"
-
-
-class Wire:
-    """The widget's comm as the browser sees it: what Python publishes, what the browser sends."""
-
-    def __init__(self, widget: CompareWidget):
-        self.widget, self.sent = widget, []
-        comm, publish = widget.comm, widget.comm.publish_msg
-
-        def record(msg_type, data=None, metadata=None, buffers=None, **keys):
-            self.sent.append(data)
-            return publish(msg_type, data, metadata, buffers, **keys)
-
-        comm.publish_msg = record
-
-    def ask(self, **request) -> dict:
-        """Send a custom message the way ipywidgets delivers one; return the widget's reply."""
-        before = len(self.sent)
-        msg = {"content": {"data": {"method": "custom", "content": request}}, "buffers": []}
-        self.widget._handle_msg(msg)
-        custom = [d["content"] for d in self.sent[before:] if d.get("method") == "custom"]
-        assert len(custom) == 1, custom
-        return custom[0]
-
-    def set_from_browser(self, **state) -> None:
-        msg = {"content": {"data": {"method": "update", "state": state}}, "buffers": []}
-        self.widget._handle_msg(msg)
 
 
 def changed_copy(n: int = 25_000) -> nn.Module:

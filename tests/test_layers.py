@@ -14,20 +14,21 @@ PACKAGE = Path(__file__).resolve().parents[1] / "explorer"
 # Components from the bottom up: each may import its own layer and the ones below, never above.
 # The facade (explorer/__init__.py) and the CLI sit on top and reach the widgets only lazily.
 LAYERS = [
-    {"explorer.numbers", "explorer.model_info", "explorer.plotlyjs", "explorer.version"},
+    {"explorer.numbers", "explorer.model_info", "explorer.plotlyjs", "explorer.version", "explorer.latest"},
     {"explorer.anatomy"},
     {
         "explorer.tree_pages",
         "explorer.snippets",
         "explorer.treemap",
         "explorer.compare",
+        "explorer.compare_summary",
         "explorer.compare_pages",
         "explorer.explain",
         "explorer.budget",
         "explorer.heads",
         "explorer.load",
     },
-    {"explorer.trace", "explorer.figures"},
+    {"explorer.trace", "explorer.figures", "explorer.figures_trace"},
     {"explorer.export"},
     {"explorer.widgets"},
     {"explorer", "explorer.__main__"},
@@ -65,7 +66,7 @@ def imports(path: Path) -> list[tuple[str, int, bool]]:
                 prefix = ".".join(base + ([node.module] if node.module else []))
             else:
                 prefix = node.module or ""
-            # `from . import blocks` imports the module explorer.explain.blocks; `from .x import y`
+            # `from . import models` imports the module explorer.explain.models; `from .x import y`
             # imports module x (y may be a name in it or a submodule)
             names = [f"{prefix}.{a.name}" for a in node.names]
             if node.module:

@@ -6,6 +6,7 @@ import json
 
 import pytest
 from _models import full_size, synthetic
+from _wire import Wire
 from torch import nn
 from traitlets import TraitError
 
@@ -16,33 +17,6 @@ from explorer.widgets.tree import ModuleTree, UnknownPathError
 ROW_KEYS = {"p", "n", "t", "c", "s", "k", "b", "dt", "dv"}
 GROUP_KEYS = {"g", "n", "t", "x", "c", "s"}
 EVIL = "<img src=x onerror=alert(1)>"
-
-
-class Wire:
-    """The widget's comm as the browser sees it: what Python publishes, what the browser sends."""
-
-    def __init__(self, widget: ModuleTree):
-        self.widget, self.sent = widget, []
-        comm, publish = widget.comm, widget.comm.publish_msg
-
-        def record(msg_type, data=None, metadata=None, buffers=None, **keys):
-            self.sent.append(data)
-            return publish(msg_type, data, metadata, buffers, **keys)
-
-        comm.publish_msg = record
-
-    def ask(self, **request) -> dict:
-        """Send a custom message the way ipywidgets delivers one; return the widget's reply."""
-        before = len(self.sent)
-        msg = {"content": {"data": {"method": "custom", "content": request}}, "buffers": []}
-        self.widget._handle_msg(msg)
-        custom = [d["content"] for d in self.sent[before:] if d.get("method") == "custom"]
-        assert len(custom) == 1, custom
-        return custom[0]
-
-    def set_from_browser(self, **state) -> None:
-        msg = {"content": {"data": {"method": "update", "state": state}}, "buffers": []}
-        self.widget._handle_msg(msg)
 
 
 def initial_bytes(widget: ModuleTree) -> int:

@@ -44,8 +44,9 @@ class CompareWidget(anywidget.AnyWidget):
         Set once: the first page of the main list, the page size and the row counts by status
         (:meth:`explorer.compare_pages.ComparePages.initial`). Python to browser.
     ``summary``
-        :meth:`~explorer.compare.Summary.to_dict` with its path lists cut to 20 entries (their
-        full lengths in ``n_changed``, ``n_only_a``, ``n_only_b``); ``text`` in en / ko.
+        :meth:`~explorer.compare_summary.Summary.to_dict` with its path lists cut to 20
+        entries (their full lengths in ``n_changed``, ``n_only_a``, ``n_only_b``); ``text`` in
+        en / ko.
     ``labels``
         ``[label_a, label_b]`` column titles.
     ``lang``

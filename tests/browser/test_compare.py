@@ -1,7 +1,9 @@
-"""The comparison widget in a real JupyterLab: lazy folds and pages, selection, keys kept inside."""
+"""The comparison widget in a real JupyterLab and Notebook 7: lazy folds and pages, selection,
+keys kept inside, light and dark themes with every text at 4.5:1 or more."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from playwright.sync_api import expect
@@ -11,6 +13,8 @@ from .harness import (
     cell,
     kernel_exec,
     open_and_run,
+    open_notebook7,
+    run_all_cells,
     screenshot,
     time_to_render,
     write_notebook,
@@ -49,6 +53,127 @@ def focused_key(page):
     return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
 
 
+# Contrast of every visible text in the given roots (WCAG 2 relative luminance). The text colour
+# (its alpha times the opacity of it and its ancestors) is laid over the effective background:
+# the element's and its ancestors' background colours composited up to the first opaque one.
+CONTRAST_JS = """(roots) => {
+  const parse = (css) => {
+    let m = css.match(/^rgba?\\(([^)]*)\\)$/);
+    if (m) {
+      const v = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+    }
+    m = css.match(/^color\\(srgb ([^)]*)\\)$/);
+    if (m) {
+      const v = m[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
+      return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1];
+    }
+    throw new Error('unparsed colour ' + css);
+  };
+  const over = (top, base) => [0, 1, 2].map((i) => top[3] * top[i] + (1 - top[3]) * base[i]);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) layers.push(c);
+      if (c[3] >= 1) break;
+    }
+    let base = [255, 255, 255];
+    for (const c of layers.reverse()) base = over(c, base);
+    return base;
+  };
+  const lum = (c) => {
+    const [r, g, b] = c.map((x) => {
+      x /= 255;
+      return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const out = [];
+  for (const root of roots) {
+    for (const el of root.querySelectorAll('*')) {
+      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+      if (!own || !el.getClientRects().length || !el.checkVisibility({visibilityProperty: true}))
+        continue;
+      const st = getComputedStyle(el);
+      const fg = parse(st.color);
+      let alpha = fg[3];
+      for (let e = el; e && e !== root.parentElement; e = e.parentElement)
+        alpha *= Number(getComputedStyle(e).opacity);
+      const bg = background(el);
+      const text = over([fg[0], fg[1], fg[2], alpha], bg);
+      const [hi, lo] = [lum(text), lum(bg)].sort((a, b) => b - a);
+      out.push({
+        ratio: (hi + 0.05) / (lo + 0.05),
+        cls: el.className || el.tagName,
+        status: el.closest('[data-status]')?.dataset.status || '',
+        text: el.textContent.trim().slice(0, 40),
+        fg: text.map(Math.round).join(','),
+        bg: bg.map(Math.round).join(','),
+      });
+    }
+  }
+  return out;
+}"""
+
+
+def contrast(page, scope, label: str) -> list[dict]:
+    """Contrast of every visible text in ``scope``'s widgets; fails under 4.5:1 (printed)."""
+    found = scope.locator(".cmp-root").evaluate_all(CONTRAST_JS)
+    low = [f for f in found if f["ratio"] < 4.5]
+    worst = min(found, key=lambda f: f["ratio"])
+    print(f"contrast {label}: {len(found)} texts, lowest {worst['ratio']:.2f}:1 ({worst})")
+    assert len(found) > 20 and not low, low
+    return found
+
+
+def hovered_contrast(page, scope, label: str) -> None:
+    """The same check with the pointer on one line of each kind (hover changes backgrounds)."""
+    for sel in [
+        ".cmp-item[data-status='same']:not(.cmp-in-fold)",
+        ".cmp-item[data-status='changed']",
+        ".cmp-item[data-status='only_a']",
+        ".cmp-item[data-status='only_b']",
+        ".cmp-in-fold",
+        ".cmp-fold",
+        ".cmp-gap",
+    ]:
+        target = scope.locator(sel).first
+        if target.count() == 0:
+            continue
+        target.scroll_into_view_if_needed()
+        target.hover()
+        contrast(page, scope, f"{label}, hovering {sel}")
+    page.mouse.move(1, 1)
+
+
+def set_theme(page, theme: str) -> None:
+    """Settings > Theme > ``theme`` through JupyterLab's own menu."""
+    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
+    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
+    expect(page.locator("body")).to_have_attribute(
+        "data-jp-theme-light", "false" if "Dark" in theme else "true"
+    )
+    page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme-change splash
+    # the theme's stylesheet has reached the widgets
+    page.wait_for_function(
+        """dark => [...document.querySelectorAll('.cmp-root')].every((r) => {
+          const [red] = getComputedStyle(r).backgroundColor.match(/[\\d.]+/g).map(Number);
+          return dark ? red < 128 : red > 128;
+        })""",
+        arg="Dark" in theme,
+    )
+
+
+def active_cell(page) -> int:
+    """Index of the notebook's active cell (the one notebook shortcuts act on)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')]
+          .findIndex((c) => c.classList.contains('jp-mod-active'))"""
+    )
+
+
 def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     page = browser_page
     frames: list[bytes | str] = []
@@ -64,7 +189,13 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     expect(seed.locator(".cmp-chip[data-status='changed']")).to_have_text("changed 3")
     fold = seed.locator(".cmp-fold")
     expect(fold).to_have_count(1)
-    expect(fold).to_contain_text("89 identical modules")
+    expect(fold).to_contain_text("89 modules in whole identical subtrees (42,921,984 parameters)")
+    # the summary counts the same 89 in the same words, next to the 91 matching rows
+    expect(seed.locator(".cmp-summary")).to_contain_text(
+        "91 modules match (same type, settings and tensor shapes; 42,921,984 parameters), "
+        "89 of them in whole identical subtrees; 2 changed below the top-level module"
+    )
+    expect(seed.locator(".cmp-chip[data-status='same']")).to_have_text("same 91")
     expect(line(seed, "distilbert.embeddings.word_embeddings")).to_contain_text(
         "Embedding(28996, 768, padding_idx=0)"
     )
@@ -118,7 +249,7 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     expect(big.locator(".cmp-summary")).to_contain_text("2 changed (0.100.0, 0.3000.1)")
     screenshot(page, "compare_light_25k_initial", big)
     folds = big.locator(".cmp-fold")
-    longest = folds.filter(has_text="14,498 identical modules")
+    longest = folds.filter(has_text="14,498 modules in whole identical subtrees")
     expect(longest).to_have_count(1)
     longest.click()
     expect(big.locator(".cmp-in-fold")).to_have_count(200)  # one page
@@ -141,8 +272,40 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     # A host switches the language: the summary and the widget's own words follow.
     kernel_exec(jupyter_server, NAME, "w.lang = 'ko'")
     expect(seed.locator(".cmp-summary")).to_contain_text("A에만 있음: pre_classifier, classifier")
-    expect(seed.locator(".cmp-fold")).to_contain_text("동일한 모듈 89개")
+    expect(seed.locator(".cmp-fold")).to_contain_text("통째로 동일한 하위 트리의 모듈 89개")
+    expect(seed.locator(".cmp-summary")).to_contain_text(
+        "일치하는 모듈 91개(타입·설정·텐서 모양이 같음, 파라미터 42,921,984개), "
+        "그중 89개는 통째로 동일한 하위 트리에 속합니다"
+    )
     screenshot(page, "compare_light_seed_ko", seed)
+
+    # A failed request shows its message in the status line (read for contrast below too).
+    kernel_exec(jupyter_server, NAME, "wb.pages.reveal = lambda path: 1 / 0")
+    kernel_exec(jupyter_server, NAME, "wb.selected = '0.4900.1'")
+    expect(big.locator(".cmp-status")).to_have_text("ZeroDivisionError: division by zero")
+    kernel_exec(jupyter_server, NAME, "del wb.pages.reveal")
+
+    # Every text of both widgets (Korean and English, rows in and out of folds, the error line)
+    # stands at 4.5:1 or more against what is behind it, in the light and the dark theme.
+    page.mouse.move(1, 1)
+    contrast(page, page, "JupyterLab Light")
+    hovered_contrast(page, big, "JupyterLab Light, 25k")
+    set_theme(page, "JupyterLab Dark")
+    try:
+        seed.scroll_into_view_if_needed()
+        screenshot(page, "compare_dark_seed_ko", seed)
+        big.scroll_into_view_if_needed()
+        screenshot(page, "compare_dark_25k", big)
+        contrast(page, page, "JupyterLab Dark")
+        hovered_contrast(page, big, "JupyterLab Dark, 25k")
+        hovered_contrast(page, seed, "JupyterLab Dark, seed")
+        kernel_exec(jupyter_server, NAME, "w.lang = 'en'")
+        expect(seed.locator(".cmp-fold")).to_contain_text("89 modules in whole identical")
+        seed.scroll_into_view_if_needed()
+        screenshot(page, "compare_dark_seed", seed)
+        contrast(page, seed, "JupyterLab Dark, seed in English")
+    finally:
+        set_theme(page, "JupyterLab Light")  # the setting outlives the page: later tests
 
     # The widgets' first messages (their comm_open with the whole state) stay small.
     raw = [f if isinstance(f, bytes) else f.encode() for f in frames]
@@ -150,3 +313,58 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     print(f"compare widget first frames: {opens} bytes")
     assert len(opens) == 2 and max(opens) < 100_000
     assert page.dialogs == [] and page.page_errors == [] and page.external_requests == []
+
+
+NB7 = "compare_nb7.ipynb"
+NB7_CELLS = [
+    f"import sys\nsys.path.insert(0, {str(REPO / 'tests')!r})\n"
+    "import explorer\nfrom _models import full_size\n"
+    "seed = explorer.compare(full_size('distilbert-sst2'), full_size('distilbert-squad'))\n"
+    "w = seed.widget(height=320)\nw",
+    ("markdown", "A markdown cell: its type must not change either."),
+    "print('ready')",
+]
+
+
+def test_compare_in_notebook7(jupyter_server, browser_page):
+    page, server = browser_page, jupyter_server
+    write_notebook(server.root_dir, NB7, NB7_CELLS)
+    open_notebook7(page, server, NB7, timeout=120)
+    # Notebook 7 itself may log errors while it starts (plugins this private setup leaves out):
+    # none may come after, from running or using the widget.
+    own_errors = list(page.page_errors)
+    run_all_cells(page, timeout=180)
+    seed = cell(page, 0)
+    fold = seed.locator(".cmp-fold")
+    expect(fold).to_contain_text("89 modules in whole identical subtrees")
+    expect(seed.locator(".cmp-summary")).to_contain_text("89 of them in whole identical subtrees")
+
+    # Keys typed on a focused row stay in the widget: Notebook 7's shortcuts do not run.
+    fold.click()
+    expect(seed.locator(".cmp-in-fold")).to_have_count(89)
+    qa = line(seed, "qa_outputs")
+    qa.scroll_into_view_if_needed()
+    qa.click()
+    expect(qa).to_have_attribute("aria-selected", "true")
+    assert kernel_value(server, NB7, "w.selected", "qa_outputs") == "qa_outputs"
+    active = active_cell(page)
+    cells_before = page.evaluate(CELLS_JS)
+    assert cells_before == ["code", "markdown", "code"]
+    for key in ["a", "b", "d", "d", "x", "m"]:
+        page.keyboard.press(key)
+    assert page.evaluate(CELLS_JS) == cells_before
+    # The arrows move between rows, not between the notebook's cells.
+    page.keyboard.press("ArrowDown")
+    expect(page.locator(":focus")).to_have_attribute("data-path", "dropout")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.locator(":focus")).to_have_attribute("data-path", "classifier")
+    assert active_cell(page) == active
+    page.keyboard.press("Enter")
+    assert kernel_value(server, NB7, "w.selected", "classifier") == "classifier"
+    assert page.evaluate(CELLS_JS) == cells_before and active_cell(page) == active
+    page.mouse.move(1, 1)
+    screenshot(page, "compare_nb7_seed", seed)
+    contrast(page, seed, "Notebook 7 (light)")
+    print(f"Notebook 7's own start-up errors: {own_errors}")
+    assert page.dialogs == [] and page.page_errors == own_errors and page.external_requests == []

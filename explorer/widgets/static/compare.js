@@ -10,8 +10,16 @@ const WORDS = {
     changed: "changed",
     only_a: "only in A",
     only_b: "only in B",
-    fold: (n, p) => `${n} identical modules (${p} parameters)`,
-    foldSpan: (a, b) => `from ${a} to ${b}`,
+    // the summary line's words for the same count (explorer/compare_summary.py)
+    fold: (n, p) => `${n} modules in whole identical subtrees (${p} parameters)`,
+    foldSpan: (a, b) => `from ${a} to ${b}: each module and everything inside it matches`,
+    chipTitle: {
+      same: "modules that match: same type, settings and tensor shapes " +
+        "(a difference may lie inside)",
+      changed: "modules at the same path that differ (the top-level row included)",
+      only_a: "modules only model A has",
+      only_b: "modules only model B has",
+    },
     below: "something inside differs",
     params: "parameters",
     reasons: {
@@ -31,8 +39,14 @@ const WORDS = {
     changed: "다름",
     only_a: "A에만 있음",
     only_b: "B에만 있음",
-    fold: (n, p) => `동일한 모듈 ${n}개 (파라미터 ${p}개)`,
-    foldSpan: (a, b) => `${a}부터 ${b}까지`,
+    fold: (n, p) => `통째로 동일한 하위 트리의 모듈 ${n}개 (파라미터 ${p}개)`,
+    foldSpan: (a, b) => `${a}부터 ${b}까지: 각 모듈과 그 안의 모든 것이 일치합니다`,
+    chipTitle: {
+      same: "일치하는 모듈: 타입·설정·텐서 모양이 같음 (안쪽에 다른 부분이 있을 수 있음)",
+      changed: "같은 경로에 있지만 달라진 모듈 (최상위 행 포함)",
+      only_a: "A 모델에만 있는 모듈",
+      only_b: "B 모델에만 있는 모듈",
+    },
     below: "안쪽에 다른 부분이 있음",
     params: "파라미터",
     reasons: { type: "타입", repr: "설정", tensors: "텐서 모양", sharing: "가중치 공유", dtype: "dtype" },
@@ -260,6 +274,7 @@ function render({ model, el }) {
       ...["same", "changed", "only_a", "only_b"].map((k) => {
         const chip = h("span", "cmp-chip", counts[k] === undefined ? W[k] : `${W[k]} ${fmt(counts[k])}`);
         chip.dataset.status = k;
+        chip.title = W.chipTitle[k];
         return chip;
       }),
     );
