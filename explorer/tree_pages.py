@@ -58,6 +58,10 @@ class TreePages:
         An ``nn.Module``, a pipeline, or a :class:`~explorer.anatomy.ModuleNode`.
     new_paths
         Module paths to badge as "new" (newly initialized: random weights).
+    costs
+        Optional :class:`explorer.budget.Budget` of the model, or a callable returning one (called
+        once, on the first details asking for costs): each module's share of the counting
+        conventions and its bytes, in :meth:`details` under ``"cost"``.
 
     Attributes
     ----------
@@ -65,13 +69,20 @@ class TreePages:
         The tree.
     output_shapes : dict
         ``{path: [shape, ...]}`` of the last run, shown in :meth:`details` (empty: no run).
+    costs
+        As the parameter (settable later).
+    cost_dtype : str
+        The dtype of the ``"cost"`` bytes ("bfloat16" unless a view chose another).
     """
 
-    def __init__(self, model: Any, new_paths: Iterable[str] = ()) -> None:
+    def __init__(self, model: Any, new_paths: Iterable[str] = (), costs: Any = None) -> None:
         self.root = model if isinstance(model, ModuleNode) else module_tree(model)
         self.root.find("")  # builds the path index once
         self.new_paths = frozenset(str(p) for p in new_paths)
         self.output_shapes: dict[str, list[list[int]]] = {}
+        self.costs = costs
+        self.cost_dtype = "bfloat16"
+        self._made: tuple[Any, Any] = (None, None)  # (costs callable, the Budget it gave)
         self._groups: dict[str, list] = {}
         self._pdt: dict[str, tuple[str, ...]] = {}
 
@@ -272,8 +283,39 @@ class TreePages:
         out.update(total=total, matches=[m.path for m in matches], rows=rows)
         return out
 
-    def details(self, path: str) -> dict[str, Any]:
-        """Everything the details pane shows for one module, as plain data (never HTML)."""
+    def budget(self, compute: bool = True) -> Any:
+        """The :class:`explorer.budget.Budget` from ``costs`` (None without one).
+
+        A callable ``costs`` is called once, when ``compute`` is true, and its Budget kept; with
+        ``compute`` false, None until then.
+        """
+        costs = self.costs
+        if not callable(costs):  # None or a Budget
+            return costs
+        if self._made[0] is not costs:
+            if not compute:
+                return None
+            self._made = (costs, costs())
+        return self._made[1]
+
+    def cost(self, path: str, dtype: Any = None, compute: bool = True) -> dict[str, Any] | None:
+        """The module's share of each counting convention and its bytes in ``dtype``
+        (default :attr:`cost_dtype`): :meth:`explorer.budget.Budget.module`, or None without a
+        budget (no ``costs``, or not computed yet and ``compute`` false).
+        """
+        node = self.node(path)
+        got = self.budget(compute)
+        return None if got is None else got.module(node.path, dtype or self.cost_dtype)
+
+    def details(self, path: str, cost: bool | str = False) -> dict[str, Any]:
+        """Everything the details pane shows for one module, as plain data (never HTML).
+
+        ``cost`` adds ``"cost"`` (see :meth:`cost`): True computes the budget if needed,
+        "ready" only reads one already computed (a first display stays fast), False leaves it
+        out. Without ``costs`` there is none; if the budget fails, ``{"error": message}``.
+        """
+        if cost not in (True, False, "ready"):
+            raise ValueError(f'cost must be True, False or "ready", got {cost!r}')
         node = self.node(path)
         out = node.summary()
         out["repr"] = node.repr[:_MAX_REPR]
@@ -291,6 +333,13 @@ class TreePages:
             if shapes
             else "not run for the last input"
         )
+        if cost:
+            try:
+                got = self.cost(node.path, compute=cost is True)
+            except Exception as exc:  # the budget failing must not hide the rest of the details
+                got = {"error": f"{type(exc).__name__}: {exc}"}
+            if got is not None:
+                out["cost"] = got
         return out
 
     def copy(self, path: str, what: str) -> dict[str, Any]:
@@ -316,7 +365,7 @@ class TreePages:
         elif op == "search":
             body = self.search(request.get("q", ""))
         elif op == "details":
-            body = self.details(request.get("path", ""))
+            body = self.details(request.get("path", ""), request.get("cost", False))
         elif op == "copy":
             body = self.copy(request.get("path", ""), request.get("what", ""))
         else:

@@ -8,7 +8,7 @@ import time
 
 import pytest
 import torch
-from _view import packed, part
+from _view import part
 from transformers import DistilBertConfig, DistilBertForQuestionAnswering, DistilBertModel
 
 from explorer.__main__ import main, summary_lines

@@ -14,7 +14,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "explorer"
 # Components from the bottom up: each may import its own layer and the ones below, never above.
 # The facade (explorer/__init__.py) and the CLI sit on top and reach the widgets only lazily.
 LAYERS = [
-    {"explorer.numbers", "explorer.model_info", "explorer.plotlyjs", "explorer.version", "explorer.latest"},
+    {
+        "explorer.numbers",
+        "explorer.model_info",
+        "explorer.plotlyjs",
+        "explorer.version",
+        "explorer.latest",
+    },
     {"explorer.anatomy"},
     {
         "explorer.tree_pages",

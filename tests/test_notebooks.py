@@ -1,6 +1,7 @@
 """The notebooks: generated from tools/, committed without outputs, run offline top to bottom."""
 
 import json
+import math
 import re
 import runpy
 import sys
@@ -148,12 +149,29 @@ def test_01_seed_walkthrough(tmp_path, monkeypatch):
     assert "newly initialized modules: ['qa_outputs']" in text
     assert "newly initialized tensors: ['qa_outputs.weight', 'qa_outputs.bias']" in text
     assert f"Explorer(DistilBertForSequenceClassification, {SST2_TOTAL:,} parameters" in text
+    # The Inside tab on the notes' sentence: 13 words and 2 special tokens through 6 blocks
+    # of 12 heads (the lens: the embeddings' output, then each block's).
+    tokens = "['[CLS]', 'he', 'looked', 'at', 'the', 'blue', 'sky', '.', 'blue', 'is', 'his', "
+    assert tokens + "'favorite', 'color', '.', '[SEP]']" in text
+    assert "lens | lens rows: 7" in text and "last row = the prediction: True" in text
+    assert "the head was never trained on those layers" in text
+    assert "attention | weights (12, 15, 15) | each row sums to 1: True" in text
+    assert "Output shape (1, 15, 768); mean " in text
+    assert "Shown: attention weights of head 4 of 12" in text
+    assert "distilbert.transformer.layer.5.output_layer_norm (LayerNorm)" in text
+    assert "출력 모양 (1, 15, 768); 평균 " in text and "표시: 토큰별 출력 벡터의 노름" in text
+    assert "lens | start logits by layer: (7, " in text
+    assert "last row = the model's start logits: True" in text
     page = cwd / "seed-sentiment-explorer.html"
     assert page.stat().st_size > 0 and "<html" in page.read_text(encoding="utf-8")[:500].lower()
 
 
 def test_02_compare_heads(tmp_path, monkeypatch):
     text, _ = _run(NAMES[1], tmp_path, monkeypatch)
+    # What both models share: position embeddings, the embeddings' LayerNorm, six blocks (the
+    # word embeddings differ: 30522 vs 28996 rows), as the prose before the summary says.
+    shared = _distilbert(vocab=0)  # no word-embedding rows
+    assert f"match (same type, settings and tensor shapes; {shared:,} parameters)" in text
     assert f"only in A: pre_classifier, classifier ({SST2_HEAD:,} parameters)" in text
     assert f"only in B: qa_outputs ({QA_HEAD:,} parameters)" in text
     assert f"A에만 있음: pre_classifier, classifier(파라미터 {SST2_HEAD:,}개)" in text
@@ -197,3 +215,38 @@ def test_04_big_architectures_on_meta(tmp_path, monkeypatch):
     assert "only in B: model.layers.0.mlp.gate, model.layers.0.mlp.experts" in text
     assert "top 2" in text and "256" in text
     assert "Explorer(DeepseekV3ForCausalLM, 671,026,404,352 parameters" in text
+    _check_04_budget(text)
+
+
+def _check_04_budget(text: str) -> None:
+    """The budget section: counts, bytes, KV caches and GPUs from published architectures."""
+    gib, tokens = 2**30, 4096
+    # KV values per token: 2 (K, V) x layers x kv heads x head size; MLA: layers x (512 + 64)
+    kv_values = {
+        "meta-llama/Llama-2-7b-hf": 2 * 32 * 32 * 128,
+        "mistralai/Mixtral-8x7B-v0.1": 2 * 32 * 8 * 128,  # grouped-query: 8 kv heads
+        "deepseek-ai/DeepSeek-V3": 61 * (512 + 64),
+    }
+    active_range = {  # published: dense; 12.9B active (Mixtral paper); "37B activated"
+        "meta-llama/Llama-2-7b-hf": (6_738_415_616, 6_738_415_616),
+        "mistralai/Mixtral-8x7B-v0.1": (12.85e9, 12.95e9),
+        "deepseek-ai/DeepSeek-V3": (37e9, 38e9),
+    }
+    for name, values in kv_values.items():
+        m = re.search(
+            rf"{re.escape(name)} +([\d,]+) +([\d,]+) +([\d.]+) GiB +([\d.]+) GiB +(\d+)", text
+        )
+        assert m, name
+        params, active = (int(g.replace(",", "")) for g in m.groups()[:2])
+        low, high = active_range[name]
+        assert low <= active <= high, (name, active)
+        weights = 2 * params  # bfloat16
+        kv = 2 * values * tokens
+        assert m[3] == f"{weights / gib:.1f}" and m[4] == f"{kv / gib:.2f}", name
+        assert int(m[5]) == math.ceil((weights + kv) / (80 * gib)), name
+    assert "71.1x more" in text  # MLA: 128 heads x (128 + 64 + 128) / (512 + 64)
+    assert "KV cache expanded per head, 4,096 tokens x batch 1 (bfloat16)" in text
+    routed = 3 * 7168 * 2048  # one DeepSeek-V3 routed expert: gate, up, down projections
+    assert f"model.layers.3.mlp.experts: {256 * routed:,} parameters" in text
+    assert f"a token uses {8 * routed:,} of them and skips {248 * routed:,}" in text
+    assert f"{256 * routed * 2 / gib:.1f} GiB in bfloat16" in text

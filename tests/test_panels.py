@@ -330,9 +330,11 @@ def test_explore_adds_the_detected_panel(sst2, qa):
     assert isinstance(ex.task_panel, SentimentPanel) and ex.task_panel.tokenizer is sst2[1]
     ex = explore(*qa)
     assert isinstance(ex.task_panel, QAPanel) and ex.panels.get_title(0) == "Question answering"
-    assert ex.panels.get_title(1) == "Explain"
-    ex = explore(*qa, task=None)
-    assert ex.task_panel is None and ex.panels.children == (ex.explain_panel,)
+    titles = [ex.panels.get_title(i) for i in range(len(ex.panels.children))]
+    assert titles[:3] == ["Question answering", "Inside", "Explain"]
+    ex = explore(*qa, task=None)  # no live panel: nothing to look inside either
+    assert ex.task_panel is None and ex.inside is None
+    assert ex.explain_panel in ex.panels.children
     ex.selected = "qa_outputs"
     assert ex.explain_panel.path == "qa_outputs" and "start" in ex.explain_panel.text
     ex = explore(*qa, task="sentiment-analysis")  # a QA model as a classifier: error, in the panel

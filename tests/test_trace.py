@@ -508,8 +508,12 @@ def test_classify_details_from_a_trace_equal_classify_details():
         want = classify_details(model, tok, text)
         assert got.results == want.results and got.logits == want.logits
         assert (got.tokens, got.offsets, got.truncated, got.num_tokens) == (
-            want.tokens, want.offsets, want.truncated, want.num_tokens
+            want.tokens,
+            want.offsets,
+            want.truncated,
+            want.num_tokens,
         )
-    assert trace(model, tok, "ok").classify_details(top_k=1).results == classify_details(
-        model, tok, "ok", top_k=1
-    ).results
+    assert (
+        trace(model, tok, "ok").classify_details(top_k=1).results
+        == classify_details(model, tok, "ok", top_k=1).results
+    )

@@ -10,9 +10,9 @@ import traitlets
 
 from ..anatomy import ModuleNode, module_tree
 from ..model_info import load_info, new_module_paths, unwrap_model
-from ..treemap import ROOT_ID, treemap
+from ..treemap import ROOT_ID, treemap_spec
 from .options import check_options
-from .plot import PlotWidget
+from .plot import PlotWidget, plotly_lib
 from .tree import ModuleTree, UnknownPathError
 
 __all__ = ["Explorer", "explore", "UnknownPathError"]
@@ -69,6 +69,7 @@ class Explorer(ipywidgets.VBox):
         **kwargs: Any,
     ) -> None:
         check_options(type(self), kwargs)
+        plotly_lib()  # opens its comm now: the browser evaluates plotly.js while we work
         self.source = model
         self.model = unwrap_model(model)
         self.tokenizer = tokenizer if tokenizer is not None else getattr(model, "tokenizer", None)
@@ -77,30 +78,40 @@ class Explorer(ipywidgets.VBox):
         self.tree_widget = ModuleTree(
             self.tree, new_paths=new_module_paths(self.model), height=height
         )
-        self.tree_widget.layout = ipywidgets.Layout(width="46%", min_width="320px")
-        fig = treemap(self.tree, max_sectors=max_sectors, height=height)
-        fig.update_layout(autosize=True, width=None, paper_bgcolor="rgba(0,0,0,0)")
-        fig.update_layout(margin={**fig.layout.margin.to_plotly_json(), "t": 28})  # pathbar room
-        fig.data[0].level = ROOT_ID
+        # Side by side while both get 340 px or more, stacked below that (narrow notebooks,
+        # a file browser open): the row wraps, and each view keeps a usable width.
+        self.tree_widget.layout = ipywidgets.Layout(flex="1 1 340px", min_width="min(340px, 100%)")
+        # Plain data, not a go.Figure: plotly.py's import and validation would cost ~0.4 s on a
+        # kernel's first Explorer (the go.Figure is made only if figure.figure/.data is read).
+        spec = treemap_spec(self.tree, max_sectors=max_sectors, height=height)
+        spec["layout"].update(autosize=True, paper_bgcolor="rgba(0,0,0,0)")
+        spec["layout"]["margin"]["t"] = 28  # pathbar room
+        trace = spec["data"][0]
+        trace["level"] = ROOT_ID
         # PlotWidget, not go.FigureWidget: FigureWidget reports clicks through a synced field
         # that hover events overwrite before it reaches the kernel (clicks got lost in Chromium),
         # and it ships plotly.js (~5 MB) with every figure. PlotWidget sends each click as its
         # own message and shares one plotly.js per kernel.
-        self.figure = PlotWidget(fig)
-        self._trace = self.figure.data[0]
-        self._sectors = set(self._trace.ids)
-        self._parent = dict(zip(self._trace.ids, self._trace.parents))
-        self._branches = set(self._trace.parents)
+        self.figure = PlotWidget.from_spec(spec)
+        self._ids = trace["ids"]
+        self._sectors = set(self._ids)
+        self._parent = dict(zip(self._ids, trace["parents"]))
+        self._branches = set(trace["parents"])
         self._level = ROOT_ID
         self._clicking = False
         self.figure.on_click(self._on_sector_click)
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
         self.explain_panel = None  # see add_explain()
+        self.inside = None  # see add_inside()
+        self.budget_view = None  # see add_budget()
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
-        plot = ipywidgets.Box([self.figure], layout={"flex": "1 1 0", "min_width": "0"})
+        plot = ipywidgets.Box(
+            [self.figure], layout={"flex": "1.2 1 340px", "min_width": "min(340px, 100%)"}
+        )
         plot.add_class("xt-figure-box")  # tree.css lets the figure fill it (see there)
         main = ipywidgets.HBox(
-            [self.tree_widget, plot], layout=ipywidgets.Layout(width="100%", align_items="stretch")
+            [self.tree_widget, plot],
+            layout=ipywidgets.Layout(width="100%", align_items="stretch", flex_flow="row wrap"),
         )
         super().__init__([main, self.panels], **kwargs)
         self.tree_widget.observe(self._tree_changed, "selected")
@@ -148,7 +159,7 @@ class Explorer(ipywidgets.VBox):
 
     def _clicked_id(self, points: list[dict]) -> str | None:
         """The treemap id of the first clicked point (by ``id``, else by ``pointNumber``)."""
-        ids = self._trace.ids
+        ids = self._ids
         for p in points:
             if not isinstance(p, dict) or p.get("curveNumber", 0) != 0:
                 continue
@@ -193,6 +204,36 @@ class Explorer(ipywidgets.VBox):
         self.explain_panel = ExplainPanel(self.model, self.tree, lang=lang)
         return self.add_panel(self.explain_panel, "Explain", on_select=self.explain_panel.show)
 
+    def add_inside(self, lang: str | None = None) -> ipywidgets.Widget | None:
+        """Add the "Inside" tab: the selected module's work on the live panel's current input.
+
+        The model itself shows the lens, an attention module its weights per head, every
+        module its per-token norms, shape and statistics; all follow the typing and the
+        selection, and the language of the Explain tab. Returns the
+        :class:`~explorer.widgets.inside.InsideView` (also ``.inside``), or None when there is
+        no live panel running a PyTorch model (no task panel, or one that only says why: no
+        weights, no tokenizer), which adds nothing.
+        """
+        from .inside import add_inside_view
+
+        self.inside = add_inside_view(self, lang)
+        return self.inside
+
+    def add_budget(self) -> ipywidgets.Widget:
+        """Add the "Budget" tab: what the model costs in each counting convention, its weights
+        in a chosen dtype, training memory, the KV cache for a context length, the GPUs needed,
+        each figure with its formula and source; for mixture-of-experts models, a treemap sized
+        by the parameters one token uses. The tree's details show each module's share.
+
+        The budget is computed when the tab is first shown (or a module's details first need
+        it), never for the first display. Returns the
+        :class:`~explorer.widgets.budget.BudgetView` (also ``.budget_view``).
+        """
+        from .budget import add_budget_view
+
+        self.budget_view = add_budget_view(self)
+        return self.budget_view
+
     def add_panel(
         self,
         widget: ipywidgets.Widget,
@@ -230,7 +271,7 @@ class Explorer(ipywidgets.VBox):
             "model": self.model,
             "tree": self.tree,
             "pages": self.tree_widget.pages,
-            "figure": self.figure.figure,
+            "figure": self.figure,  # its .to_dict() needs no plotly.py; .figure is the go.Figure
             "selected": self.selected,
             "height": self.tree_widget.height,
             "panels": self._panel_snapshots(),
@@ -249,7 +290,8 @@ class Explorer(ipywidgets.VBox):
                 None,
             )
             title = self.panels.get_title(i) or getattr(panel, "title", None) or f"Panel {i + 1}"
-            fig = plotly_figure(getattr(panel, "figure", None))
+            fig = getattr(panel, "figure", None)
+            fig = plotly_figure(fig) if fig is not None else None  # no plotly import for none
             entry = {
                 "title": str(title),
                 "figure": json.loads(fig.to_json()) if fig is not None else None,
@@ -258,6 +300,29 @@ class Explorer(ipywidgets.VBox):
             if entry["figure"] is not None or entry["text"]:
                 out.append(entry)
         return out
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
+        """The widget view, plus a static ``text/html`` view for pages with no kernel.
+
+        A front-end with a live kernel (JupyterLab, Notebook 7, Voila) shows the widget: it
+        ranks the widget view above HTML. nbconvert without saved widget state, nbviewer and
+        GitHub show the HTML: :func:`explorer.export.fallback_html` of this Explorer as it is
+        now (tree, treemap, selection, the panels' last results).
+        """
+        data = super()._repr_mimebundle_(**kwargs)
+        if not data:
+            return data
+        from ..export import fallback_html
+
+        try:
+            data["text/html"] = fallback_html(self)
+        except Exception as exc:  # the static view must never hide the widget
+            import html
+            import warnings
+
+            warnings.warn(f"explorer: no static view ({type(exc).__name__}: {exc})", stacklevel=2)
+            data["text/html"] = f"<pre>{html.escape(data['text/plain'])}</pre>"
+        return data
 
     def __repr__(self) -> str:
         return (
@@ -310,5 +375,7 @@ def explore(
         return panel
     explorer = Explorer(model, tokenizer, **kwargs)
     add_task_panel(explorer, task)
+    explorer.add_inside(lang)
     explorer.add_explain(lang)
+    explorer.add_budget()
     return explorer

@@ -2,14 +2,20 @@
 
 ``plotly.graph_objects.FigureWidget`` ships plotly's whole ~5 MB bundle inside every instance's
 state, so an Explorer with a treemap and two task plots would send ~15 MB to the browser. Here
-one hidden :class:`PlotlyLib` widget carries plotly.js once per kernel; each :class:`PlotWidget`
-sends only its figure's JSON and draws with ``Plotly.react``, in place, when it changes.
+one hidden :class:`PlotlyLib` widget carries the package's own plotly.js build (~1.3 MB, the
+traces in :data:`explorer.plotlyjs.TRACES`) once per kernel, as a binary buffer; each
+:class:`PlotWidget` sends only its figure's JSON and draws with ``Plotly.react``, in place, when
+it changes.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import importlib.util
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,53 +23,112 @@ import anywidget
 import traitlets
 from ipywidgets import widget_serialization
 
-from ..plotlyjs import plotly_js
+from ..plotlyjs import TRACES, plotly_js
 
-__all__ = ["PlotWidget", "PlotlyLib", "plotly_lib"]
+__all__ = ["PlotWidget", "PlotlyLib", "plotly_lib", "check_traces"]
 
 STATIC = Path(__file__).parent / "static"
 
 
 _LOADER = """
+// One load of plotly.js per page, shared with plot.js through globalThis.__xpPlotlyReady.
+function ready() {
+  let st = globalThis.__xpPlotlyReady;
+  if (!st) {
+    st = { started: false };
+    st.promise = new Promise((resolve, reject) => Object.assign(st, { resolve, reject }));
+    globalThis.__xpPlotlyReady = st;
+  }
+  return st;
+}
+const BEFORE = "const __xpPrev = globalThis.Plotly;\\n";
+const AFTER = "\\n;globalThis.__xpPlotly = globalThis.Plotly;\\n"
+  + "if (__xpPrev) globalThis.Plotly = __xpPrev;\\n";
 export default {
   initialize({ model }) {
-    // Evaluate plotly.js once per page, without making anywidget wait for it (anywidget gives a
-    // model's initialize 2 s, which parsing ~5 MB can exceed on a busy machine).
-    if (!globalThis.__xpPlotlyLoading) {
-      const url = URL.createObjectURL(new Blob([model.get("source")], { type: "text/javascript" }));
-      globalThis.__xpPlotlyLoading = import(url).finally(() => URL.revokeObjectURL(url));
-    }
+    // Start evaluating at once, without making anywidget wait for it (it gives initialize 2 s).
+    // The source arrives as a binary buffer (a DataView): no string copy of ~1.3 MB.
+    const st = ready();
+    if (st.started) return;
+    st.started = true;
+    performance.mark("xp-plotly-start");
+    const parts = [BEFORE, model.get("source"), AFTER];
+    const url = URL.createObjectURL(new Blob(parts, { type: "text/javascript" }));
+    import(url)
+      .then(() => {
+        performance.mark("xp-plotly-ready");
+        if (!globalThis.__xpPlotly) throw new Error("plotly.js did not define Plotly");
+        st.resolve(globalThis.__xpPlotly);
+      })
+      .catch((err) => {
+        globalThis.__xpPlotlyReady = undefined; // a later kernel's PlotlyLib may try again
+        st.reject(err);
+      })
+      .finally(() => URL.revokeObjectURL(url));
   },
 };
 """
 
 
 class PlotlyLib(anywidget.AnyWidget):
-    """Hidden widget that defines plotly.js in the page (as ``globalThis.__xpPlotly``)."""
+    """Hidden widget that defines plotly.js in the page (as ``globalThis.__xpPlotly``).
+
+    ``source`` is the plotly.js text as UTF-8 bytes (sent as a binary buffer, not JSON).
+    A page already holding another ``Plotly`` (plotly's own renderer) keeps it.
+    """
 
     _esm = _LOADER
-    source = traitlets.Unicode("").tag(sync=True)
+    source = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
-        # The UMD bundle sets window.Plotly; keep a private handle and put back any other copy.
-        source = (
-            "const __prev = globalThis.Plotly;\n"
-            + plotly_js()
-            + "\n;globalThis.__xpPlotly = globalThis.Plotly;\n"
-            + "if (__prev) globalThis.Plotly = __prev;\n"
-        )
-        super().__init__(source=source, **kwargs)
+        super().__init__(source=plotly_js().encode("utf-8"), **kwargs)
 
 
 _LIB: PlotlyLib | None = None
 
 
 def plotly_lib() -> PlotlyLib:
-    """The kernel's one :class:`PlotlyLib` (made again if it was closed)."""
+    """The kernel's one :class:`PlotlyLib` (made again if it was closed).
+
+    The first call opens its comm, and the browser starts evaluating plotly.js at once:
+    call it early (before building figures) to overlap that with the kernel's own work.
+    """
     global _LIB
     if _LIB is None or getattr(_LIB, "comm", None) is None:
         _LIB = PlotlyLib()
     return _LIB
+
+
+def check_traces(types: Iterable[Any]) -> None:
+    """Raise ``ValueError`` naming any trace type the bundled plotly.js does not draw.
+
+    Plotly.js draws an unknown trace type as an empty scatter, without an error: refuse it.
+    """
+    bad = sorted({str(t) for t in types} - set(TRACES))
+    if bad:
+        raise ValueError(
+            f"trace type(s) {', '.join(map(repr, bad))} are not in explorer's plotly.js bundle"
+            f" (it draws {', '.join(TRACES)}); add them to explorer.plotlyjs.TRACES and run"
+            " tools/build_plotly.sh"
+        )
+
+
+@lru_cache(maxsize=1)
+def _plotly_template_text() -> str:
+    """plotly.py's default template ("plotly") as JSON text, read without importing plotly.io."""
+    spec = importlib.util.find_spec("plotly")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    return (root / "package_data" / "templates" / "plotly.json").read_text("utf-8")
+
+
+def _default_template() -> Any:
+    """The template ``go.Figure`` would give a figure without one (plotly.io's default)."""
+    pio = sys.modules.get("plotly.io")
+    if pio is not None and pio.templates.default != "plotly":  # the user chose another
+        import plotly.graph_objects as go
+
+        return go.Figure().layout.template.to_plotly_json()
+    return json.loads(_plotly_template_text())
 
 
 class PlotWidget(anywidget.AnyWidget):
@@ -73,6 +138,7 @@ class PlotWidget(anywidget.AnyWidget):
     ----------
     figure
         A ``plotly.graph_objects.Figure`` (or anything ``go.Figure`` accepts). It is copied.
+        Its traces must be of a type in :data:`explorer.plotlyjs.TRACES` (else ``ValueError``).
     config
         Plotly config options (``displaylogo`` is off, ``responsive`` on by default).
 
@@ -81,6 +147,7 @@ class PlotWidget(anywidget.AnyWidget):
     Change the figure through :meth:`batch_update` (``with w.batch_update(): w.data[0].y = ...``)
     or :meth:`update_layout` / :meth:`update_traces`; each sends the figure once. For a small
     change to one trace (a treemap's ``level``) :meth:`restyle` sends only that change.
+    :meth:`from_spec` makes one from plain JSON data without plotly.py's validation (fast).
     Synced traits: ``spec`` (the figure as JSON), ``patch`` (per-trace overrides), ``config``.
     """
 
@@ -92,48 +159,95 @@ class PlotWidget(anywidget.AnyWidget):
     patch = traitlets.Dict({}).tag(sync=True)
     config = traitlets.Dict({}).tag(sync=True)
 
-    def __init__(self, figure: Any = None, config: dict | None = None, **kwargs: Any) -> None:
-        import plotly.graph_objects as go
+    def __init__(
+        self, figure: Any = None, config: dict | None = None, *, _plain: bool = False, **kwargs: Any
+    ) -> None:
+        lib = plotly_lib()  # first: the browser starts loading plotly.js while we go on
+        if _plain:
+            self._figure = None  # made from spec + patch on first use (see .figure)
+            text = _plain_json(figure)
+        else:
+            import plotly.graph_objects as go
 
-        self._figure = go.Figure(figure)
+            self._figure = go.Figure(figure)
+            check_traces(t.type for t in self._figure.data)
+            text = self._figure.to_json()
         self._clicks: list[Callable[[list[dict]], Any]] = []
         cfg = {"displaylogo": False, "responsive": True, **(config or {})}
-        super().__init__(lib=plotly_lib(), spec=self._figure.to_json(), config=cfg, **kwargs)
+        super().__init__(lib=lib, spec=text, config=cfg, **kwargs)
         self.on_msg(self._on_msg)
+
+    @classmethod
+    def from_spec(cls, spec: dict, config: dict | None = None, **kwargs: Any) -> PlotWidget:
+        """A widget for a figure given as plain data, sent as is: no plotly.py import or check.
+
+        Parameters
+        ----------
+        spec
+            ``{"data": [trace dicts, each with its "type"], "layout": {...}}`` as Plotly.js
+            takes it: JSON types only (no NaN, no numpy). Without ``layout.template`` it gets
+            plotly.io's default template, as ``go.Figure`` would give it.
+        config
+            As for :class:`PlotWidget`.
+
+        Notes
+        -----
+        ``go.Figure`` validation and plotly.py's import cost a few hundred milliseconds on a
+        kernel's first figure; here they happen only if ``figure``/``data``/``layout`` is read.
+        """
+        return cls(spec, config, _plain=True, **kwargs)
 
     # -- the figure ------------------------------------------------------------------------------
     @property
     def figure(self):
         """The ``go.Figure`` this widget draws (change it inside :meth:`batch_update`)."""
+        if self._figure is None:
+            import plotly.graph_objects as go
+
+            self._figure = go.Figure(self.to_dict())
         return self._figure
+
+    def to_dict(self) -> dict:
+        """The figure as plain data, ``{"data": [...], "layout": {...}}`` (as ``go.Figure.to_dict``).
+
+        A figure from :meth:`from_spec` that was never read as a ``go.Figure`` gives its JSON
+        with the :meth:`restyle` changes applied, without importing plotly.py.
+        """
+        if self._figure is not None:
+            return self._figure.to_dict()
+        spec = json.loads(self.spec)
+        for index, props in self.patch.items():
+            spec["data"][int(index)].update(props)
+        return spec
 
     @property
     def data(self):
-        return self._figure.data
+        return self.figure.data
 
     @property
     def layout(self):
-        return self._figure.layout
+        return self.figure.layout
 
     def refresh(self) -> None:
         """Send the figure as it is now (after changing ``figure`` directly)."""
+        check_traces(t.type for t in self.figure.data)
         self.patch = {}
-        self.spec = self._figure.to_json()
+        self.spec = self.figure.to_json()
 
     @contextlib.contextmanager
     def batch_update(self) -> Iterator[PlotWidget]:
         """Change the figure inside the block; the browser redraws once, at the end."""
-        with self._figure.batch_update():
+        with self.figure.batch_update():
             yield self
         self.refresh()
 
     def update_layout(self, *args: Any, **kwargs: Any) -> PlotWidget:
-        self._figure.update_layout(*args, **kwargs)
+        self.figure.update_layout(*args, **kwargs)
         self.refresh()
         return self
 
     def update_traces(self, *args: Any, **kwargs: Any) -> PlotWidget:
-        self._figure.update_traces(*args, **kwargs)
+        self.figure.update_traces(*args, **kwargs)
         self.refresh()
         return self
 
@@ -142,11 +256,18 @@ class PlotWidget(anywidget.AnyWidget):
 
         Meant for small values; ``marker_color=...`` style names send the whole ``marker``.
         """
-        trace = self._figure.data[index]
+        merged = {k: dict(v) for k, v in self.patch.items()}
+        if self._figure is None and not any("_" in k for k in props):
+            # A figure from plain data stays plain: top-level values go straight to the patch.
+            if not 0 <= index < len(json.loads(self.spec).get("data", [])):
+                raise IndexError(f"no trace {index} in this figure")
+            merged.setdefault(str(index), {}).update(json.loads(_json_text(props)))
+            self.patch = merged
+            return
+        trace = self.figure.data[index]
         trace.update(**props)
         full = trace.to_plotly_json()
         tops = {k if k in full else k.split("_")[0] for k in props}
-        merged = {k: dict(v) for k, v in self.patch.items()}
         merged.setdefault(str(index), {}).update({k: full.get(k) for k in tops})
         self.patch = merged
 
@@ -170,3 +291,28 @@ class PlotWidget(anywidget.AnyWidget):
         points = [p for p in content.get("points") or [] if isinstance(p, dict)]
         for callback in list(self._clicks):
             callback(points)
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return json.dumps(value, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"a plain figure holds only JSON values (no NaN, no numpy): {exc}"
+        ) from exc
+
+
+def _plain_json(spec: Any) -> str:
+    """JSON text of a plain figure dict (checked: shape, trace types, JSON-only values)."""
+    if not isinstance(spec, dict) or not isinstance(spec.get("data", []), list):
+        raise TypeError("a plain figure is a dict with a 'data' list and a 'layout' dict")
+    layout = spec.get("layout", {})
+    if not isinstance(layout, dict):
+        raise TypeError("a plain figure's 'layout' must be a dict")
+    traces = spec.get("data", [])
+    if not all(isinstance(t, dict) and "type" in t for t in traces):
+        raise TypeError("each trace of a plain figure must be a dict with its 'type'")
+    check_traces(t["type"] for t in traces)
+    if "template" not in layout:
+        layout = {**layout, "template": _default_template()}
+    return _json_text({**spec, "data": traces, "layout": layout})

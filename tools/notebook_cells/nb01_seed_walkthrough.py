@@ -198,6 +198,84 @@ CELLS = [
     (
         "md",
         """
+        ## Inside the model: every module's work on the notes' sentence
+
+        The notes describe each layer by its shape. The explorer's **Inside** tab shows what each
+        layer *computed* for the sentence in the panel, and follows the selection and the typing
+        (the tab repeats the panel's text box, so you can type there too):
+
+        * the model itself (the root of the tree) shows the **lens**: the model's own head applied
+          to the output of the embeddings and of every block. Only the last row is the model's
+          prediction; the earlier rows are a probe the head was never trained for;
+        * an attention module (`attention`, `MultiHeadSelfAttention` in the notes) shows its
+          **attention weights**, one heatmap per head: row = the token attending, column = the
+          token attended to, each row sums to 1;
+        * every module shows the **norm of each token's output vector**, its output shape and
+          its statistics.
+
+        With the offline random weights the numbers are noise, but the shapes and the mechanics
+        are exactly those of the real model. Below, the same views are driven from code.
+
+        > **모델 안에서 일어나는 일**: Inside 탭은 패널에 입력한 문장에 대해 각 층이 실제로 계산한
+        > 값을 보여 줍니다. 모델 전체를 고르면 렌즈(각 층의 출력에 분류 헤드를 적용한 값, 마지막 행만
+        > 실제 예측), 어텐션 모듈을 고르면 헤드별 어텐션 가중치, 어떤 모듈이든 토큰별 출력 벡터의
+        > 노름과 출력 모양, 통계를 보여 줍니다. 입력을 바꾸면 바로 다시 그려집니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        import numpy as np
+
+        inside = sst2_view.inside  # the "Inside" tab
+        trace = inside.trace  # what every module computed for the panel's sentence
+        print(trace.tokens)
+
+        sst2_view.selected = ""  # the model itself: the lens
+        print(inside.kind, "| lens rows:", len(trace.lens))
+        print("last row = the prediction:", trace.lens[-1] == trace.prediction)
+        print(inside.messages[0])
+
+        ATTENTION = "distilbert.transformer.layer.0.attention"
+        sst2_view.selected = ATTENTION  # an attention module: its weights, head by head
+        inside.head = 3  # head 4 of 12, as picking it in the tab does
+        weights = trace.attention(ATTENTION)
+        print(inside.kind, "| weights", weights.shape, "| each row sums to 1:",
+              bool(np.allclose(weights.sum(-1), 1, atol=1e-5)))
+        print(inside.result)
+        inside
+        """,
+    ),
+    (
+        "md",
+        """
+        The same tab in Korean follows the **Explain** tab's language switch; the question-answering
+        model's lens shows start and end scores for every token, layer by layer.
+
+        > Explain 탭에서 한국어를 고르면 Inside 탭도 한국어로 바뀝니다. 질의 응답 모델의 렌즈는 층마다
+        > 각 토큰의 시작·끝 점수를 보여 줍니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        sst2_view.selected = "distilbert.transformer.layer.5.output_layer_norm"
+        sst2_view.explain_panel.lang = "ko"
+        print(inside.result)
+        sst2_view.explain_panel.lang = "en"
+
+        squad_view.task_panel.flush()
+        squad_view.selected = ""
+        qa_trace = squad_view.inside.trace
+        starts = np.array([start for start, _ in qa_trace.lens])
+        print(squad_view.inside.kind, "| start logits by layer:", starts.shape)
+        print("last row = the model's start logits:",
+              bool(np.array_equal(starts[-1], qa_trace.prediction[0])))
+        """,
+    ),
+    (
+        "md",
+        """
         ## The notes' example, in code
 
         `explorer.classify` gives the scores `pipeline("sentiment-analysis")` gives, and

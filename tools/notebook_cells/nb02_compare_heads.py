@@ -38,7 +38,9 @@ CELLS = [
         `explorer.compare(a, b)` walks both module trees together. Every module path gets one row
         with a status: `same` (same type, settings and tensor shapes), `changed` (same path,
         something differs), `only_a` or `only_b`. In Jupyter the comparison shows as a
-        side-by-side view that folds long runs of identical modules (the six transformer blocks).
+        side-by-side view that folds each run of whole identical subtrees (modules that match,
+        with everything inside them matching too) into one line: here the position embeddings,
+        the embeddings' LayerNorm and dropout, and all six transformer blocks.
         """,
     ),
     (
@@ -53,8 +55,11 @@ CELLS = [
         """
         ## The summary, in English and Korean
 
-        The numbers answer the notes' question precisely: how many modules and parameters the two
-        models share, and what only one of them has.
+        The numbers answer the notes' question precisely. The first counts the modules that match
+        (same type, settings and tensor shapes) and the parameters they hold; the second, how many
+        of them sit in whole identical subtrees (the folded line above shows the same number). The
+        two in between, `distilbert` and `distilbert.embeddings`, are containers with a changed
+        module inside. Then come what changed and what only one model has.
         """,
     ),
     (

@@ -23,8 +23,8 @@ CELLS = [
         > 가중치 없이(meta 디바이스) 거대한 모델의 구조와 정확한 파라미터 수를 살펴봅니다.
 
         What you will see: the exact counts, the explorer and treemap of each model, Llama (a
-        dense model) against Mixtral (a mixture of experts), and what a mixture-of-experts block
-        is, in English and Korean.
+        dense model) against Mixtral (a mixture of experts), what a mixture-of-experts block
+        is, in English and Korean, and what each model costs in memory and GPUs.
         """,
     ),
     (
@@ -113,8 +113,9 @@ CELLS = [
         only in Llama, the router and the experts only in Mixtral. Other rows differ in smaller
         ways: Mixtral uses grouped-query attention (8 key/value heads instead of 32, so smaller
         `k_proj` and `v_proj`), and the two configs store their weights in different dtypes
-        (`float16` vs `bfloat16`), which marks almost every row as changed in its `tensors`,
-        even where the shapes are the same (`q_proj`).
+        (`float16` vs `bfloat16`). A dtype alone does not make a row changed: it is noted
+        (`reasons` holds `"dtype"`, and the summary counts those rows), so `q_proj` and `o_proj`
+        count among the matching modules.
         """,
     ),
     (
@@ -186,6 +187,105 @@ CELLS = [
         deepseek_view = explorer.explore(deepseek)
         deepseek_view.selected = "model.layers.3.mlp"
         deepseek_view
+        """,
+    ),
+    (
+        "md",
+        """
+        ## What they cost: parameters, memory, GPUs
+
+        "How big is it?" has several answers. `explorer.budget(model)` gives each one with the
+        formula it comes from and its source, from the shapes alone (no weights needed):
+
+        - **parameters**, trainable and frozen; **embedding** and **non-embedding** (the count
+          N of the scaling laws, which leaves out the embeddings);
+        - **active per token**: a mixture-of-experts model sends each token through k of its E
+          routed experts, so one token uses far fewer parameters than the model holds;
+        - **memory**: the weights in a dtype (bytes per value x parameters), training with Adam
+          (16 bytes per parameter; activations not included), and the **KV cache** a generating
+          model keeps per token (it grows with the context length and the batch);
+        - **GPUs**: how many GPUs of a given memory hold the weights and the KV cache (leaving
+          out activations, the CUDA context and framework overhead).
+
+        > 모델의 비용: 파라미터 수(전체·임베딩 제외·토큰당 활성), 가중치·학습·KV 캐시 메모리, 필요한 GPU 수.
+        """,
+    ),
+    (
+        "code",
+        """
+        TOKENS = 4096
+        head = f"{'model':<30}{'parameters':>17}{'active per token':>18}"
+        print(head + f"{'weights (bf16)':>16}{'KV cache':>12}{'80 GB GPUs':>12}")
+        costs = {}
+        for name, loaded in models.items():
+            b = costs[name] = explorer.budget(loaded.model)
+            weights = b.weights_bytes("bfloat16") / 2**30
+            kv = b.kv_cache_bytes(TOKENS, batch=1, dtype="bfloat16") / 2**30
+            gpus = b.gpus_needed(80, "bfloat16", tokens=TOKENS)
+            line = f"{name:<30}{b.params:>17,}{b.active:>18,}"
+            print(line + f"{weights:>12.1f} GiB{kv:>8.2f} GiB{int(gpus):>12}")
+        print(f"(KV cache: {TOKENS:,} tokens, batch 1, bfloat16; 1 GiB = 2**30 bytes)")
+        """,
+    ),
+    (
+        "md",
+        """
+        Mixtral holds 46.7B parameters but a token uses 12.9B of them (2 of 8 experts); DeepSeek-V3
+        holds 671B and uses about 37B (8 of 256 routed experts, plus the shared one). The
+        memory, however, follows what is held: every expert must be in memory, because the next
+        token may pick any of them.
+
+        The KV cache tells the attention designs apart. Llama-2-7B caches a key and a value
+        for each of its 32 heads in each of its 32 layers; Mixtral's grouped-query attention
+        keeps 8 key/value heads (4 times less); DeepSeek's multi-head latent attention caches
+        one small latent vector per layer, and rebuilds keys and values from it. Every figure
+        carries its formula (`.formula`) and source (`.source`); `text()` prints them all:
+        """,
+    ),
+    (
+        "code",
+        """
+        deepseek_costs = costs["deepseek-ai/DeepSeek-V3"]
+        print(deepseek_costs.text(tokens=TOKENS))
+        """,
+    ),
+    (
+        "md",
+        """
+        transformers 4 cached DeepSeek's keys and values *expanded* per head (the "expanded"
+        rows): 71 times more memory than the latent the paper describes, which serving engines
+        and transformers 5 keep.
+
+        Per module, `module(path, dtype)` gives its share of each count. The routed experts of one
+        DeepSeek layer hold a large share of the parameters, and a token skips most of them:
+        """,
+    ),
+    (
+        "code",
+        """
+        row = deepseek_costs.module("model.layers.3.mlp.experts", "bfloat16")
+        print(f"{row['path']}: {row['params']:,} parameters = {row['share_params']:.2%} of all")
+        print(f"  a token uses {row['active']:,} of them and skips {row['skipped']:,}")
+        print(f"  {row['share_active']:.2%} of the active parameters")
+        print(f"  {row['bytes'] / 2**30:.1f} GiB in bfloat16")
+        """,
+    ),
+    (
+        "md",
+        """
+        In the explorer, the **Budget** tab shows the same figures, with a dtype switch, boxes for
+        the context length, the batch and the GPU memory, and each formula on hover; the tree's
+        details show the selected module's share. For a mixture of experts, it can also draw the
+        treemap sized by the parameters one token uses: the experts shrink to k/E of their size.
+        """,
+    ),
+    (
+        "code",
+        """
+        budget_tab = mixtral_view.budget_view.load()  # the Budget tab of the Mixtral explorer
+        budget_tab.dtype = "int4"
+        budget_tab.show_active = True
+        budget_tab
         """,
     ),
     (

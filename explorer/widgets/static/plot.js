@@ -1,21 +1,29 @@
 // A Plotly figure drawn with the one plotly.js the kernel's PlotlyLib widget put in the page.
 
-function waitForPlotly(model, timeoutMs) {
-  // The lib widget's module defines globalThis.__xpPlotly when the front end loads it.
+function ready() {
+  // Shared with PlotlyLib's module (see plot.py): resolved once plotly.js is evaluated.
+  let st = globalThis.__xpPlotlyReady;
+  if (!st) {
+    st = { started: false };
+    st.promise = new Promise((resolve, reject) => Object.assign(st, { resolve, reject }));
+    globalThis.__xpPlotlyReady = st;
+  }
+  return st;
+}
+
+function loadPlotly(model, timeoutMs) {
+  if (globalThis.__xpPlotly) return Promise.resolve(globalThis.__xpPlotly);
+  // Make sure the front end has the lib's model (its initialize starts the load).
   const ref = model.get("lib");
   const id = typeof ref === "string" && ref.startsWith("IPY_MODEL_") ? ref.slice(10) : null;
   if (id && model.widget_manager && model.widget_manager.get_model) {
     model.widget_manager.get_model(id).catch(() => {});
   }
-  return new Promise((resolve, reject) => {
-    const start = Date.now();
-    const tick = () => {
-      if (globalThis.__xpPlotly) return resolve(globalThis.__xpPlotly);
-      if (Date.now() - start > timeoutMs) return reject(new Error("plotly.js did not load"));
-      setTimeout(tick, 25);
-    };
-    tick();
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("plotly.js did not load")), timeoutMs);
   });
+  return Promise.race([ready().promise, late]).finally(() => clearTimeout(timer));
 }
 
 function parseSpec(model) {
@@ -31,7 +39,12 @@ function parseSpec(model) {
     const i = Number(index);
     if (data[i]) data[i] = Object.assign({}, data[i], props);
   }
-  return { data, layout: spec.layout || {} };
+  // A figure without a height gets plotly's default, explicitly: with config.responsive and an
+  // auto height, Plotly.react sizes the figure to 100% of a div that has no height of its own
+  // (it collapses to 0 px after the first update).
+  const layout = Object.assign({ height: 450 }, spec.layout || {});
+  if (layout.height === null) layout.height = 450;
+  return { data, layout };
 }
 
 function plainPoint(p) {
@@ -59,42 +72,78 @@ export default {
 
     let Plotly;
     try {
-      Plotly = await waitForPlotly(model, 60000);
+      Plotly = await loadPlotly(model, 60000);
     } catch (e) {
       status.textContent = "The plot could not load: " + e.message;
       return () => {};
     }
-    status.remove();
 
+    let alive = true;
     let drawing = Promise.resolve();
+    let width = 0; // the box width the figure was last laid out for (0: not drawn yet)
+    let configText = null; // the config last given to Plotly (given again only when it changes)
     const draw = () => {
+      if (!alive) return drawing;
       const { data, layout } = parseSpec(model);
       const config = Object.assign({}, model.get("config") || {});
       // One draw at a time, the newest last: Plotly.react updates the figure in place.
-      drawing = drawing.then(() => Plotly.react(graph, data, layout, config)).catch(() => {});
+      drawing = drawing
+        .then(() => {
+          width = box.clientWidth;
+          const text = JSON.stringify(config);
+          if (text === configText) return Plotly.react(graph, data, layout);
+          configText = text;
+          return Plotly.react(graph, data, layout, config);
+        })
+        .then(() => {
+          if (status.isConnected) {
+            status.remove();
+            performance.mark("xp-plot-drawn");
+          }
+        })
+        .catch((e) => {
+          status.textContent = "The plot could not be drawn: " + (e && e.message);
+          console.error("explorer: Plotly.react failed", e);
+        });
       return drawing;
     };
-    await draw();
-
+    const onChange = () => {
+      if (width > 0) draw(); // not drawn yet: the first draw will read the new state
+    };
     const onClick = (ev) => {
       const points = (ev && ev.points ? ev.points : []).map(plainPoint);
       model.send({ type: "click", points });
     };
-    graph.on("plotly_click", onClick);
-    model.on("change:spec", draw);
-    model.on("change:patch", draw);
-    model.on("change:config", draw);
+    model.on("change:spec", onChange);
+    model.on("change:patch", onChange);
+    model.on("change:config", onChange);
+
+    // Draw once the box has its width (a view is often rendered before it is in the page; a
+    // figure drawn at width 0 is drawn again at once). Afterwards only a new width redraws:
+    // the height is the figure's own, and the box growing to it must not draw it twice.
+    const first = async () => {
+      await draw();
+      if (alive && graph.on) graph.on("plotly_click", onClick);
+    };
     let resize = null;
     if (typeof ResizeObserver !== "undefined") {
       resize = new ResizeObserver(() => {
-        if (graph.isConnected && graph.offsetWidth > 0) Plotly.Plots.resize(graph);
+        const w = box.clientWidth;
+        if (!alive || !graph.isConnected || w === 0 || w === width) return;
+        if (width === 0) first();
+        else {
+          width = w;
+          Plotly.Plots.resize(graph);
+        }
       });
       resize.observe(box);
     }
+    if (!resize || (box.isConnected && box.clientWidth > 0)) await first();
     return () => {
-      model.off("change:spec", draw);
-      model.off("change:patch", draw);
-      model.off("change:config", draw);
+      alive = false;
+      model.off("change:spec", onChange);
+      model.off("change:patch", onChange);
+      model.off("change:config", onChange);
       if (resize) resize.disconnect();
       if (graph.removeAllListeners) graph.removeAllListeners("plotly_click");
       Plotly.purge(graph);

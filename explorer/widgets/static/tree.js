@@ -183,6 +183,40 @@ function rowElement(S, v, selected, total) {
 }
 
 // -- details -----------------------------------------------------------------------------------
+const DTYPE_BYTES = { float32: 4, float16: 2, bfloat16: 2, int8: 1, int4: 0.5 };
+const pct = (x) => (x > 0 && x < 0.00005 ? "< 0.01%" : `${(100 * x).toFixed(2)}%`);
+
+const UNITS = [["TiB", 2 ** 40], ["GiB", 2 ** 30], ["MiB", 2 ** 20], ["KiB", 2 ** 10]];
+
+function formatBytes(n) {
+  for (const [unit, size] of UNITS) if (n >= size) return `${(n / size).toFixed(2)} ${unit}`;
+  return `${n} B`;
+}
+
+// The module's share of each counting convention and its bytes (explorer.budget's module()):
+// [label, value, formula shown on hover].
+function costFacts(c) {
+  if (c.error) return [["cost", `unknown (${c.error})`]];
+  const emb = c.embedding ? `${fmt(c.embedding)} (${pct(c.share_embedding)} of all embedding)`
+    : "none";
+  const rest = `${fmt(c.non_embedding)} (${pct(c.share_non_embedding)} of the non-embedding N)`;
+  const facts = [
+    ["embedding", emb,
+      "token and position embeddings and the output projection (Kaplan et al. 2020)"],
+    ["non-embedding", rest, "params - embedding: the N of the scaling laws (Kaplan et al. 2020)"],
+  ];
+  if (c.skipped > 0 || c.share_active !== c.share_params) {
+    const skips = c.skipped ? `; a token skips ${fmt(c.skipped)}` : "";
+    facts.push(["active per token", `${fmt(c.active)} (${pct(c.share_active)} of active)${skips}`,
+      "params - routed experts a token skips (a token runs through k of E experts)"]);
+  }
+  const per = DTYPE_BYTES[c.dtype];
+  facts.push([`bytes in ${c.dtype}`, formatBytes(c.bytes),
+    `params x ${per} bytes = ${fmt(c.params)} x ${per} = ${fmt(c.bytes)} bytes`]);
+  if (c.note) facts.push(["cost note", c.note]);
+  return facts;
+}
+
 function detailFacts(d, total) {
   const facts = [
     ["parameters", `${fmt(d.params)} (${share(d.params, total)}% of all)`],
@@ -198,8 +232,13 @@ function detailFacts(d, total) {
   if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
   if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
   if (d.lazy) facts.push(["lazy", "uninitialized until the first forward pass"]);
+  if (d.cost) facts.push(...costFacts(d.cost));
   const grid = h("div", "xt-d-facts");
-  for (const [k, v] of facts) grid.append(h("span", "xt-d-k", k), h("span", "xt-d-v", v));
+  for (const [k, v, how] of facts) {
+    const value = h("span", "xt-d-v", v);
+    if (how) value.title = how;
+    grid.append(h("span", "xt-d-k", k), value);
+  }
   return grid;
 }
 
@@ -422,11 +461,13 @@ function render({ model, el }) {
     else draw();
   }
 
-  function onSelected(scroll = true) {
+  // cost: true asks for the module's budget share (computed on first need); "ready" only if
+  // the kernel has it already (the first display never waits for it).
+  function onSelected(scroll = true, cost = true) {
     const path = model.get("selected");
     S.error = "";
     if (!S.details || S.details.path !== path) {
-      ask({ op: "details", path }, (msg) => {
+      ask({ op: "details", path, cost }, (msg) => {
         if (msg.path === model.get("selected")) {
           S.details = msg;
           renderDetails(V.details, msg, total, ask);
@@ -583,7 +624,7 @@ function render({ model, el }) {
   model.on("change:height", onHeight);
   model.on("change:shapes_rev", onShapes);
   draw();
-  onSelected(false); // details of the selection; no scrolling the page on display
+  onSelected(false, "ready"); // details of the selection; no scrolling the page on display
   return () => {
     clearTimeout(timer);
     model.off("msg:custom", onMessage);
