@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipywidgets
 import pytest
 from _models import full_size, synthetic
+from _wire import Wire
 from torch import nn
 
 from explorer.anatomy import ModuleNode
@@ -77,11 +78,32 @@ def test_clicking_a_sector_selects_the_module():
     assert w.selected == ""
 
 
-def test_clicking_an_aggregated_sector_selects_its_parent():
+def test_clicking_an_aggregated_sector_selects_its_parent_and_lists_them_in_the_tree():
     w = explore(synthetic(25_000), max_sectors=50)
-    other = next(i for i in w.figure.data[0].ids if i.endswith("\x00other"))
+    other = next(i for i in w.figure.data[0].ids if i.endswith("\x00other") and i != "\x00other")
+    holder = other[: -len("\x00other")]
+    wire = Wire(w.tree_widget)
     click_sector(w, other)
-    assert w.selected == other[: -len("\x00other")]
+    assert w.selected == holder
+    opened = [d["content"] for d in wire.sent if d.get("method") == "custom"]
+    assert opened == [{"op": "open", "path": holder}]  # the tree lists the smaller modules
+    assert w.figure.data[0].level == holder  # the treemap shows the holder's sectors
+
+
+def test_the_selected_module_is_outlined_in_the_treemap():
+    w = explore(full_size("distilbert-sst2"))
+    assert w.figure.highlight is None  # the root: nothing to outline
+    w.selected = "distilbert.transformer.layer.3.attention.q_lin"
+    ids = set(w.figure.data[0].ids)
+    assert (
+        w.figure.highlight in ids
+        and "distilbert.transformer.layer.3".startswith(w.figure.highlight)
+        or w.figure.highlight == "distilbert.transformer.layer.3.attention.q_lin"
+    )
+    w.selected = "classifier"
+    assert w.figure.highlight == "classifier"  # a small module, outlined (not only zoomed to)
+    w.selected = ""
+    assert w.figure.highlight is None
 
 
 def test_unknown_paths_are_refused_everywhere_and_nothing_changes():

@@ -130,6 +130,8 @@ class Explorer(ipywidgets.VBox):
         path = change["new"]
         self.selected = path
         self._zoom(path)
+        sector = self.sector_for(path)  # outlined: small modules too, not only zoomed to
+        self.figure.highlight = None if sector == ROOT_ID else sector
         node = self.tree.find(path)
         for callback in list(self._callbacks):
             callback(path, node)
@@ -175,12 +177,17 @@ class Explorer(ipywidgets.VBox):
         sector = self._clicked_id(points)
         if sector not in self._parent:
             return
+        if sector.endswith(_OTHER):
+            # "N more" (the smaller modules summed into one sector): select the module that
+            # holds them (the treemap shows its sectors) and list them, opened, in the tree.
+            holder = sector[: -len(_OTHER)]
+            self.selected = holder
+            self.tree_widget.open_module(holder)
+            return
         if sector == self._level and sector != ROOT_ID:
             # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
             sector = self._parent[sector]
         self._level = sector  # where the browser is now (a restyle mid-transition is lost)
-        if sector.endswith(_OTHER):  # "N more": select the module holding them
-            sector = sector[: -len(_OTHER)] or ROOT_ID
         self._clicking = True
         try:
             self.selected = "" if sector == ROOT_ID else sector

@@ -148,7 +148,12 @@ class PlotWidget(anywidget.AnyWidget):
     or :meth:`update_layout` / :meth:`update_traces`; each sends the figure once. For a small
     change to one trace (a treemap's ``level``) :meth:`restyle` sends only that change.
     :meth:`from_spec` makes one from plain JSON data without plotly.py's validation (fast).
-    Synced traits: ``spec`` (the figure as JSON), ``patch`` (per-trace overrides), ``config``.
+    Synced traits: ``spec`` (the figure as JSON), ``patch`` (per-trace overrides), ``config``,
+    ``highlight`` (the id of a sector of the first trace to outline: the selected module).
+
+    The browser draws the figure in the front-end's theme: transparent backgrounds, and text,
+    axes and grid in the page's own text colour (light and dark themes, VS Code, plain pages),
+    unless the figure sets them itself.
     """
 
     _esm = STATIC / "plot.js"
@@ -158,6 +163,7 @@ class PlotWidget(anywidget.AnyWidget):
     spec = traitlets.Unicode("{}").tag(sync=True)
     patch = traitlets.Dict({}).tag(sync=True)
     config = traitlets.Dict({}).tag(sync=True)
+    highlight = traitlets.Unicode(None, allow_none=True).tag(sync=True)
 
     def __init__(
         self, figure: Any = None, config: dict | None = None, *, _plain: bool = False, **kwargs: Any

@@ -91,6 +91,11 @@ class ModuleTree(anywidget.AnyWidget):
         self.pages.output_shapes = dict(shapes or {})
         self.shapes_rev += 1
 
+    def open_module(self, path: str) -> None:
+        """Open the module at ``path`` in the browser, its children listed (and focus it)."""
+        self.node(path)
+        self.send({"op": "open", "path": path})
+
     def _on_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         self.send(self.pages.reply(content))
 

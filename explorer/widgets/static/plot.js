@@ -47,6 +47,71 @@ function parseSpec(model) {
   return { data, layout };
 }
 
+// -- the front-end's theme ---------------------------------------------------------------------
+function rgba(css) {
+  // Computed colours come as rgb()/rgba() or color(srgb ...) (color-mix results).
+  let m = /^rgba?\(([^)]*)\)$/.exec(css);
+  if (m) {
+    const v = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+    return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
+  }
+  m = /^color\(srgb ([^)]*)\)$/.exec(css);
+  if (m) {
+    const v = m[1].split(/[\s/]+/).filter(Boolean).map(Number);
+    return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1];
+  }
+  return null;
+}
+
+function theme(el) {
+  // The page's text colour (JupyterLab, Notebook 7, VS Code, plain pages alike), blended to
+  // an opaque colour so Plotly can derive lines and grids from it.
+  const c = rgba(getComputedStyle(el).color) || [68, 68, 68, 1];
+  const accent = rgba(getComputedStyle(el).getPropertyValue("--jp-brand-color1").trim() || "")
+    || rgba(getComputedStyle(el).getPropertyValue("--vscode-focusBorder").trim() || "");
+  const css = (a) => `rgba(${Math.round(c[0])},${Math.round(c[1])},${Math.round(c[2])},${a})`;
+  return {
+    text: css(Math.max(c[3], 0.9)),
+    grid: css(0.14),
+    line: css(0.35),
+    accent: accent ? `rgb(${accent.slice(0, 3).map(Math.round).join(",")})` : css(1),
+  };
+}
+
+function themed(layout, t) {
+  // Fill in what the figure leaves to its template: no white boxes in a dark theme.
+  const out = Object.assign({}, layout);
+  if (out.paper_bgcolor === undefined) out.paper_bgcolor = "rgba(0,0,0,0)";
+  if (out.plot_bgcolor === undefined) out.plot_bgcolor = "rgba(0,0,0,0)";
+  out.font = Object.assign({ color: t.text }, out.font || {});
+  for (const key of Object.keys(out).concat(["xaxis", "yaxis"])) {
+    if (!/^[xy]axis\d*$/.test(key)) continue;
+    const axis = Object.assign({}, out[key] || {});
+    for (const [prop, color] of [["gridcolor", t.grid], ["linecolor", t.line],
+      ["zerolinecolor", t.line]]) if (axis[prop] === undefined) axis[prop] = color;
+    out[key] = axis;
+  }
+  return out;
+}
+
+function outlined(data, id, t) {
+  // The selected module's sector: a thick outline in the theme's accent colour.
+  const trace = data[0];
+  if (!trace || !Array.isArray(trace.ids) || id === null || id === undefined) return data;
+  const at = trace.ids.indexOf(id);
+  if (at < 0) return data;
+  const marker = Object.assign({}, trace.marker || {});
+  const line = Object.assign({}, marker.line || {});
+  const n = trace.ids.length;
+  const width = Array.isArray(line.width) ? line.width.slice() : new Array(n).fill(line.width ?? 1);
+  const color = Array.isArray(line.color) ? line.color.slice()
+    : new Array(n).fill(line.color ?? "rgba(255,255,255,0.6)");
+  width[at] = 4;
+  color[at] = t.accent;
+  marker.line = Object.assign(line, { width, color });
+  return [Object.assign({}, trace, { marker }), ...data.slice(1)];
+}
+
 function plainPoint(p) {
   // Plotly's points hold references to the whole figure: send plain fields only.
   const out = { curveNumber: p.curveNumber, pointNumber: p.pointNumber };
@@ -84,7 +149,10 @@ export default {
     let configText = null; // the config last given to Plotly (given again only when it changes)
     const draw = () => {
       if (!alive) return drawing;
-      const { data, layout } = parseSpec(model);
+      const t = theme(box);
+      const spec = parseSpec(model);
+      const data = outlined(spec.data, model.get("highlight"), t);
+      const layout = themed(spec.layout, t);
       const config = Object.assign({}, model.get("config") || {});
       // One draw at a time, the newest last: Plotly.react updates the figure in place.
       drawing = drawing
@@ -117,6 +185,11 @@ export default {
     model.on("change:spec", onChange);
     model.on("change:patch", onChange);
     model.on("change:config", onChange);
+    model.on("change:highlight", onChange);
+    // A theme switch restyles the page: draw again in its colours.
+    const themeWatch = new MutationObserver(() => onChange());
+    themeWatch.observe(document.body, { attributes: true,
+      attributeFilter: ["class", "data-jp-theme-light", "data-jp-theme-name"] });
 
     // Draw once the box has its width (a view is often rendered before it is in the page; a
     // figure drawn at width 0 is drawn again at once). Afterwards only a new width redraws:
@@ -144,6 +217,8 @@ export default {
       model.off("change:spec", onChange);
       model.off("change:patch", onChange);
       model.off("change:config", onChange);
+      model.off("change:highlight", onChange);
+      themeWatch.disconnect();
       if (resize) resize.disconnect();
       if (graph.removeAllListeners) graph.removeAllListeners("plotly_click");
       Plotly.purge(graph);

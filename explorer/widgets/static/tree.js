@@ -497,6 +497,17 @@ function render({ model, el }) {
     });
   }
 
+  function openFromPython(path) {
+    // Python asks to list a module's children (a treemap "N more" sector was clicked).
+    const row = S.rows.get(path);
+    if (!row || !expandable(row)) return;
+    if (S.filter) clearSearch(false);
+    S.focus = path;
+    setOpen(path, true);
+    const el = elements.get(path);
+    if (el) el.scrollIntoView({ block: "nearest" });
+  }
+
   function clearSearch(redraw = true) {
     S.filter = null;
     S.query = "";
@@ -596,6 +607,7 @@ function render({ model, el }) {
 
   function onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
+    if (msg.op === "open") return openFromPython(msg.path);
     if (msg.op === "children") storePage(S, msg);
     if (msg.op === "reveal") msg.kids.forEach((page) => storePage(S, page));
     const waiting = mine.get(msg.id);
