@@ -24,6 +24,14 @@ def _bars_data(details) -> dict:
     )
 
 
+# What the bars show, by how the logits became scores ("none": as given, e.g. by a function).
+_SCORE_TITLES = {
+    "softmax": "class probabilities (softmax)",
+    "sigmoid": "label probabilities (sigmoid, each on its own)",
+    "none": "scores",
+}
+
+
 def class_bars(details, title: str | None = None) -> go.Figure:
     """Bar chart of class scores from a :class:`~explorer.heads.ClassifyDetails`.
 
@@ -48,7 +56,8 @@ def class_bars(details, title: str | None = None) -> go.Figure:
             "<extra></extra>",
         ),
         layout=dict(
-            template="plotly_white",
+            paper_bgcolor="rgba(0,0,0,0)",  # the front-end's own background, light or dark
+            plot_bgcolor="rgba(0,0,0,0)",
             height=320,
             margin=dict(l=50, r=20, t=50, b=60),
             xaxis=dict(type="category", tickmode="array"),
@@ -77,7 +86,8 @@ def update_class_bars(fig, details, title: str | None = None):
     """
     data = _bars_data(details)
     if title is None:
-        title = f"{details.function} scores" + (" (text truncated)" if details.truncated else "")
+        title = _SCORE_TITLES.get(details.function, "scores")
+        title += " (text truncated)" if details.truncated else ""
     with fig.batch_update():
         bar = fig.data[0]
         bar.x, bar.y, bar.customdata = data["x"], data["y"], data["customdata"]

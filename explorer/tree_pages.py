@@ -84,7 +84,15 @@ class TreePages:
         self.cost_dtype = "bfloat16"
         self._made: tuple[Any, Any] = (None, None)  # (costs callable, the Budget it gave)
         self._groups: dict[str, list] = {}
+        self._size: int | None = None
         self._pdt: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def size(self) -> int:
+        """How many module paths the tree has (the root and aliases included)."""
+        if self._size is None:
+            self._size = sum(1 for _ in self.root.walk())
+        return self._size
 
     # -- lookup ------------------------------------------------------------------------------------
     def node(self, path: str) -> ModuleNode:

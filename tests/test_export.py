@@ -13,7 +13,7 @@ from plotly.basedatatypes import BaseFigure
 from torch import nn
 
 import explorer
-from explorer.export import page_data, result_text, save_html, script_json
+from explorer.export import fallback_html, page_data, result_text, save_html, script_json
 from explorer.export.encode import TreeReader, encode_tree
 from explorer.plotlyjs import plotly_js
 from explorer.tree_pages import TreePages
@@ -335,3 +335,19 @@ def test_76k_modules_export_under_5_mb(tmp_path):
     assert size < 5 * MB, size
     assert packed(path.read_text("utf-8"))["meta"]["modules"] == n
     print(f"\n{n:,}-module page: {size:,} bytes")
+
+
+def test_pages_carry_the_budget_with_formulas_and_sources(tmp_path):
+    model = full_size("mixtral-8x7b")
+    text = save_html(model, tmp_path / "m.html").read_text("utf-8")
+    want = explorer.budget(model)
+    tags = Tags(text)
+    rows = {a.get("title") for t, a in tags.tags if t == "tr" and a.get("title")}
+    for row in want.rows():
+        assert f"= {row['formula']}" in rows, row["name"]
+    assert f"{int(want.active):,}" in text  # the active count per token, as text
+    assert "a token uses 2 of 8 experts" in text
+    ex = explorer.explore(full_size("distilbert-sst2"))
+    html = fallback_html(ex)
+    assert "Budget of DistilBertForSequenceClassification" in html
+    assert "training, mixed precision" in html and "GPUs of 80 GB." in html

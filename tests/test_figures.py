@@ -255,3 +255,21 @@ def test_window_without_a_span_has_no_answer_band(qa):
 def test_bad_window(qa, window, error):
     with pytest.raises(error, match="window"):
         span_logits(qa, window=window)
+
+
+def test_bar_titles_say_what_the_scores_are():
+    from explorer.heads import classify_details
+
+    by_function = {
+        f: class_bars(
+            classify_details(lambda t: {"a": 0.25, "b": 0.75}, None, "x", function_to_apply=f)
+        ).layout.title.text  # fmt: skip
+        for f in ("softmax", "sigmoid", "none")
+    }
+    assert by_function == {
+        "softmax": "class probabilities (softmax)",
+        "sigmoid": "label probabilities (sigmoid, each on its own)",
+        "none": "scores",  # a plain function's scores, as given: no "none scores"
+    }
+    fig = class_bars(classify_details(lambda t: {"a": 1.0}, None, "x"))
+    assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "rgba(0,0,0,0)"

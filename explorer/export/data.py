@@ -87,7 +87,18 @@ def _source(obj: Any) -> dict[str, Any]:
         "height": TREE_HEIGHT,
         "panels": [],
         "lang": "en",
+        "budget": _budget_of(model),
     }
+
+
+def _budget_of(model: Any) -> dict | None:
+    """``explorer.budget(model).to_dict()``, or None when it cannot be made (no config...)."""
+    from ..budget import budget
+
+    try:
+        return budget(model).to_dict()
+    except Exception:  # the page shows everything else; the budget is a part of it
+        return None
 
 
 def _depth(path: str) -> int:
@@ -221,4 +232,5 @@ def page_data(
         "explain": _explanations(src["model"], tree, order),
         "treemap": sectors(arrays, level),
         "panels": panels,
+        "budget": src.get("budget"),
     }

@@ -173,6 +173,47 @@ def _panels(data: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _budget(data: dict[str, Any]) -> str:
+    """What the model costs: every figure with its formula (on hover) and its numbered source."""
+    b = data.get("budget")
+    if not b:
+        return ""
+    sources: list[str] = []
+    rows = []
+    for r in b["rows"]:
+        if r["source"] and r["source"] not in sources:
+            sources.append(r["source"])
+        mark = f" [{sources.index(r['source']) + 1}]" if r["source"] else ""
+        value = r["text"] if r.get("value") is not None else "unknown"
+        note = f'<div class="txe-bnote" style="{_MUTED}">{_e(r["note"])}</div>' if r["note"] else ""
+        rows.append(
+            f'<tr title="= {_e(r["formula"])}"><th scope="row">{_e(r["name"])}</th>'
+            f'<td style="text-align:right">{_e(value)}<sup>{_e(mark)}</sup>{note}</td></tr>'
+        )
+    inputs = b.get("inputs") or {}
+    said = (
+        f"KV cache and GPUs for {inputs['tokens']:,} tokens x batch {inputs.get('batch', 1)}"
+        f" in {inputs.get('dtype', 'bfloat16')}, GPUs of {inputs.get('gpu_gb', 80):g} GB."
+        if "tokens" in inputs
+        else ""
+    )
+    experts = "".join(
+        f"<li><code>{_e(s['path'])}</code>: a token uses {s['per_token']} of {s['experts']} "
+        f"experts (read from <code>{_e(s['top_k_from'])}</code>)</li>"
+        for s in b.get("expert_sets", [])[:5]
+    )
+    meta = " · on the meta device: shapes and counts, no weights" if b.get("meta") else ""
+    return (
+        f'<section class="txe-budget"><h4 class="txe-h">Budget of {_e(b["model_type"])}'
+        f'{_e(meta)}</h4><p style="{_MUTED}">{_e(said)} Hover a row for its formula.</p>'
+        f'<table class="txe-facts">{"".join(rows)}</table>'
+        + (f"<ul>{experts}</ul>" if experts else "")
+        + '<ol class="txe-sources">'
+        + "".join(f"<li>{_e(s)}</li>" for s in sources)
+        + "</ol></section>"
+    )
+
+
 def static_view(data: dict[str, Any]) -> str:
     """Everything the view shows before (or without) its script."""
     meta = data["meta"]
@@ -193,7 +234,7 @@ def static_view(data: dict[str, Any]) -> str:
         f'<div class="txe-static">{static_tree(data)}{static_details(data)}</div></div>'
         '<div class="txe-mapbox" style="flex:1 1 380px;min-width:0">'
         f"{svg(data['treemap'], title='Parameter treemap of ' + meta['type'])}</div></div>"
-        f"{_explain(data)}{_panels(data)}"
+        f"{_explain(data)}{_panels(data)}{_budget(data)}"
         f'<footer class="txe-foot" style="{_MUTED}">A static view by transformers-explorer '
         f"{_e(meta['version'])}: run the notebook for the live explorer. Counts are exact; tied "
         "weights are counted once.</footer>"

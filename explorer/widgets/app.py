@@ -282,7 +282,19 @@ class Explorer(ipywidgets.VBox):
             "selected": self.selected,
             "height": self.tree_widget.height,
             "panels": self._panel_snapshots(),
+            "budget": self._budget_snapshot(),
         }
+
+    def _budget_snapshot(self) -> dict[str, Any] | None:
+        """The Budget tab's figures for its current inputs: when already computed, or cheap
+        (budget() of a 76k-module model takes seconds: not for every display)."""
+        view = self.budget_view
+        if view is None or not (view.loaded or self.tree_widget.pages.size <= 5000):
+            return None
+        try:
+            return view.to_dict()
+        except Exception:  # a model with no config: the rest of the page still shows
+            return None
 
     def _panel_snapshots(self) -> list[dict[str, Any]]:
         """Title, figure JSON and last-result text of each panel that has any of them."""
