@@ -63,14 +63,30 @@ function rgba(css) {
   return null;
 }
 
+function hexRgb(color) {
+  // "#rrggbb", "#rgb", rgb()/rgba() or a few names; null for anything else.
+  const named = { white: "#ffffff", black: "#000000" };
+  const text = named[(color || "").toLowerCase()] || color || "";
+  let m = /^#([0-9a-f]{6})$/i.exec(text);
+  if (!m && /^#[0-9a-f]{3}$/i.test(text)) m = [0, text.slice(1).replace(/./g, "$&$&")];
+  if (!m) return rgba(text);
+  const n = parseInt(m[1], 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255, 1];
+}
+
 function theme(el) {
   // The page's text colour (JupyterLab, Notebook 7, VS Code, plain pages alike), blended to
   // an opaque colour so Plotly can derive lines and grids from it.
   const c = rgba(getComputedStyle(el).color) || [68, 68, 68, 1];
-  const accent = rgba(getComputedStyle(el).getPropertyValue("--jp-brand-color1").trim() || "")
-    || rgba(getComputedStyle(el).getPropertyValue("--vscode-focusBorder").trim() || "");
+  const prop = (name) => hexRgb(getComputedStyle(el).getPropertyValue(name).trim());
+  const accent = prop("--jp-brand-color1") || prop("--vscode-focusBorder");
   const css = (a) => `rgba(${Math.round(c[0])},${Math.round(c[1])},${Math.round(c[2])},${a})`;
+  const lum = (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255;
+  const bg = prop("--jp-layout-color1") || prop("--vscode-editor-background")
+    || (lum > 0.5 ? [33, 33, 33, 1] : [255, 255, 255, 1]);
   return {
+    dark: lum > 0.5, // light text: a dark theme
+    bg,
     text: css(Math.max(c[3], 0.9)),
     grid: css(0.14),
     line: css(0.35),
@@ -92,6 +108,23 @@ function themed(layout, t) {
     out[key] = axis;
   }
   return out;
+}
+
+function darkened(data, t) {
+  // Dark theme: a treemap's pale container shades would be bright boxes; blend every pale
+  // sector colour into the page background (leaf colours by module type are left as they are).
+  if (!t.dark) return data;
+  return data.map((trace) => {
+    const colors = trace.type === "treemap" && trace.marker && trace.marker.colors;
+    if (!Array.isArray(colors)) return trace;
+    const mixed = colors.map((color) => {
+      const c = hexRgb(color);
+      if (!c || (0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]) / 255 < 0.66) return color;
+      const m = [0, 1, 2].map((i) => Math.round(0.3 * c[i] + 0.7 * t.bg[i]));
+      return `rgb(${m.join(",")})`;
+    });
+    return Object.assign({}, trace, { marker: Object.assign({}, trace.marker, { colors: mixed }) });
+  });
 }
 
 function outlined(data, id, t) {
@@ -151,7 +184,7 @@ export default {
       if (!alive) return drawing;
       const t = theme(box);
       const spec = parseSpec(model);
-      const data = outlined(spec.data, model.get("highlight"), t);
+      const data = outlined(darkened(spec.data, t), model.get("highlight"), t);
       const layout = themed(spec.layout, t);
       const config = Object.assign({}, model.get("config") || {});
       // One draw at a time, the newest last: Plotly.react updates the figure in place.
