@@ -333,14 +333,7 @@ class TreePages:
             node.path.startswith(p + ".") or p == "" for p in self.new_paths
         )
         out["total"] = self.root.params
-        shapes = self.output_shapes.get(node.path) if self.output_shapes else None
-        out["output"] = (
-            None
-            if not self.output_shapes
-            else format_shapes(shapes)
-            if shapes
-            else "not run for the last input"
-        )
+        out["output"] = self.output_text(node.path)
         if cost:
             try:
                 got = self.cost(node.path, compute=cost is True)
@@ -358,6 +351,13 @@ class TreePages:
         ``target_modules`` values). Returns ``{"path", "what", "text"}``.
         """
         return {"path": path, "what": what, "text": copy_text(self.node(path), what)}
+
+    def output_text(self, path: str) -> str | None:
+        """The "output shape" line for ``path`` after the last run (None: no run shown)."""
+        if not self.output_shapes:
+            return None
+        shapes = self.output_shapes.get(path)
+        return format_shapes(shapes) if shapes else "not run for the last input"
 
     def answer(self, request: dict) -> dict[str, Any]:
         """The reply to one request (``{"op": ..., "id": ...}``); it carries the same ``id``."""

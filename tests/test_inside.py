@@ -33,8 +33,14 @@ def sst2():
 def view():
     """A fresh Explorer on the tiny sentiment model (explore() adds the Inside tab)."""
     exp = explorer.explore(*sst2())
+    open_tab(exp)
     yield exp
     exp.close()
+
+
+def open_tab(exp) -> None:
+    """Click the Inside tab (a hidden tab draws nothing until it is opened)."""
+    exp.panels.selected_index = list(exp.panels.children).index(exp.inside)
 
 
 def typed(exp, text: str):
@@ -302,6 +308,7 @@ def test_in_a_kernel_traces_arrive_from_the_worker_thread(monkeypatch):
     async def main():
         monkeypatch.setattr(base, "kernel_loop", lambda: IOLoop.current())
         exp = explorer.explore(*sst2())
+        open_tab(exp)
         exp.selected = ATTN
         for text in ("s", "so", "so good", "so good!"):
             exp.task_panel.text_box.value = text
@@ -334,3 +341,24 @@ def test_save_html_carries_the_inside_view_of_the_last_input(view, tmp_path):
     sent = next(f for f in figures if f == inside["figure"])["data"][0]["z"]
     np.testing.assert_array_equal(decoded(sent).astype(np.float32), t.attention(ATTN)[1])
     assert "a &lt;b&gt;fine&lt;/b&gt; film" in text and "<b>fine</b>" not in text
+
+
+def test_a_hidden_tab_draws_nothing_per_keystroke_and_catches_up_when_opened():
+    exp = explorer.explore(*sst2())  # the task panel's tab is the one shown
+    exp.selected = ATTN
+    sent = []
+    exp.inside.attention_plot.observe(lambda ch: sent.append(ch["new"]), "spec")
+    for text in ("not", "not bad", "not bad at all"):
+        typed(exp, text)
+    assert sent == [] and exp.inside.trace.text == "not bad at all"  # nothing drawn meanwhile
+    open_tab(exp)
+    assert len(sent) == 1 and exp.inside.kind == "attention"
+    np.testing.assert_array_equal(
+        z(exp.inside.attention_plot), exp.task_panel.trace.attention(ATTN)[0]
+    )
+    exp.panels.selected_index = 0
+    typed(exp, "terrible")
+    assert len(sent) == 1
+    entries = {e["title"]: e for e in page_data(exp)["panels"]}  # an export catches up
+    assert len(sent) == 2 and "terrible" in exp.inside.trace.text and entries["Inside"]["figure"]
+    exp.close()

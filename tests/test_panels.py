@@ -9,6 +9,7 @@ import threading
 import _tiny_models as tm
 import pytest
 import torch
+from _wire import Wire
 
 from explorer import answer, answer_details, classify_details, explore
 from explorer.tree_pages import format_shapes
@@ -416,7 +417,7 @@ def test_output_shapes_follow_the_run_and_the_selection(sst2):
         f"{format_shapes([[1, n, dim]])}"  # fmt: skip
     assert format_shapes([[1, n, dim]]) == f"(1, {n}, {dim})"
     # The tree's details pane shows them too (what the browser gets for a selected row).
-    rev = ex.tree_widget.shapes_rev
+    wire = Wire(ex.tree_widget)
     assert ex.tree_widget.pages.details("pre_classifier")["output"] == f"(1, {dim})"
     assert ex.tree_widget.pages.details("distilbert.transformer.layer")["output"] == (
         "not run for the last input"
@@ -424,7 +425,9 @@ def test_output_shapes_follow_the_run_and_the_selection(sst2):
     panel.text = ""
     assert ex.output_shapes == {} and panel.shape_line.value == ""
     assert ex.tree_widget.pages.details("pre_classifier")["output"] is None
-    assert ex.tree_widget.shapes_rev > rev
+    # the browser got the selected module's line in one message (no request back)
+    sent = [d["content"] for d in wire.sent if d.get("method") == "custom"]
+    assert sent == [{"op": "output", "path": "distilbert.transformer.layer.1", "output": None}]
     assert all(not m._forward_hooks for m in model.modules())
 
 

@@ -304,6 +304,9 @@ class Explorer(ipywidgets.VBox):
 
         out = []
         for i, panel in enumerate(self.panels.children):
+            catch_up = getattr(panel, "catch_up", None)
+            if callable(catch_up):  # a hidden tab draws what it skipped, for the page
+                catch_up()
             result = next(
                 (r for r in (getattr(panel, n, None) for n in _RESULT_ATTRS) if r is not None),
                 None,

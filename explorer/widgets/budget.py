@@ -218,7 +218,7 @@ def add_budget_view(explorer: Any) -> BudgetView:
 
     def refresh_details() -> None:
         if made:  # the browser asks for the selected module's details (and cost) again
-            tree.shapes_rev += 1
+            tree.refresh_details()
 
     def on_dtype(change: dict) -> None:
         pages.cost_dtype = change["new"]

@@ -88,6 +88,7 @@ class InsideView(ipywidgets.VBox):
         self.kind, self.result, self.messages = "message", "", []
         self.render_seconds = 0.0
         self._closed = self._quiet = self._ready = False
+        self._visible, self._behind = True, False  # see .visible
         self._drawn: dict[str, Any] = {}  # plot name -> what it shows now (skip equal redraws)
         self._weights: tuple = (None, None)  # ((trace id, path, call), attention weights)
         self._boxes, self._links = self._mirror(panel)
@@ -214,7 +215,27 @@ class InsideView(ipywidgets.VBox):
         plots = {"lens": self.lens_plot, "attention": self.attention_plot, "norms": self.norms_plot}
         return plots.get(self.kind)
 
-    def _render(self) -> None:
+    @property
+    def visible(self) -> bool:
+        """Whether the tab is shown; while hidden, new traces are drawn only when it opens."""
+        return self._visible
+
+    @visible.setter
+    def visible(self, value: bool) -> None:
+        self._visible = bool(value)
+        if self._visible and self._behind:
+            self._render()
+
+    def catch_up(self) -> None:
+        """Draw what a hidden tab skipped (before an export reads ``figure`` and ``result``)."""
+        if self._behind:
+            self._render(force=True)
+
+    def _render(self, force: bool = False) -> None:
+        if not (self._visible or force):  # typing goes on elsewhere: no figure per keystroke
+            self._behind = True
+            return
+        self._behind = False
         began = time.perf_counter()
         self._quiet = True
         try:
@@ -403,6 +424,16 @@ def add_inside_view(explorer: Any, lang: str | None = None) -> InsideView | None
     explain = getattr(explorer, "explain_panel", None)
     view = InsideView(panel, lang=lang or getattr(explain, "lang", None) or "en")
     explorer.add_panel(view, "Inside", on_select=view.show)
+
+    def shown(_change: Any = None) -> None:
+        tabs = explorer.panels
+        index = tabs.selected_index
+        view.visible = (
+            index is not None and index < len(tabs.children) and (tabs.children[index] is view)
+        )
+
+    explorer.panels.observe(shown, "selected_index")
+    shown()
 
     def follow(_change: Any = None) -> bool:
         source = getattr(explorer, "explain_panel", None)

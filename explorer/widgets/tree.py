@@ -39,7 +39,8 @@ class ModuleTree(anywidget.AnyWidget):
     Notes
     -----
     Synced traits: ``selected`` (the selected module path, both ways; validated), ``initial``
-    (the root and its first levels, set once), ``height``, ``shapes_rev``. Everything else
+    (the root and its first levels, set once), ``height``, ``shapes_rev`` (bumped: the details
+    changed, ask again; see :meth:`refresh_details`). Everything else
     travels as custom messages the browser asks for, answered by
     :class:`explorer.tree_pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
     "search" | "details", "id": ...}``, each answered by one message carrying the same ``id``.
@@ -87,8 +88,17 @@ class ModuleTree(anywidget.AnyWidget):
         return proposal["value"]
 
     def set_output_shapes(self, shapes: dict[str, list[list[int]]] | None) -> None:
-        """Show each module's output shape for the last input (``{path: [shape, ...]}``)."""
+        """Show each module's output shape for the last input (``{path: [shape, ...]}``).
+
+        Runs on every keystroke: the browser gets the selected module's new line in one small
+        message, with no request back (other modules' lines come with their details).
+        """
         self.pages.output_shapes = dict(shapes or {})
+        path = self.selected
+        self.send({"op": "output", "path": path, "output": self.pages.output_text(path)})
+
+    def refresh_details(self) -> None:
+        """Have the browser ask for the selected module's details again (they changed)."""
         self.shapes_rev += 1
 
     def open_module(self, path: str) -> None:

@@ -7,8 +7,8 @@ Fixtures (``tests/browser/conftest.py``; every test under tests/browser is marke
     notebooks go there), ``url_for(name)`` (JupyterLab, fresh workspace), ``notebook7_url_for``,
     ``api(path)`` (GET JSON from ``/api/``), ``runtime_dir``. One server per session: random
     free port and token, private config/data/runtime/IPython dirs, no news, no update check,
-    no build check, read-only extension manager, autosave off, ``windowingMode`` ``"none"``
-    (every cell is in the DOM), kernel ``python3`` = this interpreter, ``HF_HUB_OFFLINE=1``.
+    no build check, read-only extension manager; notebook settings are JupyterLab's defaults
+    (windowing on, autosave on), kernel ``python3`` = this interpreter, ``HF_HUB_OFFLINE=1``.
     Missing ``/usr/bin/chromium`` skips (fails when ``CI`` is set).
 ``browser`` (session)
     Playwright's ``Browser``: headless ``/usr/bin/chromium``, DNS answers only for 127.0.0.1
@@ -139,9 +139,10 @@ def screenshot(page: Any, name: str, locator: Any = None) -> Path:
 _IDLE = re.compile(r"\|\s*Idle")
 _ERROR = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b", re.M)
 _CELLS_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')]
-  .map(c => [(c.querySelector('.jp-InputPrompt') || {}).innerText || '',
-             (c.querySelector('.cm-content') || {}).innerText || '',
-             (c.querySelector('.jp-OutputArea') || {}).innerText || '',
+  .map(c => [(c.querySelector('.jp-InputPrompt') || {}).textContent || '',
+             [...c.querySelectorAll('.cm-line')].map(l => l.textContent).join(String.fromCharCode(10)),
+             (c.querySelector('.jp-OutputArea') || {}).innerText
+               || (c.querySelector('.jp-OutputArea') || {}).textContent || '',
              !!c.querySelector('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')])"""
 
 

@@ -120,15 +120,14 @@ class SentimentPanel(LivePanel):
     def _hint(self, text: str) -> str | None:
         return "Type a text to classify." if not text.strip() else None
 
-    def _hooked_model(self) -> Any:
-        return self.model
-
     def _compute(self, text: str, stale) -> tuple[ClassifyDetails, Any]:
-        """A model runs once, traced: the scores and what every module computed."""
+        """A model runs once, traced: the scores and what every module computed (the trace's
+        own hooks give the shapes and stop a stale run: no second set of hooks)."""
         if not isinstance(self.model, torch.nn.Module):
             details = classify_details(self.model, None, text, self.top_k, self.function_to_apply)
             return details, None
         traced = traced_run(trace, self.model, self.tokenizer, text, should_stop=stale)
+        self.forward_passes += 1
         return traced.classify_details(self.top_k, self.function_to_apply), traced
 
     def _show(self, details: ClassifyDetails) -> None:

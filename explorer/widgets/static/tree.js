@@ -608,6 +608,13 @@ function render({ model, el }) {
   function onMessage(msg) {
     if (!msg || typeof msg !== "object") return;
     if (msg.op === "open") return openFromPython(msg.path);
+    if (msg.op === "output") { // a new run: the selected module's output line, nothing to ask
+      if (S.details && S.details.path === msg.path && S.details.output !== msg.output) {
+        S.details = { ...S.details, output: msg.output };
+        renderDetails(V.details, S.details, total, ask);
+      }
+      return;
+    }
     if (msg.op === "children") storePage(S, msg);
     if (msg.op === "reveal") msg.kids.forEach((page) => storePage(S, page));
     const waiting = mine.get(msg.id);
