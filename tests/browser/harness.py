@@ -41,6 +41,10 @@ Helpers (in a test module: ``from .harness import open_and_run, cell, ...``)
 ``open_notebook7(page, server, name)``: Notebook 7 (``/notebooks/NAME``); then ``run_all_cells``.
 ``dismiss_kernel_dialog(page) -> bool``: accept a "Select Kernel" dialog if one shows (called
     by the openers; not seen with this setup, where an unknown kernelspec silently falls back).
+Shared checks: ``kernel_value`` (poll a printed value), ``kernel_json`` / ``wait_kernel_json``
+(a kernel expression's value through JSON, once / polled), ``focused_key``, ``notebook_shape``,
+``set_theme`` (Settings > Theme, plus an optional extra wait), ``text_contrasts`` and
+``assert_contrast`` (WCAG contrast of every visible text).
 
 Example
 -------
@@ -64,6 +68,7 @@ Gotchas
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -419,6 +424,30 @@ def kernel_value(server: JupyterServer, name: str, expr: str, want: str, timeout
         time.sleep(0.1)  # poll interval of a condition wait
 
 
+def kernel_json(server: JupyterServer, name: str, code: str) -> Any:
+    """Evaluate expression ``code`` in the kernel of open notebook ``name``; its value via JSON."""
+    out = kernel_exec(server, name, f"print(__import__('json').dumps({code}))")
+    return json.loads(out)
+
+
+def wait_kernel_json(
+    server: JupyterServer, name: str, code: str, want: Any, timeout: float = 30.0
+) -> Any:
+    """Poll until :func:`kernel_json` of ``code`` equals ``want``; return it.
+
+    Keystrokes and clicks reach the kernel asynchronously. Raises ``AssertionError`` with the
+    last value seen when ``timeout`` seconds pass.
+    """
+    deadline = time.monotonic() + timeout
+    got = None
+    while time.monotonic() < deadline:
+        got = kernel_json(server, name, code)
+        if got == want:
+            return got
+        time.sleep(0.2)  # poll interval of a condition wait
+    raise AssertionError(f"kernel {code!r} = {got!r}, wanted {want!r}")
+
+
 def focused_key(page: Any) -> str | None:
     """``data-key`` of the focused element (tree rows and comparison lines carry one)."""
     return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
@@ -437,15 +466,28 @@ def notebook_shape(page: Any) -> list[str]:
     )
 
 
-def set_theme(page: Any, theme: str) -> None:
-    """Settings > Theme > ``theme`` ("JupyterLab Light" / "JupyterLab Dark"), and wait for it."""
+def set_theme(page: Any, theme: str, ready: str | None = None) -> None:
+    """Settings > Theme > ``theme`` ("JupyterLab Light" / "JupyterLab Dark"), and wait for it.
+
+    Parameters
+    ----------
+    page : Page
+        The JupyterLab page.
+    theme : str
+        The theme's name as the menu shows it.
+    ready : str, optional
+        A JavaScript function of ``dark`` (true for a dark theme) to wait on as well, e.g. a
+        widget's background having followed the theme.
+    """
     from playwright.sync_api import expect
+
+    dark = "Dark" in theme
 
     page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
     page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
     expect(page.locator("body")).to_have_attribute(
-        "data-jp-theme-light", "false" if "Dark" in theme else "true"
+        "data-jp-theme-light", "false" if dark else "true"
     )
     page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme-change splash
     page.wait_for_function(  # the theme's variables have reached the page
@@ -453,10 +495,15 @@ def set_theme(page: Any, theme: str) -> None:
           const v = getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim();
           return v !== '' && (dark ? v !== 'white' && v !== '#fff' : true);
         }""",
-        arg="Dark" in theme,
+        arg=dark,
     )
+    if ready is not None:
+        page.wait_for_function(ready, arg=dark)
 
 
+# Contrast of every visible text in the given roots (WCAG 2 relative luminance). The text colour
+# (its alpha times the opacity of it and its ancestors) is laid over the effective background:
+# the element's and its ancestors' background colours composited up to the first opaque one.
 CONTRAST_JS = """(roots) => {
   const parse = (css) => {
     let m = css.match(/^rgba?\\(([^)]*)\\)$/);
@@ -507,7 +554,8 @@ CONTRAST_JS = """(roots) => {
       out.push({
         ratio: (hi + 0.05) / (lo + 0.05),
         cls: el.className || el.tagName,
-                text: el.textContent.trim().slice(0, 40),
+        status: el.closest('[data-status]')?.dataset.status || '',
+        text: el.textContent.trim().slice(0, 40),
         fg: text.map(Math.round).join(','),
         bg: bg.map(Math.round).join(','),
       });
@@ -519,7 +567,8 @@ CONTRAST_JS = """(roots) => {
 
 def text_contrasts(scope: Any) -> list[dict]:
     """Contrast of every visible text element under ``scope`` (a locator of one or more roots):
-    ``{ratio, cls, text, fg, bg}``, with its effective background (transparent layers blended)."""
+    ``{ratio, cls, status, text, fg, bg}`` with its effective background (transparent layers
+    blended); ``status`` is the nearest ``data-status`` (comparison lines carry one), or ""."""
     return scope.evaluate_all(CONTRAST_JS)
 
 

@@ -3,19 +3,20 @@ keys kept inside, light and dark themes with every text at 4.5:1 or more."""
 
 from __future__ import annotations
 
-import re
-import time
-
 from playwright.sync_api import expect
 
 from .harness import (
     REPO,
+    assert_contrast,
     cell,
+    focused_key,
     kernel_exec,
+    kernel_value,
     open_and_run,
     open_notebook7,
     run_all_cells,
     screenshot,
+    set_theme,
     time_to_render,
     write_notebook,
 )
@@ -36,94 +37,16 @@ CELLS_JS = """() => [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod
   .map(c => c.classList.contains('jp-MarkdownCell') ? 'markdown' : 'code')"""
 
 
-def kernel_value(server, name, expr, want, timeout=20.0):
-    """Poll the kernel until ``print(expr)`` gives ``want`` (comm messages are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = kernel_exec(server, name, f"print({expr})").strip()
-        if got == want or time.monotonic() > deadline:
-            return got
-
-
 def line(scope, path):
     return scope.locator(f'.cmp-item[data-path="{path}"]')
 
 
-def focused_key(page):
-    return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
-
-
-# Contrast of every visible text in the given roots (WCAG 2 relative luminance). The text colour
-# (its alpha times the opacity of it and its ancestors) is laid over the effective background:
-# the element's and its ancestors' background colours composited up to the first opaque one.
-CONTRAST_JS = """(roots) => {
-  const parse = (css) => {
-    let m = css.match(/^rgba?\\(([^)]*)\\)$/);
-    if (m) {
-      const v = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
-      return [v[0], v[1], v[2], v.length > 3 ? v[3] : 1];
-    }
-    m = css.match(/^color\\(srgb ([^)]*)\\)$/);
-    if (m) {
-      const v = m[1].split(/[\\s\\/]+/).filter(Boolean).map(Number);
-      return [v[0] * 255, v[1] * 255, v[2] * 255, v.length > 3 ? v[3] : 1];
-    }
-    throw new Error('unparsed colour ' + css);
-  };
-  const over = (top, base) => [0, 1, 2].map((i) => top[3] * top[i] + (1 - top[3]) * base[i]);
-  const background = (el) => {
-    const layers = [];
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c[3] > 0) layers.push(c);
-      if (c[3] >= 1) break;
-    }
-    let base = [255, 255, 255];
-    for (const c of layers.reverse()) base = over(c, base);
-    return base;
-  };
-  const lum = (c) => {
-    const [r, g, b] = c.map((x) => {
-      x /= 255;
-      return x <= 0.04045 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const out = [];
-  for (const root of roots) {
-    for (const el of root.querySelectorAll('*')) {
-      const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-      if (!own || !el.getClientRects().length || !el.checkVisibility({visibilityProperty: true}))
-        continue;
-      const st = getComputedStyle(el);
-      const fg = parse(st.color);
-      let alpha = fg[3];
-      for (let e = el; e && e !== root.parentElement; e = e.parentElement)
-        alpha *= Number(getComputedStyle(e).opacity);
-      const bg = background(el);
-      const text = over([fg[0], fg[1], fg[2], alpha], bg);
-      const [hi, lo] = [lum(text), lum(bg)].sort((a, b) => b - a);
-      out.push({
-        ratio: (hi + 0.05) / (lo + 0.05),
-        cls: el.className || el.tagName,
-        status: el.closest('[data-status]')?.dataset.status || '',
-        text: el.textContent.trim().slice(0, 40),
-        fg: text.map(Math.round).join(','),
-        bg: bg.map(Math.round).join(','),
-      });
-    }
-  }
-  return out;
-}"""
-
-
-def contrast(page, scope, label: str) -> list[dict]:
-    """Contrast of every visible text in ``scope``'s widgets; fails under 4.5:1 (printed)."""
-    found = scope.locator(".cmp-root").evaluate_all(CONTRAST_JS)
-    low = [f for f in found if f["ratio"] < 4.5]
+def contrast(scope, label: str) -> list[dict]:
+    """Contrast of every visible text in ``scope``'s widgets: more than 20 texts, none under
+    4.5:1; prints the lowest."""
+    found = assert_contrast(scope.locator(".cmp-root"), label, minimum=4.5, at_least=21)
     worst = min(found, key=lambda f: f["ratio"])
     print(f"contrast {label}: {len(found)} texts, lowest {worst['ratio']:.2f}:1 ({worst})")
-    assert len(found) > 20 and not low, low
     return found
 
 
@@ -143,27 +66,15 @@ def hovered_contrast(page, scope, label: str) -> None:
             continue
         target.scroll_into_view_if_needed()
         target.hover()
-        contrast(page, scope, f"{label}, hovering {sel}")
+        contrast(scope, f"{label}, hovering {sel}")
     page.mouse.move(1, 1)
 
 
-def set_theme(page, theme: str) -> None:
-    """Settings > Theme > ``theme`` through JupyterLab's own menu."""
-    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
-    expect(page.locator("body")).to_have_attribute(
-        "data-jp-theme-light", "false" if "Dark" in theme else "true"
-    )
-    page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme-change splash
-    # the theme's stylesheet has reached the widgets
-    page.wait_for_function(
-        """dark => [...document.querySelectorAll('.cmp-root')].every((r) => {
-          const [red] = getComputedStyle(r).backgroundColor.match(/[\\d.]+/g).map(Number);
-          return dark ? red < 128 : red > 128;
-        })""",
-        arg="Dark" in theme,
-    )
+# the theme's stylesheet has reached the widgets (for harness.set_theme's ``ready``)
+WIDGETS_FOLLOW_THEME = """dark => [...document.querySelectorAll('.cmp-root')].every((r) => {
+  const [red] = getComputedStyle(r).backgroundColor.match(/[\\d.]+/g).map(Number);
+  return dark ? red < 128 : red > 128;
+})"""
 
 
 def active_cell(page) -> int:
@@ -216,8 +127,7 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     screenshot(page, "compare_light_seed", seed)
 
     # Keys typed on a focused row stay in the widget: no notebook shortcut runs.
-    focus = page.evaluate("() => document.activeElement.dataset.key")
-    assert focus == "qa_outputs"
+    assert focused_key(page) == "qa_outputs"
     cells_before = page.evaluate(CELLS_JS)
     for key in ["a", "b", "d", "d", "x", "m"]:
         page.keyboard.press(key)
@@ -288,24 +198,25 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     # Every text of both widgets (Korean and English, rows in and out of folds, the error line)
     # stands at 4.5:1 or more against what is behind it, in the light and the dark theme.
     page.mouse.move(1, 1)
-    contrast(page, page, "JupyterLab Light")
+    contrast(page, "JupyterLab Light")
     hovered_contrast(page, big, "JupyterLab Light, 25k")
-    set_theme(page, "JupyterLab Dark")
+    set_theme(page, "JupyterLab Dark", WIDGETS_FOLLOW_THEME)
     try:
         seed.scroll_into_view_if_needed()
         screenshot(page, "compare_dark_seed_ko", seed)
         big.scroll_into_view_if_needed()
         screenshot(page, "compare_dark_25k", big)
-        contrast(page, page, "JupyterLab Dark")
+        contrast(page, "JupyterLab Dark")
         hovered_contrast(page, big, "JupyterLab Dark, 25k")
         hovered_contrast(page, seed, "JupyterLab Dark, seed")
         kernel_exec(jupyter_server, NAME, "w.lang = 'en'")
         expect(seed.locator(".cmp-fold")).to_contain_text("89 modules in whole identical")
         seed.scroll_into_view_if_needed()
         screenshot(page, "compare_dark_seed", seed)
-        contrast(page, seed, "JupyterLab Dark, seed in English")
+        contrast(seed, "JupyterLab Dark, seed in English")
     finally:
-        set_theme(page, "JupyterLab Light")  # the setting outlives the page: later tests
+        # the setting outlives the page: put it back for later tests
+        set_theme(page, "JupyterLab Light", WIDGETS_FOLLOW_THEME)
 
     # The widgets' first messages (their comm_open with the whole state) stay small.
     raw = [f if isinstance(f, bytes) else f.encode() for f in frames]
@@ -365,6 +276,6 @@ def test_compare_in_notebook7(jupyter_server, browser_page):
     assert page.evaluate(CELLS_JS) == cells_before and active_cell(page) == active
     page.mouse.move(1, 1)
     screenshot(page, "compare_nb7_seed", seed)
-    contrast(page, seed, "Notebook 7 (light)")
+    contrast(seed, "Notebook 7 (light)")
     print(f"Notebook 7's own start-up errors: {own_errors}")
     assert page.dialogs == [] and page.page_errors == own_errors and page.external_requests == []

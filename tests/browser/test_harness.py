@@ -12,6 +12,7 @@ from .harness import (
     append_and_run,
     cell,
     kernel_exec,
+    kernel_value,
     open_and_run,
     open_notebook7,
     run_all_cells,
@@ -56,15 +57,6 @@ WIDGETS = [
 ]
 
 
-def _kernel_value(server, name, expr, want, timeout=20.0):
-    """Poll the kernel until ``print(expr)`` gives ``want`` (comm messages are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = kernel_exec(server, name, f"print({expr})").strip()
-        if got == want or time.monotonic() > deadline:
-            return got
-
-
 def test_widgets_render_and_sync(jupyter_server, browser_page):
     page, name = browser_page, "harness_widgets.ipynb"
     write_notebook(jupyter_server.root_dir, name, WIDGETS)
@@ -83,7 +75,7 @@ def test_widgets_render_and_sync(jupyter_server, browser_page):
     button.click()
     button.click()
     expect(button).to_have_text("count 2")
-    assert _kernel_value(jupyter_server, name, "counter.count", "2") == "2"
+    assert kernel_value(jupyter_server, name, "counter.count", "2") == "2"
     kernel_exec(jupyter_server, name, "counter.count = 40")
     expect(button).to_have_text("count 40")
 

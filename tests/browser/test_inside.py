@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import re
-import time
-
 from playwright.sync_api import expect
 
-from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
+from .harness import (
+    REPO,
+    cell,
+    kernel_exec,
+    kernel_json,
+    open_and_run,
+    screenshot,
+    set_theme,
+    wait_kernel_json,
+    write_notebook,
+)
 
 NAME = "inside.ipynb"
 ATTN = "distilbert.transformer.layer.0.attention"
@@ -22,42 +28,10 @@ CELLS = [
 ]
 
 
-def kernel_json(server, code: str):
-    """Evaluate ``code`` (an expression) in the notebook's kernel, as JSON."""
-    return json.loads(kernel_exec(server, NAME, f"import json; print(json.dumps({code}))"))
-
-
-def wait_kernel(server, code: str, want, timeout: float = 30.0):
-    """Poll until the kernel's ``code`` equals ``want`` (keystrokes arrive asynchronously)."""
-    deadline = time.monotonic() + timeout
-    got = None
-    while time.monotonic() < deadline:
-        got = kernel_json(server, code)
-        if got == want:
-            return got
-        time.sleep(0.2)  # poll interval of a condition wait
-    raise AssertionError(f"kernel {code!r} = {got!r}, wanted {want!r}")
-
-
 def heat_image(plot):
     """The pixels plotly.js drew for the visible heatmap (a data URL), or None."""
     image = plot.locator("g.hm image").first
     return image.get_attribute("href") if image.count() else None
-
-
-def dark_theme(page) -> None:
-    """Switch JupyterLab to its dark theme (its command when exposed, else the Settings menu)."""
-    if page.evaluate("() => !!(window.jupyterapp && window.jupyterapp.commands)"):
-        page.evaluate(
-            "() => window.jupyterapp.commands.execute('apputils:change-theme',"
-            " {theme: 'JupyterLab Dark'})"
-        )
-    else:
-        page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
-        page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^JupyterLab Dark$")).click()
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")
-    page.locator("#jupyterlab-splash").wait_for(state="detached")
 
 
 def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_page):
@@ -72,7 +46,7 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
     box = panel.locator(".xp-text textarea")
     box.fill("")
     box.press_sequentially("a fine film", delay=20)
-    wait_kernel(server, "sv.inside.trace and sv.inside.trace.text", "a fine film")
+    wait_kernel_json(server, NAME, "sv.inside.trace and sv.inside.trace.text", "a fine film")
 
     # The Inside tab: the model itself is selected, so the lens shows, called a probe.
     out.get_by_role("tab", name="Inside").click()
@@ -88,18 +62,18 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
     out.locator(".xt-group").click()
     out.locator('.xt-row[data-key="distilbert.transformer.layer.0"]').click()
     out.locator(f'.xt-row[data-key="{ATTN}"]').click()
-    wait_kernel(server, "sv.inside.kind", "attention")
+    wait_kernel_json(server, NAME, "sv.inside.kind", "attention")
     title = page.locator(".g-gtitle", has_text=f"{ATTN}: attention of head")
     heat = inside.locator(".xp-inside-plot").filter(has=title)
     expect(heat.locator("g.hm image")).to_have_count(1, timeout=30_000)
-    n = kernel_json(server, "len(sv.inside.trace.tokens)")
+    n = kernel_json(server, NAME, "len(sv.inside.trace.tokens)")
     expect(heat.locator("g.xtick")).to_have_count(n)
     expect(heat.locator(".g-gtitle")).to_contain_text("head 1 of 2")
     expect(inside.locator(".xp-inside-stats")).to_contain_text(f"Output shape (1, {n}, 32)")
 
     # Hover a cell: the exact weight, query and key tokens (escaped text, not markup).
     i, j = 1, n - 1
-    want = kernel_json(server, f"float(sv.inside.trace.attention({ATTN!r})[0][{i}][{j}])")
+    want = kernel_json(server, NAME, f"float(sv.inside.trace.attention({ATTN!r})[0][{i}][{j}])")
     area = heat.locator("g.hm image").bounding_box()
     page.mouse.move(area["x"] + (j + 0.5) * area["width"] / n,
                     area["y"] + (i + 0.5) * area["height"] / n)  # fmt: skip
@@ -114,8 +88,8 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
     expect(own).to_have_value("a fine film")
     own.press_sequentially(" <b>and</b> more", delay=20)
     typed = "a fine film <b>and</b> more"
-    wait_kernel(server, "sv.inside.trace.text", typed)
-    n2 = kernel_json(server, "len(sv.inside.trace.tokens)")
+    wait_kernel_json(server, NAME, "sv.inside.trace.text", typed)
+    n2 = kernel_json(server, NAME, "len(sv.inside.trace.tokens)")
     expect(heat.locator("g.xtick")).to_have_count(n2)
     page.wait_for_function(
         "([el, old]) => { const im = el.querySelector('g.hm image');"
@@ -123,13 +97,14 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
         arg=[heat.element_handle(), before],
     )
     expect(heat.locator("g.xtick", has_text="<")).to_have_count(2)  # '<' drawn as text
-    assert kernel_json(server, "sv.task_panel.text") == typed  # it drove the panel
+    assert kernel_json(server, NAME, "sv.task_panel.text") == typed  # it drove the panel
 
     # Another head.
     inside.locator(".widget-dropdown select").first.select_option(label="head 2")
     expect(heat.locator(".g-gtitle")).to_contain_text("head 2 of 2")
     same = kernel_json(
         server,
+        NAME,
         f"bool((sv.inside.attention_plot.figure.data[0].z == "
         f"sv.inside.trace.attention({ATTN!r})[1]).all())",
     )
@@ -137,13 +112,13 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
 
     # The model itself again (its tree row): the lens.
     out.locator('.xt-row[data-key=""]').click()
-    wait_kernel(server, "sv.inside.kind", "lens")
+    wait_kernel_json(server, NAME, "sv.inside.kind", "lens")
     expect(lens.locator("g.hm image")).to_have_count(1)
     expect(heat).to_be_hidden()
     screenshot(page, "inside_lens_light", inside)
 
     # Dark theme: transparent figure backgrounds, texts in the theme's colour.
-    dark_theme(page)
+    set_theme(page, "JupyterLab Dark")
     expect(lens.locator("g.hm image")).to_have_count(1)
     bg = lens.locator(".main-svg").first.evaluate("e => getComputedStyle(e).backgroundColor")
     assert bg in ("rgba(0, 0, 0, 0)", "transparent"), bg
@@ -156,4 +131,5 @@ def test_inside_tab_follows_typing_selection_and_heads(jupyter_server, browser_p
     expect(heat.locator("g.hm image")).to_have_count(1)
     expect(heat).to_be_visible()
     screenshot(page, "inside_attention_dark", inside)
+    set_theme(page, "JupyterLab Light")  # the setting outlives the page: later tests
     assert page.dialogs == [] and page.page_errors == []

@@ -8,6 +8,7 @@ from .harness import (
     REPO,
     assert_contrast,
     cell,
+    kernel_exec,
     kernel_value,
     open_and_run,
     screenshot,
@@ -54,10 +55,7 @@ def test_narrow_dark_and_copy(jupyter_server, browser):
         screenshot(page, "look_narrow_light")
 
         # Copy: the attribute path of a selected block, as Python reaches it.
-        kernel_value(jupyter_server, NAME, "w.selected", "")
-        page.evaluate("0")
-        from .harness import kernel_exec
-
+        assert kernel_value(jupyter_server, NAME, "w.selected", "") == ""
         kernel_exec(jupyter_server, NAME, "w.selected = 'distilbert.transformer.layer.1'")
         expect(tree.locator(".xt-d-path")).to_have_text("distilbert.transformer.layer.1")
         tree.locator(".xt-copy-button").click()

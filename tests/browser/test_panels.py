@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import time
-
 from playwright.sync_api import expect
 
-from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
+from .harness import (
+    REPO,
+    cell,
+    kernel_exec,
+    kernel_json,
+    open_and_run,
+    screenshot,
+    wait_kernel_json,
+    write_notebook,
+)
 
 NAME = "panels.ipynb"
 CELLS = [
@@ -19,23 +25,6 @@ CELLS = [
     "sst2 = tm.build('distilbert_sst2')\nsv = explorer.explore(sst2, tok, height=300)\nsv",
     "squad = tm.build('distilbert_qa')\nqv = explorer.explore(squad, tok, height=300)\nqv",
 ]
-
-
-def kernel_json(server, code: str):
-    """Evaluate ``code`` (an expression) in the notebook's kernel, as JSON."""
-    return json.loads(kernel_exec(server, NAME, f"import json; print(json.dumps({code}))"))
-
-
-def wait_kernel(server, code: str, want, timeout: float = 30.0):
-    """Poll until the kernel's ``code`` equals ``want`` (keystrokes arrive asynchronously)."""
-    deadline = time.monotonic() + timeout
-    got = None
-    while time.monotonic() < deadline:
-        got = kernel_json(server, code)
-        if got == want:
-            return got
-        time.sleep(0.2)  # poll interval of a condition wait
-    raise AssertionError(f"kernel {code!r} = {got!r}, wanted {want!r}")
 
 
 def bar_paths(page):
@@ -61,9 +50,9 @@ def test_typing_drives_the_sentiment_and_qa_panels(jupyter_server, browser_page)
     expect(panel.locator(".xp-status")).to_have_text("Type a text to classify.")
     typed = "terrible plot, but the actors were great"
     box.press_sequentially(typed, delay=40)  # real key events, ~25 per second
-    wait_kernel(server, "sv.task_panel.details and sv.task_panel.details.text", typed)
-    want = kernel_json(server, f"classify(sst2, tok, {typed!r})")
-    shown = kernel_json(server, "[r for r in sv.task_panel.details.results]")
+    wait_kernel_json(server, NAME, "sv.task_panel.details and sv.task_panel.details.text", typed)
+    want = kernel_json(server, NAME, f"classify(sst2, tok, {typed!r})")
+    shown = kernel_json(server, NAME, "[r for r in sv.task_panel.details.results]")
     assert shown == want
     status = f"{want[0]['label']}  {want[0]['score']:.3f} (softmax)"
     expect(panel.locator(".xp-status")).to_contain_text(status)
@@ -73,12 +62,12 @@ def test_typing_drives_the_sentiment_and_qa_panels(jupyter_server, browser_page)
         arg=[".xp-sentiment g.point path", before],
     )
     assert bar_paths(page) != before
-    runs = kernel_json(server, "sv.task_panel.runs")
+    runs = kernel_json(server, NAME, "sv.task_panel.runs")
     # at most one run per keystroke (+ the first): work never queues up behind the typing
     assert runs <= len(typed) + 2, runs
     # the selected module's output shape for this input follows a click in the tree
     kernel_exec(server, NAME, "sv.selected = 'distilbert.embeddings'")
-    n = kernel_json(server, f"len(tok({typed!r})['input_ids'])")
+    n = kernel_json(server, NAME, f"len(tok({typed!r})['input_ids'])")
     expect(panel.locator(".xp-shape")).to_have_text(
         f"Output of distilbert.embeddings for this input: (1, {n}, 32)"
     )
@@ -94,13 +83,15 @@ def test_typing_drives_the_sentiment_and_qa_panels(jupyter_server, browser_page)
     expect(qa.locator("mark.xp-answer")).to_have_count(0)
     asked = "What color is the sky?"
     question.press_sequentially(asked, delay=40)
-    wait_kernel(server, "qv.task_panel.details and qv.task_panel.details.question", asked)
-    context = kernel_json(server, "qv.task_panel.context_box.value")
-    want = kernel_json(server, f"answer(squad, tok, {asked!r}, {context!r}, top_k=3)")
-    assert kernel_json(server, "qv.task_panel.details.results") == want
+    wait_kernel_json(
+        server, NAME, "qv.task_panel.details and qv.task_panel.details.question", asked
+    )
+    context = kernel_json(server, NAME, "qv.task_panel.context_box.value")
+    want = kernel_json(server, NAME, f"answer(squad, tok, {asked!r}, {context!r}, top_k=3)")
+    assert kernel_json(server, NAME, "qv.task_panel.details.results") == want
     expect(qa.locator("mark.xp-answer")).to_have_text(want[0]["answer"])
     expect(qa.locator(".xp-answers li")).to_have_count(len(want))
-    tokens = kernel_json(server, "len(qv.task_panel.details.windows[0].tokens)")
+    tokens = kernel_json(server, NAME, "len(qv.task_panel.details.windows[0].tokens)")
     expect(qa.locator("g.xtick")).to_have_count(tokens)  # a short window: every token labelled
     legend = qa.locator(".legend .legendtext")
     expect(legend.filter(has_text="question (never the answer)")).to_have_count(1)
@@ -112,8 +103,10 @@ def test_typing_drives_the_sentiment_and_qa_panels(jupyter_server, browser_page)
     # -- bad input typed into the box: a message in the panel, the widget keeps working ---------
     box.fill("")
     box.press_sequentially("안녕 😀 <b>x</b>", delay=20)
-    wait_kernel(server, "sv.task_panel.details and sv.task_panel.details.text", "안녕 😀 <b>x</b>")
-    assert kernel_json(server, "sv.task_panel.error") is None
+    wait_kernel_json(
+        server, NAME, "sv.task_panel.details and sv.task_panel.details.text", "안녕 😀 <b>x</b>"
+    )
+    assert kernel_json(server, NAME, "sv.task_panel.error") is None
     # anywidget's runtime rejects with this when a model's ESM (plotly.js: ~5 MB) takes over 2 s to
     # initialize, as it can on a busy 2-core machine; everything above still rendered and worked.
     slow = "[anywidget] Failed to initialize model."

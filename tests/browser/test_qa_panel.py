@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from playwright.sync_api import expect
 
-from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
+from .harness import (
+    REPO,
+    cell,
+    kernel_exec,
+    kernel_json,
+    open_and_run,
+    screenshot,
+    set_theme,
+    write_notebook,
+)
 
 NAME = "qa_panel.ipynb"
 QUESTION = "Where is item 42?"
@@ -30,21 +38,8 @@ VISIBLE_IN_BOX = """m => { const b = m.closest('.xp-context').getBoundingClientR
 AFTER = "s => getComputedStyle(s, '::after').content"
 
 
-def kernel_json(server, code: str):
-    return json.loads(kernel_exec(server, NAME, f"import json; print(json.dumps({code}))"))
-
-
 def legend_names(qa) -> list[str]:
     return qa.locator(".legend .legendtext").evaluate_all("ts => ts.map(t => t.textContent)")
-
-
-def switch_theme(page, theme: str) -> None:
-    """Settings > Theme > ``theme`` through JupyterLab's own menu."""
-    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).hover()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
-    light = "true" if "Light" in theme else "false"
-    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", light)
 
 
 def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
@@ -55,10 +50,10 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     qa = cell(page, 1).locator(".xp-qa")
     mark = qa.locator(".xp-context mark.xp-answer")
     expect(mark).to_have_count(1, timeout=60_000)
-    top = kernel_json(server, "qp.details.results[0]")
-    home = kernel_json(server, "answer_window(qp.details)")
-    n = kernel_json(server, "len(qp.details.windows)")
-    near = kernel_json(server, "NEAR")
+    top = kernel_json(server, NAME, "qp.details.results[0]")
+    home = kernel_json(server, NAME, "answer_window(qp.details)")
+    n = kernel_json(server, NAME, "len(qp.details.windows)")
+    near = kernel_json(server, NAME, "NEAR")
     assert n > 1 and home == n - 1  # as built: the answer is in the last window only
     expect(mark).to_have_text(top["answer"])
 
@@ -119,7 +114,7 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     page.wait_for_function(f"() => ({VISIBLE_IN_BOX})(document.querySelector('.xp-qa mark'))")
 
     # -- dark theme: no white boxes, the same panel legible --------------------------------------
-    switch_theme(page, "JupyterLab Dark")
+    set_theme(page, "JupyterLab Dark")
     qa.scroll_into_view_if_needed()
     page.wait_for_timeout(500)  # the theme's CSS settles (a transition, not a condition)
     backgrounds = plot.locator(".main-svg").evaluate_all(
@@ -129,5 +124,5 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     screenshot(page, "qa_panel_dark", qa)
     slider = plot.locator(".rangeslider-bg").evaluate("r => getComputedStyle(r).fillOpacity")
     assert slider == "0", slider  # plotly.js draws a transparent fill as fill-opacity 0
-    switch_theme(page, "JupyterLab Light")
+    set_theme(page, "JupyterLab Light")
     assert page.page_errors == [] and page.dialogs == []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 
 from playwright.sync_api import expect
@@ -10,9 +9,12 @@ from playwright.sync_api import expect
 from .harness import (
     REPO,
     cell,
+    focused_key,
     kernel_exec,
+    kernel_value,
     open_and_run,
     screenshot,
+    set_theme,
     time_to_render,
     write_notebook,
 )
@@ -38,15 +40,6 @@ def row(scope, path):
     return scope.locator(f'.xt-row[data-key="{path}"]')
 
 
-def kernel_value(server, name, expr, want, timeout=20.0):
-    """Poll the kernel until ``print(expr)`` gives ``want`` (comm messages are asynchronous)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        got = kernel_exec(server, name, f"print({expr})").strip()
-        if got == want or time.monotonic() > deadline:
-            return got
-
-
 def stable_box(page, locator, timeout=10.0):
     """The locator's bounding box once two reads 100 ms apart agree (an animation has ended)."""
     deadline = time.monotonic() + timeout
@@ -59,10 +52,6 @@ def stable_box(page, locator, timeout=10.0):
         page.wait_for_timeout(100)  # poll interval of a condition wait
 
 
-def focused_key(page):
-    return page.evaluate("() => document.activeElement && document.activeElement.dataset.key")
-
-
 def wait_focus(page, key: str) -> None:
     """Wait until the row ``key`` has the focus (keys are handled after a redraw)."""
     try:
@@ -73,16 +62,6 @@ def wait_focus(page, key: str) -> None:
         )
     except Exception:
         raise AssertionError(f"focus on {focused_key(page)!r}, wanted {key!r}") from None
-
-
-def set_theme(page, theme):
-    page.locator(".lm-MenuBar-item", has_text=re.compile(r"^Settings$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Theme$")).click()
-    page.locator(".lm-Menu-itemLabel", has_text=re.compile(f"^{theme}$")).click()
-    expect(page.locator("body")).to_have_attribute(
-        "data-jp-theme-light", "false" if "Dark" in theme else "true"
-    )
-    page.locator("#jupyterlab-splash").wait_for(state="detached")  # the theme-change splash
 
 
 def test_explorer_tree_treemap_keyboard_and_escaping(jupyter_server, browser_page):
