@@ -1,6 +1,7 @@
 """A new user's first cell: explore a sentiment model, type, read the Korean explanation.
 
-Also makes the README's picture (artifacts/screenshots/first_use.png).
+Also makes the README's picture (artifacts/screenshots/first_use_inside.png, copied to
+docs/explorer.png when it should change).
 """
 
 from __future__ import annotations
@@ -58,4 +59,14 @@ def test_first_cell_tree_panel_and_korean_explanation(jupyter_server, browser_pa
         "distilbert.embeddings.word_embeddings"
     )
     screenshot(page, "first_use", out)
+
+    # Inside the model: the selected attention module's weights for the typed sentence.
+    kernel_exec(server, NAME, "w.selected = 'distilbert.transformer.layer.1.attention'")
+    kernel_exec(server, NAME, "w.explain_panel.lang = 'en'")  # the Inside tab follows it
+    page.set_viewport_size({"width": 1280, "height": 1700})  # the whole output in the picture
+    out.get_by_role("tab", name="Inside").click()
+    inside = out.locator(".xp-inside")
+    expect(inside).to_contain_text("attention of head 1 of 2")
+    expect(inside.locator(".xp-plot-graph .heatmaplayer image:visible").first).to_be_visible()
+    screenshot(page, "first_use_inside", out)  # the README's picture (docs/explorer.png)
     assert page.dialogs == [] and page.page_errors == []
