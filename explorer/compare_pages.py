@@ -29,6 +29,7 @@ from bisect import bisect_right
 from typing import Any
 
 from .compare import Comparison, Row
+from .tree_pages import error_reply
 
 __all__ = ["ComparePages", "PAGE", "MAIN", "MAX_LISTED", "MAX_REPR"]
 
@@ -200,6 +201,4 @@ class ComparePages:
         try:
             return self.answer(request)
         except Exception as exc:
-            rid = request.get("id") if isinstance(request, dict) else None
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            return {"op": "error", "id": rid, "message": f"{type(exc).__name__}: {message}"}
+            return error_reply(request, exc)

@@ -37,6 +37,13 @@ class UnknownPathError(ValueError):
     """A path that names no module of the model."""
 
 
+def error_reply(request: Any, exc: Exception) -> dict[str, Any]:
+    """The reply to a request that failed: ``{"op": "error", "id", "message"}`` naming why."""
+    rid = request.get("id") if isinstance(request, dict) else None
+    message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+    return {"op": "error", "id": rid, "message": f"{type(exc).__name__}: {message}"}
+
+
 def group_key(parent: str, group: Group) -> str:
     """The key a folded run of siblings is opened and loaded by: parent path + first member."""
     return parent + _SEP + group.members[0].name
@@ -385,8 +392,7 @@ class TreePages:
         try:
             return self.answer(request)
         except Exception as exc:
-            rid = request.get("id") if isinstance(request, dict) else None
-            return {"op": "error", "id": rid, "message": f"{type(exc).__name__}: {exc}"}
+            return error_reply(request, exc)
 
     def all_lists(self, max_depth: int | None = None) -> dict[str, list]:
         """Every children list a viewer can ask for, whole (all pages), by key.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import ipywidgets
@@ -12,6 +12,7 @@ import torch
 
 from ...latest import LatestRunner, Stale
 from ...trace import TraceCancelled
+from ...trace.outputs import shapes_of
 from ...tree_pages import format_shapes
 from .chrome import PanelChrome
 
@@ -32,18 +33,6 @@ def kernel_loop() -> Any:
     kernel = getattr(get_ipython(), "kernel", None)
     loop = getattr(kernel, "io_loop", None)
     return loop if callable(getattr(loop, "add_callback", None)) else None
-
-
-def _shapes_of(value: Any, depth: int = 0) -> list[list[int]]:
-    """Shapes of the tensors in a module output: a tensor, a tuple/list or a ModelOutput."""
-    if isinstance(value, torch.Tensor):
-        return [list(value.shape)]
-    if depth > 1:
-        return []
-    items = value.values() if isinstance(value, Mapping) else value
-    if isinstance(value, (Mapping, tuple, list)):
-        return [s for item in items for s in _shapes_of(item, depth + 1)]
-    return []
 
 
 @contextlib.contextmanager
@@ -72,7 +61,7 @@ def record_output_shapes(model: Any, stop: Any = None):
                 if path == "":
                     calls["root"] += 1
                 if path not in shapes:
-                    shapes[path] = _shapes_of(output)
+                    shapes[path] = shapes_of(output)
 
             return hook
 
