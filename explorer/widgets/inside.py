@@ -200,8 +200,10 @@ class InsideView(ipywidgets.VBox):
 
     @traitlets.observe("path", "head", "call")
     def _selection_changed(self, _change: dict) -> None:
+        # Drawn even while the tab is hidden: a selection is one change, not a keystroke each,
+        # and code reading .kind / .result after setting the selection gets them current.
         if not self._quiet and self._ready:
-            self._render()
+            self._render(force=True)
 
     def _picked(self, _change: dict) -> None:
         if self._quiet:

@@ -266,9 +266,14 @@ def jupyter_server() -> JupyterServer:
         shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Any:
-    """Headless Debian Chromium driven by Playwright (DNS answers only for 127.0.0.1)."""
+    """Headless Debian Chromium driven by Playwright (DNS answers only for 127.0.0.1).
+
+    One per test module, not per session: Playwright's sync API keeps its asyncio loop marked
+    as running in the main thread while it is open, and would leak that into every test that
+    runs after the browser tests (``asyncio.run`` refuses to start inside a running loop).
+    """
     _need_chromium()
     from playwright.sync_api import expect, sync_playwright
 
