@@ -187,7 +187,7 @@ class InsideView(ipywidgets.VBox):
         if self.lens_plot is not None:
             self._retext(self.lens_plot, ft.lens_figure(self._lens_task, lang))
         self._drawn.clear()
-        self._render()
+        self._render(force=True)  # one change, like a selection: current even while hidden
 
     @staticmethod
     def _retext(plot: PlotWidget, fresh: Any) -> None:
