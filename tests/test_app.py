@@ -177,3 +177,12 @@ def test_the_model_is_not_changed():
     after = [(n, p.requires_grad, p.dtype, p.data_ptr(), p.sum().item()) for n, p in
              model.named_parameters()]  # fmt: skip
     assert after == before and model.training and model[1].training
+
+
+def test_a_hub_name_or_a_wrong_head_gets_a_message_that_says_what_to_do(tmp_path):
+    with pytest.raises(TypeError, match=r"explorer\.load\('distilbert-base-uncased'\)"):
+        explore("distilbert-base-uncased")  # a name, not a model: load it first
+    with pytest.raises(TypeError, match="unexpected keyword argument 'heigth'.*'height'"):
+        explore(nn.Linear(3, 2), heigth=300)  # misspelled: named, with the likely intent
+    with pytest.raises(TypeError, match="'colour'"):
+        Explorer(nn.Linear(3, 2), colour="red")

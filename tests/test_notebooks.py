@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
+import nbclient  # noqa: E402  (dev dependencies: the tests need them)
+import nbformat  # noqa: E402
 import pytest
-
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
