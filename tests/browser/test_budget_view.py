@@ -6,18 +6,8 @@ import time
 
 from playwright.sync_api import expect
 
-from .harness import (
-    REPO,
-    assert_contrast,
-    cell,
-    kernel_json,
-    kernel_value,
-    notebook_shape,
-    open_and_run,
-    screenshot,
-    set_theme,
-    write_notebook,
-)
+from .checks import assert_contrast, kernel_json, kernel_value, notebook_shape, set_theme
+from .harness import REPO, cell, open_and_run, screenshot, write_notebook
 
 NAME = "budget_view.ipynb"
 CELLS = [

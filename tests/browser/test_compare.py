@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from .checks import assert_contrast, focused_key, kernel_value, set_theme
 from .harness import (
     REPO,
-    assert_contrast,
     cell,
-    focused_key,
     kernel_exec,
-    kernel_value,
     open_and_run,
     open_notebook7,
     run_all_cells,
     screenshot,
-    set_theme,
     time_to_render,
     write_notebook,
 )

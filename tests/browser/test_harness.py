@@ -7,12 +7,12 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from .checks import kernel_value
 from .harness import (
     NotebookRunError,
     append_and_run,
     cell,
     kernel_exec,
-    kernel_value,
     open_and_run,
     open_notebook7,
     run_all_cells,

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .harness import (
-    REPO,
-    cell,
-    kernel_exec,
-    kernel_json,
-    open_and_run,
-    screenshot,
-    set_theme,
-    wait_kernel_json,
-    write_notebook,
-)
+from .checks import kernel_json, set_theme, wait_kernel_json
+from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
 
 NAME = "inside.ipynb"
 ATTN = "distilbert.transformer.layer.0.attention"

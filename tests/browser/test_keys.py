@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from .checks import focused_key, kernel_value, notebook_shape
 from .harness import (
     REPO,
     cell,
-    focused_key,
-    kernel_value,
-    notebook_shape,
     open_notebook,
     open_notebook7,
     run_all_cells,

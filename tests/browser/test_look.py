@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .harness import (
-    REPO,
-    assert_contrast,
-    cell,
-    kernel_exec,
-    kernel_value,
-    open_and_run,
-    screenshot,
-    set_theme,
-    write_notebook,
-)
+from .checks import assert_contrast, kernel_value, set_theme
+from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
 
 NAME = "look.ipynb"
 CELLS = [

@@ -6,16 +6,8 @@ import re
 
 from playwright.sync_api import expect
 
-from .harness import (
-    REPO,
-    cell,
-    kernel_exec,
-    kernel_json,
-    open_and_run,
-    screenshot,
-    set_theme,
-    write_notebook,
-)
+from .checks import kernel_json, set_theme
+from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
 
 NAME = "qa_panel.ipynb"
 QUESTION = "Where is item 42?"

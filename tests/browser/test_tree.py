@@ -6,15 +6,13 @@ import time
 
 from playwright.sync_api import expect
 
+from .checks import focused_key, kernel_value, set_theme
 from .harness import (
     REPO,
     cell,
-    focused_key,
     kernel_exec,
-    kernel_value,
     open_and_run,
     screenshot,
-    set_theme,
     time_to_render,
     write_notebook,
 )
