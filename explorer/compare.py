@@ -1,4 +1,4 @@
-"""Compare two models module by module: aligned diff rows, a summary, and a Jupyter widget."""
+"""Compare two models module by module: aligned diff rows and a summary (widgets/compare.py shows them)."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import os
 import re
 import warnings
 
-from ..model_info import LOAD_INFO_ATTR
+from ..model_info import LOAD_INFO_ATTR, is_meta
 from .build import TASKS, outermost_modules
 from .hub import first_line, from_pretrained, is_unreachable, load_tokenizer
 from .offline import MAX_OFFLINE_PARAMS, find_known, from_offline, known_names, packaged_dir
@@ -204,7 +204,7 @@ def load(name_or_path, task: str | None = None, weights: bool = True, **kwargs) 
         tokenizer, why_not = load_tokenizer(tok_path, tok_cls, tok_kwargs)
         if why_not:
             info["notes"].append(why_not)
-    meta = any(p.is_meta for p in model.parameters())
+    meta = is_meta(model)
     info.update(name=name, task=task, source=source, untrained=untrained, meta=meta)
     info["newly_initialized_modules"] = outermost_modules(model, info["newly_initialized"])
     if untrained:
