@@ -8,32 +8,17 @@ per layer, so the same model has ~75k modules.)
 from __future__ import annotations
 
 import argparse
-import gc
-import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import transformers  # noqa: E402
 from _models import full_size  # noqa: E402
+from bench_anatomy import interleaved  # noqa: E402  (same timing loop as the anatomy bench)
 
 from explorer.anatomy import module_tree  # noqa: E402
 from explorer.budget import budget  # noqa: E402
-
-
-def interleaved(fns: dict, reps: int) -> dict:
-    """Median time per function, alternating them so machine noise hits all alike."""
-    times: dict = {k: [] for k in fns}
-    outs = {}
-    for _ in range(reps):
-        for k, fn in fns.items():
-            gc.collect()
-            t = time.perf_counter()
-            outs[k] = fn()
-            times[k].append(time.perf_counter() - t)
-    return {k: (statistics.median(v), outs[k]) for k, v in times.items()}
 
 
 def main() -> None:
