@@ -184,3 +184,23 @@ def assert_contrast(scope: Any, label: str, minimum: float = 4.5, at_least: int 
     assert len(found) >= at_least, f"{label}: only {len(found)} texts found"
     assert not low, f"{label}: below {minimum}:1: {low}"
     return found
+
+
+FILES = ("file:", "blob:", "data:")
+LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
+
+
+def block_network(page: Any, allowed: tuple[str, ...] = FILES) -> list[str]:
+    """Abort every request of ``page`` whose URL starts with none of ``allowed``; the list
+    returned fills with the URLs that were tried (and aborted)."""
+    blocked: list[str] = []
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(allowed):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    return blocked

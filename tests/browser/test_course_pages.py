@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from explorer.tree_pages import PAGE, TreePages
 
+from .checks import block_network
 from .harness import screenshot
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -101,16 +102,7 @@ def converted(tmp_path_factory):
 
 def _open(browser_page, url: str, js_ready: bool = True):
     """Open ``url`` with every non-file request aborted and recorded; returns the attempts."""
-    blocked: list[str] = []
-
-    def route(r):
-        if r.request.url.startswith(("file:", "blob:", "data:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    browser_page.route("**/*", route)
+    blocked = block_network(browser_page)
     browser_page.goto(url)
     if js_ready:
         for root in browser_page.locator(".txe-root").all():

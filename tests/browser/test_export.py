@@ -13,6 +13,7 @@ import explorer
 from explorer.export import save_html
 from explorer.tree_pages import PAGE
 
+from .checks import block_network
 from .harness import screenshot
 
 EVIL = "</script><img src=x onerror=alert(1)>"
@@ -36,17 +37,9 @@ def exported(tmp_path_factory):
 def page(browser_page, exported):
     """The exported page, opened from disk with every non-file request aborted and recorded."""
     _, path = exported
-    blocked, seen = [], []
+    seen: list[str] = []
     browser_page.on("request", lambda req: seen.append(req.url))
-
-    def route(r):
-        if r.request.url.startswith(("file:", "blob:", "data:")):
-            r.continue_()
-        else:
-            blocked.append(r.request.url)
-            r.abort()
-
-    browser_page.route("**/*", route)
+    blocked = block_network(browser_page)
     browser_page.goto(path.as_uri())
     expect(browser_page.locator(".txe-root")).to_have_attribute("data-txe-ready", "1")
     yield browser_page

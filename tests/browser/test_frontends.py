@@ -16,15 +16,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from .checks import LOOPBACK, block_network
+from .conftest import _free_port, _isolated_env
 from .harness import screenshot
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(home: Path) -> dict[str, str]:
@@ -35,18 +31,8 @@ def _env(home: Path) -> dict[str, str]:
     (spec / "kernel.json").write_text(
         json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"})
     )
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(
-        JUPYTER_CONFIG_DIR=str(home / "config"),
-        JUPYTER_DATA_DIR=str(home / "data"),
-        JUPYTER_RUNTIME_DIR=str(home / "runtime"),
-        JUPYTER_PATH=str(home / "data"),
-        IPYTHONDIR=str(home / "ipython"),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        PYTHONUNBUFFERED="1",
-        MARIMO_SKIP_UPDATE_CHECK="1",
-    )
+    env = _isolated_env(home)  # the JupyterLab server's: private dirs, no hub, no proxies
+    env.update(JUPYTER_PATH=str(home / "data"), MARIMO_SKIP_UPDATE_CHECK="1")
     return env
 
 
@@ -84,22 +70,6 @@ class Server:
                 continue
 
 
-def _block_network(page) -> list[str]:
-    """Abort every request that leaves 127.0.0.1 (and data:/blob:); return the attempts."""
-    blocked: list[str] = []
-
-    def route(r):
-        url = r.request.url
-        if url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")):
-            r.continue_()
-        else:
-            blocked.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-    return blocked
-
-
 @pytest.mark.slow
 def test_voila_shows_the_live_explorer_and_typing_runs_the_model(browser_page, tmp_path):
     shutil.copy(REPO / "notebooks" / "01-seed-walkthrough.ipynb", tmp_path / "seed.ipynb")
@@ -109,7 +79,7 @@ def test_voila_shows_the_live_explorer_and_typing_runs_the_model(browser_page, t
     server = Server(cmd, tmp_path, tmp_path / "home", port)
     try:
         page = browser_page
-        blocked = _block_network(page)
+        blocked = block_network(page, LOOPBACK)
         page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)  # Voila runs the notebook first
         tree = page.locator(".xt-root").first
         expect(tree).to_be_visible(timeout=240_000)
@@ -140,7 +110,7 @@ def test_marimo_example_runs_the_tree_the_static_view_and_typing(browser_page, t
     server = Server(cmd, tmp_path, tmp_path / "home", port)
     try:
         page = browser_page
-        blocked = _block_network(page)
+        blocked = block_network(page, LOOPBACK)
         page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
         tree = page.locator(".xt-root").first
         expect(tree).to_be_visible(timeout=180_000)  # the anywidget tree, live
