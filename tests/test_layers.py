@@ -16,6 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "explorer"
 LAYERS = [
     {
         "explorer.numbers",
+        "explorer.facts",
         "explorer.model_info",
         "explorer.plotlyjs",
         "explorer.version",
