@@ -24,6 +24,8 @@ from ..heads.qa import start_end_logits
 from ..heads.qa_inputs import qa_inputs
 from ..model_info import class_labels
 from . import attention as attn
+from .attention_info import AttentionInfo, attention_info
+from .capture import AttentionCapture
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
 from .record import Recording, TraceCancelled, first_tensor, recording
@@ -94,6 +96,7 @@ class Trace:
     head_output: Any
     _model: nn.Module
     _rec: Recording
+    _attn: AttentionCapture
     _cache: dict = field(default_factory=dict)
 
     def classify_details(self, top_k=None, function_to_apply=None) -> ClassifyDetails:
@@ -195,35 +198,42 @@ class Trace:
         return self._cache[path, index]
 
     def attention(self, path: str, call: int = 0) -> np.ndarray:
-        """Attention weights ``[heads, tokens, tokens]`` of the attention module at ``path``.
+        """Attention weights ``[query heads, tokens, tokens]`` of the attention module at ``path``.
 
         Equal to what transformers returns with eager attention and ``output_attentions=True``
         (float32), also when the model ran SDPA: they are recomputed from the queries and keys
-        its own projections produced, with the attention mask. A layer holding one attention
-        module may be named instead. ``call`` picks a call as in :meth:`output`.
+        its own attention function was given (rotary positions and norms applied), with its
+        mask, scaling and window. Under eager attention they are the ones eager formed. A layer
+        holding one attention module may be named instead. ``call`` picks a call as in
+        :meth:`output`. :meth:`attention_info` says how the layer attends.
 
         Raises
         ------
         KeyError
             No module at ``path``.
         ValueError
-            Not an attention module this trace can read (the message says what is missing),
-            or it did not run.
+            Not attention this trace can read (the message names the family and what is
+            missing), or it did not run.
         """
+        target, index = self._attention_call(path, call)
+        found = self._attn.calls[target][index]
+        kind = self._attn.kinds[target]
+        return attn.weights(found, kind, self._attn.family, self._attn.mask).numpy()
+
+    def attention_info(self, path: str, call: int = 0) -> AttentionInfo:
+        """How the attention module at ``path`` attends in this run (see :class:`AttentionInfo`):
+        position scheme, head grouping, causal or not, window, softcap, padding, and the
+        ``allowed[query, key]`` cells it really used. Raises as :meth:`attention` does."""
+        target, index = self._attention_call(path, call)
+        return attention_info(self._attn, target, index, lambda: self.attention(target, index))
+
+    def _attention_call(self, path: str, call) -> tuple[str, int]:
         self._module(path)
-        spec = attn.layout(self._rec.modules, path)
-        queries, keys = self._rec.calls(spec.query), self._rec.calls(spec.key)
-        if not queries:
-            raise ValueError(f"{path or 'the model'}'s attention did not run for this input")
-        if len(queries) != len(keys):
-            raise ValueError(
-                f"{spec.query} ran {len(queries)} times but {spec.key} {len(keys)} times: "
-                "the queries and keys cannot be paired"
-            )
-        index = self._call(path, queries, call)
-        query = first_tensor(self._rec.log[queries[index]][1])
-        key = first_tensor(self._rec.log[keys[index]][1])
-        return attn.weights(query, key, spec, self.attention_mask)
+        target = attn.find_attention(self._rec.modules, path, self._attn.family)
+        calls = self._attn.calls.get(target, [])
+        if not calls:
+            raise ValueError(f"{target or 'the model'}'s attention did not run for this input")
+        return target, self._call(target, calls, call)
 
 
 def trace(
@@ -281,12 +291,15 @@ def trace(
     if should_stop is not None and should_stop():
         raise TraceCancelled("the trace was cancelled: should_stop() returned True")
     with eval_mode(model, inference=False):
-        with recording(model, should_stop) as rec:
+        with (
+            recording(model, should_stop) as rec,
+            attn.capture_attention(model, inputs.attention_mask) as captured,
+        ):
             output = model(**inputs.feed)
         own = (classify_logits if task == "classify" else start_end_logits)(model, output)
         try:
             hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
-            lens, why = lens_values(model, task, hidden, own), None
+            lens, why = lens_values(model, task, hidden, own, inputs.feed), None
         except NoLens as exc:
             lens, why = None, exc
     labels = function = None
@@ -316,6 +329,7 @@ def trace(
         head_output=raw(own),
         _model=model,
         _rec=rec,
+        _attn=captured,
     )
 
 
