@@ -45,11 +45,13 @@ def config(arch: str, head: str = "cls"):
     """Tiny configs; windows (4 tokens) shorter than the inputs, grouped-query decoders."""
     extra = dict(LABELS) if head == "cls" else {}
     common = dict(vocab_size=30522, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                  num_attention_heads=4, max_position_embeddings=512, pad_token_id=0, **extra)  # fmt: skip
+                  num_attention_heads=4, max_position_embeddings=512, pad_token_id=0,
+                  **extra)  # fmt: skip
     decoder = dict(common, num_key_value_heads=2, bos_token_id=101, eos_token_id=102)
     if arch == "gpt2":
         return tf.GPT2Config(vocab_size=30522, n_embd=32, n_layer=2, n_head=4, n_positions=512,
-                             pad_token_id=0, bos_token_id=101, eos_token_id=102, **extra)  # fmt: skip
+                             pad_token_id=0, bos_token_id=101, eos_token_id=102,
+                             **extra)  # fmt: skip
     if arch == "llama":
         return tf.LlamaConfig(**decoder)
     if arch == "mistral":
@@ -60,7 +62,8 @@ def config(arch: str, head: str = "cls"):
         return tf.Qwen3Config(**decoder, head_dim=8)
     if arch == "gemma2":  # layers alternate sliding (window 4) and global; a softcap that bites
         return tf.Gemma2Config(**decoder, head_dim=8, sliding_window=4, query_pre_attn_scalar=8,
-                               attn_logit_softcapping=0.5, final_logit_softcapping=None)  # fmt: skip
+                               attn_logit_softcapping=0.5,
+                               final_logit_softcapping=None)  # fmt: skip
     if arch == "phi3":
         return tf.Phi3Config(**decoder, partial_rotary_factor=0.5)
     if arch == "olmo2":
@@ -288,3 +291,42 @@ def test_is_attention_names_the_modules_a_trace_reads():
     assert not is_attention(llama, "model.layers.1") and not is_attention(llama, "no.such")
     self_attention = "bert.encoder.layer.0.attention.self"
     assert is_attention(bert, self_attention) and not is_attention(bert, "bert.pooler")
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.bfloat16])
+def test_other_dtypes_give_float32_weights_and_keep_their_dtype(dtype):
+    """float64: eager's weights to 1e-6; bfloat16: SDPA's inputs read in float32, close to the
+    float32 model's (bfloat16 keeps about 3 digits)."""
+    model = build("llama", "cls").to(dtype)
+    t = run(model, "llama", "cls")
+    assert {p.dtype for p in model.parameters()} == {dtype}
+    reference = run(cached("llama", "cls"), "llama", "cls")
+    eager = eager_attentions(eager_twin(model), t.feed) if dtype == torch.float64 else None
+    for i in range(2):
+        got = t.attention(f"model.layers.{i}.self_attn")
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got.sum(-1), 1.0, atol=1e-5)
+        if eager is not None:
+            np.testing.assert_allclose(got, eager[i][0].numpy(), atol=1e-6, rtol=0)
+        else:
+            want = reference.attention(f"model.layers.{i}.self_attn")
+            np.testing.assert_allclose(got, want, atol=3e-2, rtol=0)
+
+
+@pytest.mark.parametrize("arch", ["gpt2", "llama", "modernbert", "bert"])
+def test_user_models_running_eager(arch):
+    """A user's model loaded eager reads the weights eager formed (GPT-2 with
+    ``reorder_and_upcast_attn``: its own upcast path, which bypasses the registry)."""
+    cfg = config(arch)
+    if arch == "gpt2":
+        cfg.reorder_and_upcast_attn = True
+    model = tf.AutoModelForSequenceClassification.from_config(cfg, attn_implementation="eager")
+    model = tm.init_weights(model)
+    t = run(model, arch, "cls")
+    with torch.no_grad():
+        eager = model(**t.feed, output_attentions=True).attentions
+    calls = attention_calls(model, t)
+    assert len(calls) == len(eager) >= 2
+    for (path, i), want in zip(calls, eager, strict=True):
+        np.testing.assert_allclose(t.attention(path, i), want[0].numpy(), atol=1e-6, rtol=0)
+        assert t.attention_info(path, i).implementation == "eager"

@@ -302,7 +302,8 @@ def _returned(call: Call, family: str) -> torch.Tensor:
 
 
 def _modernbert_weights(call: Call, family: str) -> torch.Tensor:
-    """ModernBERT in transformers 4: its rotary tables and masks, as its eager and SDPA code use them."""
+    """ModernBERT in transformers 4: its rotary tables and masks, as its eager and SDPA code
+    use them."""
     fn: FunctionCall | None = call.parts.get("function")
     rotary = call.parts.get("rotary")
     if fn is None or rotary is None:
@@ -319,7 +320,7 @@ def _modernbert_weights(call: Call, family: str) -> torch.Tensor:
 
 
 def projection_layout(module: nn.Module, width: int) -> tuple[int, int, float]:
-    """``(heads, head_dim, scale)`` of BERT-era attention whose query projection is ``width`` wide."""
+    """``(heads, head_dim, scale)`` of BERT-era attention with a ``width``-wide query projection."""
     heads = next(
         getattr(module, n) for n in _HEAD_COUNTS if isinstance(getattr(module, n, None), int)
     )
@@ -361,7 +362,7 @@ def _probabilities(call: Call, family: str) -> torch.Tensor:
 
 
 def weights(call: Call, kind: str, family: str, mask: list[int] | None) -> torch.Tensor:
-    """``[heads, queries, keys]`` float32 weights of one captured call (see the module docstring)."""
+    """``[heads, queries, keys]`` float32 weights of one captured call (see the module doc)."""
     _check_unchanged(call, family)
     if kind == "function":
         return _function_weights(call, family)

@@ -1,4 +1,4 @@
-"""What one attention call did besides its weights: positions, head grouping, mask, window, softcap."""
+"""What one attention call did besides its weights: positions, heads, mask, window, softcap."""
 
 from __future__ import annotations
 
@@ -114,13 +114,22 @@ def _rotary_fraction(config) -> float | None:
     return float(value) if isinstance(value, (int, float)) else 1.0
 
 
+def _embeddings(capture: AttentionCapture) -> tuple[bool, bool]:
+    """Whether the model has rotary embeddings, and absolute position embeddings (once)."""
+    if "embeddings" not in capture.facts:
+        model = capture.model
+        modules = list(model.named_modules()) if model is not None else []
+        rotary = any("Rotary" in type(m).__name__ for _, m in modules)
+        absolute = any(
+            isinstance(m, nn.Embedding) and p.rsplit(".", 1)[-1] in _ABSOLUTE for p, m in modules
+        )
+        capture.facts["embeddings"] = rotary, absolute
+    return capture.facts["embeddings"]
+
+
 def _positions(capture: AttentionCapture, kind: str, config) -> tuple[str, str, float | None]:
-    model = capture.model
-    modules = list(model.named_modules()) if model is not None else []
-    rotary = kind == "modernbert" or any("Rotary" in type(m).__name__ for _, m in modules)
-    absolute = any(
-        isinstance(m, nn.Embedding) and p.rsplit(".", 1)[-1] in _ABSOLUTE for p, m in modules
-    )
+    rotary, absolute = _embeddings(capture)
+    rotary = rotary or kind == "modernbert"
     relative = ""
     if kind == "probabilities" and getattr(config, "relative_attention", False):
         types = getattr(config, "pos_att_type", None) or []
@@ -162,12 +171,15 @@ def _window(module: nn.Module, kind: str, fn: FunctionCall | None, causal: bool,
 
 
 def _mixes(capture: AttentionCapture) -> bool:
-    """Whether some of the model's attention layers have a window and others not."""
-    windows = set()
-    for path, module in capture.modules.items():
-        kind, config = capture.kinds[path], _config(capture, module)
-        windows.add(_window(module, kind, None, bool(getattr(module, "is_causal", False)), config))
-    return None in windows and len(windows) > 1
+    """Whether some of the model's attention layers have a window and others not (once)."""
+    if "mixes" not in capture.facts:
+        windows = set()
+        for path, module in capture.modules.items():
+            kind, config = capture.kinds[path], _config(capture, module)
+            causal = bool(getattr(module, "is_causal", False))
+            windows.add(_window(module, kind, None, causal, config))
+        capture.facts["mixes"] = None in windows and len(windows) > 1
+    return capture.facts["mixes"]
 
 
 def attention_info(capture: AttentionCapture, path: str, index: int, weights) -> AttentionInfo:

@@ -1,10 +1,9 @@
 """Attention captured where the model computes it, during the one run: references, no copies.
 
-Modules that look their attention function up in transformers' registry (``ALL_ATTENTION_FUNCTIONS``,
-ModernBERT's own table in transformers 4) find, for the duration of the run, a wrapper in the
-entry their config names. The wrapper calls the original with the same arguments and, only for
-this model's attention modules on this thread, keeps references to what it was given and gave
-back. Families with their own attention code get small hooks on the parts that hold what is
+Modules that look their attention function up in transformers' registry
+(``ALL_ATTENTION_FUNCTIONS``, ModernBERT's own table in transformers 4) find, for the duration of
+the run, a wrapper in the entry their config names. The wrapper calls the original with the same arguments and, only for
+this model's attention modules on this thread, keeps references to what it was given. Families with their own attention code get small hooks on the parts that hold what is
 needed (the probabilities entering DeBERTa's and MPNet's dropout, BERT-era query/key projections,
 ModernBERT's rotary tables). Every entry and hook is restored on exit, also when the run raises.
 """
@@ -58,13 +57,13 @@ def implementation(module: nn.Module) -> str | None:
 
 @dataclass
 class FunctionCall:
-    """One call of an attention function: the key it was found under and what it saw and gave."""
+    """One call of an attention function: the key it was found under and what it was given
+    (what it returns is not kept: eager's weights are in the module's own output)."""
 
     key: str
     function: Callable
-    args: tuple
+    args: tuple  # the values (``value``) are dropped: weights do not need them
     kwargs: dict
-    returned: Any
     versions: tuple = ()
 
     def changed(self) -> bool:
@@ -103,7 +102,8 @@ def _signature(function: Callable) -> inspect.Signature:
 class Call:
     """One call of one attention module: its inputs and output, and what its parts deposited.
 
-    ``parts`` holds ``"function"`` (a :class:`FunctionCall`), ``"probs"``, ``"query"``, ``"key"``
+    Under SDPA the module's inputs and output are not kept (``()``, ``{}``, None): the
+    function call holds what the weights need. ``parts`` holds ``"function"`` (a :class:`FunctionCall`), ``"probs"``, ``"query"``, ``"key"``
     or ``"rotary"`` depending on the family.
     """
 
@@ -141,6 +141,7 @@ class AttentionCapture:
         self.family = family
         self.model = model
         self.thread = threading.get_ident()
+        self.facts: dict[str, Any] = {}  # model-wide facts, computed once when first asked
         self.modules = modules
         self.kinds = kinds
         self.mask = mask
@@ -165,6 +166,9 @@ class AttentionCapture:
             return
         path = self._paths[id(module)]
         parts = self._pending.pop(id(module), {})
+        function = parts.get("function")
+        if function is not None and function.key == "sdpa":  # all it needs is in the function call
+            args, kwargs, output = (), {}, None
         self.calls[path].append(Call(path, module, args, kwargs, output, parts))
 
 
@@ -202,12 +206,21 @@ def _wrap(key: str, original: Callable) -> Callable:
             capture = next((c for c in reversed(captures) if c.watches(module)), None)
         returned = original(module, *args, **kwargs)
         if capture is not None:
-            args = (module, *args)
-            call = FunctionCall(key, original, args, kwargs, returned, _versions(args))
+            kept = _needed((module, *args), original)
+            call = FunctionCall(key, original, kept, kwargs, _versions(kept))
             capture.deposit(module, "function", call)
         return returned
 
     return wrapper
+
+
+def _needed(args: tuple, function: Callable) -> tuple:
+    """The arguments without the values (a registry function's fourth parameter, ``value``):
+    weights need the queries and keys only, so the values are not kept alive."""
+    names = list(_signature(function).parameters)
+    if len(args) > 3 and len(names) > 3 and names[3] == "value":
+        return (*args[:3], None, *args[4:])
+    return args
 
 
 def _table(registry: Any, key: str) -> dict | None:
