@@ -12,7 +12,7 @@ import torch
 from _wire import Wire
 
 from explorer import answer, answer_details, classify_details, explore
-from explorer.tree_pages import format_shapes
+from explorer.tree.pages import format_shapes
 from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
 from explorer.widgets.panels.base import record_output_shapes
 

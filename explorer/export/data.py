@@ -6,7 +6,7 @@ from typing import Any
 
 from ..anatomy import ModuleNode, module_tree
 from ..model_info import new_module_paths, unwrap_model
-from ..tree_pages import INITIAL_DEPTH, MAX_MATCHES, PAGE, TreePages
+from ..tree.pages import INITIAL_DEPTH, MAX_MATCHES, PAGE, TreePages
 from .encode import encode_tree
 
 __all__ = ["page_data", "result_text", "plotly_figure", "TREE_HEIGHT", "MAX_SECTORS"]

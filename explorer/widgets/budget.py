@@ -11,9 +11,9 @@ import ipywidgets
 import traitlets
 
 from ..budget import Budget, budget
+from ..budget.content import DTYPES, budget_content
 from ..model_info import unwrap_model
 from ..treemap import ROOT_ID, treemap_spec
-from .budget_content import DTYPES, budget_content
 from .options import check_options
 from .panels.chrome import PanelChrome
 from .plot import PlotWidget
@@ -29,7 +29,7 @@ class BudgetTable(anywidget.AnyWidget):
 
     Synced traits: the inputs as typed (``dtype``, ``tokens``, ``batch``, ``gpu_gb``,
     ``show_active``) and what to show (``content``: see
-    :func:`explorer.widgets.budget_content.budget_content`; ``{"pending": ...}`` until
+    :func:`explorer.budget.content.budget_content`; ``{"pending": ...}`` until
     computed).
     """
 
@@ -74,7 +74,7 @@ class BudgetView(ipywidgets.VBox):
     show_active : bool
         Show the treemap sized by active parameters (mixture-of-experts models).
     content : dict
-        What the view shows now (see :func:`~explorer.widgets.budget_content.budget_content`).
+        What the view shows now (see :func:`~explorer.budget.content.budget_content`).
     table : BudgetTable
         The browser part; ``active_treemap`` the :class:`PlotWidget` of the active treemap
         (None until shown).

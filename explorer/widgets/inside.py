@@ -10,8 +10,8 @@ import ipywidgets
 import traitlets
 from torch import nn
 
-from .. import figures_trace as ft
-from .inside_text import summary, words
+from ..figures import trace as ft
+from ..figures.inside_text import summary, words
 from .options import check_options
 from .panels.base import LivePanel
 from .panels.chrome import PanelChrome

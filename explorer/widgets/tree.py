@@ -9,7 +9,8 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .. import tree_pages
+from ..tree import TreePages
+from ..tree import UnknownPathError as _UnknownPath
 from ..anatomy import ModuleNode
 from .options import check_options
 
@@ -18,7 +19,7 @@ __all__ = ["ModuleTree", "UnknownPathError"]
 STATIC = Path(__file__).parent / "static"
 
 
-class UnknownPathError(tree_pages.UnknownPathError, traitlets.TraitError):
+class UnknownPathError(_UnknownPath, traitlets.TraitError):
     """A path that names no module of the model (both a ``TraitError`` and a ``ValueError``)."""
 
 
@@ -42,7 +43,7 @@ class ModuleTree(anywidget.AnyWidget):
     (the root and its first levels, set once), ``height``, ``shapes_rev`` (bumped: the details
     changed, ask again; see :meth:`refresh_details`). Everything else
     travels as custom messages the browser asks for, answered by
-    :class:`explorer.tree_pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
+    :class:`explorer.tree.pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
     "search" | "details", "id": ...}``, each answered by one message carrying the same ``id``.
     """
 
@@ -65,7 +66,7 @@ class ModuleTree(anywidget.AnyWidget):
         **kwargs: Any,
     ) -> None:
         check_options(type(self), kwargs)
-        self.pages = tree_pages.TreePages(model, new_paths)
+        self.pages = TreePages(model, new_paths)
         super().__init__(initial=self.pages.initial(), height=height, **kwargs)
         self.selected = selected
         self.on_msg(self._on_msg)
@@ -79,7 +80,7 @@ class ModuleTree(anywidget.AnyWidget):
         """The node at ``path``; raise :class:`UnknownPathError` naming it when there is none."""
         try:
             return self.pages.node(path)
-        except tree_pages.UnknownPathError as exc:
+        except _UnknownPath as exc:
             raise UnknownPathError(str(exc)) from None
 
     @traitlets.validate("selected")

@@ -111,7 +111,7 @@ def _figures() -> dict:
     import _tiny_models as tm
     from torch import nn
 
-    from explorer.figures import class_bars, span_logits
+    from explorer.figures.heads import class_bars, span_logits
     from explorer.heads import answer_details, classify_details
     from explorer.treemap import treemap_spec
     from explorer.widgets.plot import PlotWidget

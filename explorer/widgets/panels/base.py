@@ -13,7 +13,7 @@ import torch
 from ...latest import LatestRunner, Stale
 from ...trace import TraceCancelled
 from ...trace.outputs import shapes_of
-from ...tree_pages import format_shapes
+from ...tree.pages import format_shapes
 from .chrome import PanelChrome
 
 __all__ = ["LivePanel", "record_output_shapes", "text_html"]

@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...figures import answer_window, span_logits, update_span_logits, window_note
+from ...figures.heads import answer_window, span_logits, update_span_logits, window_note
 from ...heads.qa import AnswerDetails, QAWindow, answer_details
 from ...heads.qa_inputs import count_windows
 from ...model_info import check_runnable, untrained_note, unwrap

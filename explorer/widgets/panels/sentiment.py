@@ -7,7 +7,7 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...figures import class_bars, update_class_bars
+from ...figures.heads import class_bars, update_class_bars
 from ...heads import ClassifyDetails, classify_details
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
 from ...trace import trace
