@@ -9,9 +9,9 @@ from typing import Any
 import anywidget
 import traitlets
 
+from ..anatomy import ModuleNode
 from ..tree import TreePages
 from ..tree import UnknownPathError as _UnknownPath
-from ..anatomy import ModuleNode
 from .options import check_options
 
 __all__ = ["ModuleTree", "UnknownPathError"]
