@@ -21,7 +21,7 @@ import explorer
 from IPython import get_ipython
 from explorer.figures.heads import class_bars, update_class_bars
 from explorer.heads import ClassifyDetails, classify_details
-from explorer.trace import trace
+from explorer.heads import trace
 from explorer.widgets.plot import PlotWidget
 
 if THREADS:

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import pytest
 
 from explorer.figures import trace as ft
+from explorer.heads import trace
 from explorer.plotlyjs import TRACES
-from explorer.trace import trace
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 TEXT = "the <b>film</b> & the cast"

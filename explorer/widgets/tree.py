@@ -10,6 +10,7 @@ import anywidget
 import traitlets
 
 from ..anatomy import ModuleNode
+from ..facts import TREE_HEIGHT
 from ..tree import TreePages
 from ..tree import UnknownPathError as _UnknownPath
 from .options import check_options
@@ -52,7 +53,7 @@ class ModuleTree(anywidget.AnyWidget):
 
     selected = traitlets.Unicode("").tag(sync=True)
     initial = traitlets.Dict().tag(sync=True)
-    height = traitlets.Int(560).tag(sync=True)
+    height = traitlets.Int(TREE_HEIGHT).tag(sync=True)
     # Bumped when the output shapes of the last run change: the browser asks for details again.
     shapes_rev = traitlets.Int(0).tag(sync=True)
 
@@ -61,7 +62,7 @@ class ModuleTree(anywidget.AnyWidget):
         model: Any,
         *,
         new_paths: list[str] | tuple[str, ...] = (),
-        height: int = 560,
+        height: int = TREE_HEIGHT,
         selected: str = "",
         **kwargs: Any,
     ) -> None:
@@ -85,8 +86,16 @@ class ModuleTree(anywidget.AnyWidget):
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict) -> str:
-        self.node(proposal["value"])
+        self._selected_node = self.node(proposal["value"])  # resolved once per selection
         return proposal["value"]
+
+    @property
+    def selected_node(self) -> ModuleNode:
+        """The :class:`~explorer.anatomy.ModuleNode` of ``selected`` (resolved when it was set)."""
+        node = getattr(self, "_selected_node", None)
+        if node is None or node.path != self.selected:
+            node = self._selected_node = self.node(self.selected)
+        return node
 
     def set_output_shapes(self, shapes: dict[str, list[list[int]]] | None) -> None:
         """Show each module's output shape for the last input (``{path: [shape, ...]}``).

@@ -1,10 +1,9 @@
 """Live task panels (sentiment, question answering) and how explore() picks one."""
 
-from .base import LivePanel
+from .base import LivePanel, PanelHint
 from .choose import (
     TASKS,
     NotePanel,
-    add_task_panel,
     detect_task,
     make_panel,
     resolve_source,
@@ -15,13 +14,13 @@ from .sentiment import SentimentPanel
 
 __all__ = [
     "LivePanel",
+    "PanelHint",
     "SentimentPanel",
     "QAPanel",
     "NotePanel",
     "TASKS",
     "detect_task",
     "make_panel",
-    "add_task_panel",
     "standalone_panel",
     "resolve_source",
 ]

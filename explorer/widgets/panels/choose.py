@@ -9,7 +9,7 @@ import ipywidgets
 import torch
 
 from ...model_info import unwrap, why_not_runnable
-from .base import LivePanel, text_html
+from .base import text_html
 from .chrome import PanelChrome
 from .qa import QAPanel
 from .sentiment import SentimentPanel
@@ -18,7 +18,6 @@ __all__ = [
     "NotePanel",
     "detect_task",
     "make_panel",
-    "add_task_panel",
     "standalone_panel",
     "resolve_source",
     "TASKS",
@@ -116,33 +115,6 @@ def make_panel(model: Any, tokenizer: Any, task: str | None):
         return title, SentimentPanel(model, tokenizer)
     except (TypeError, ValueError) as exc:
         return title, NotePanel(f"No live {title.lower()} panel: {exc}")
-
-
-def add_task_panel(explorer: Any, task: Any = "auto"):
-    """Detect the head of ``explorer``'s model and add its panel; return the panel or None.
-
-    The panel follows the Explorer's selection with the selected module's output shape for
-    the last input, and keeps ``explorer.output_shapes`` (``{path: [shape, ...]}``) current.
-    """
-    explorer.output_shapes = {}
-    made = make_panel(explorer.model, explorer.tokenizer, detect_task(explorer.source, task))
-    explorer.task_panel = None
-    if made is None:
-        return None
-    title, panel = made
-    if isinstance(panel, LivePanel):
-
-        def keep(shapes: dict) -> None:
-            explorer.output_shapes = shapes
-            explorer.tree_widget.set_output_shapes(shapes)  # the tree's details show them
-
-        keep(panel.output_shapes)
-        panel.on_shapes(keep)
-        explorer.add_panel(panel, title, on_select=panel.show_shape)
-    else:
-        explorer.add_panel(panel, title)
-    explorer.task_panel = panel
-    return panel
 
 
 def standalone_panel(model: Any, task: Any = "auto"):
