@@ -475,3 +475,34 @@ def test_driving_the_panels_leaves_the_model_untouched(qa):
         assert panel.error is None
         assert tm.fingerprint(model) == before
         assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_models_without_a_panel_say_why():
+    """GPT-2, BERT's masked LM, T5, ViT, a CNN and a bare backbone: a sentence, never nothing."""
+    import transformers as tf
+
+    tiny = dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=24)
+    cases = {
+        "t5": (
+            tf.T5ForConditionalGeneration(
+                tf.T5Config(d_model=16, d_ff=24, num_layers=1, num_heads=2, d_kv=8, vocab_size=99)
+            ),
+            "encoder-decoder",
+        ),  # fmt: skip
+        "vit": (
+            tf.ViTForImageClassification(tf.ViTConfig(image_size=8, patch_size=4, **tiny)),
+            "reads images (pixel_values)",
+        ),  # fmt: skip
+        "cnn": (
+            torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()),
+            "plain PyTorch module",
+        ),  # fmt: skip
+        "bare": (tf.BertModel(tf.BertConfig(vocab_size=99, **tiny)), "bare backbone"),
+    }
+    for name, (model, words) in cases.items():
+        ex = explore(model, tm.cached_tokenizer())
+        note = ex.task_panel
+        assert isinstance(note, NotePanel) and ex.inside is None, name
+        assert words in note.message and "Inside tab" in note.message, (name, note.message)
+        assert ex.panels.get_title(0) == "Live panel"
+        assert explore(model, task=None).task_panel is None  # asked for none: nothing said

@@ -20,6 +20,11 @@ from .treemap_link import TreemapLink
 
 __all__ = ["Explorer", "explore", "UnknownPathError"]
 
+_NO_INSIDE = (
+    " The Inside tab (attention per head, the lens, per-token norms) follows a live panel's "
+    "input, so it is not shown either."
+)
+
 
 class Explorer(ipywidgets.VBox):
     """A model's module tree beside its parameter treemap, with tabs below them.
@@ -230,12 +235,19 @@ class Explorer(ipywidgets.VBox):
 
         The panel's last run gives each module's output shape in the tree's details
         (``output_shapes``) and follows the selection. Returns the panel (also ``.task_panel``),
-        a note panel saying why there is none, or None when the model has no known head.
+        or a note panel saying why there is none (a known head that cannot run here; with
+        ``task="auto"``, a model with no head a panel runs), or None for ``task=None``.
         """
-        from .panels import LivePanel, detect_task, make_panel
+        from .panels import LivePanel, NotePanel, detect_task, make_panel, no_panel_reason
 
-        made = make_panel(self.model, self.tokenizer, detect_task(self.source, task))
+        found = detect_task(self.source, task)
+        made = make_panel(self.model, self.tokenizer, found)
         if made is None:
+            if found is None and task == "auto":  # say why, rather than show nothing
+                note = NotePanel(no_panel_reason(self.source) + _NO_INSIDE)
+                self.add_panel(note, "Live panel")
+                self.task_panel = note
+                return note
             return None
         title, panel = made
         if isinstance(panel, LivePanel):

@@ -1,11 +1,14 @@
-"""Live task panels (sentiment, question answering) and how explore() picks one."""
+"""Live task panels (one per text head), the registry explore() picks them from, and note panels."""
 
 from .base import LivePanel, PanelHint
 from .choose import (
+    PANELS,
     TASKS,
     NotePanel,
+    PanelSpec,
     detect_task,
     make_panel,
+    no_panel_reason,
     resolve_source,
     standalone_panel,
 )
@@ -18,9 +21,12 @@ __all__ = [
     "SentimentPanel",
     "QAPanel",
     "NotePanel",
+    "PanelSpec",
+    "PANELS",
     "TASKS",
     "detect_task",
     "make_panel",
+    "no_panel_reason",
     "standalone_panel",
     "resolve_source",
 ]
