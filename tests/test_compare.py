@@ -12,8 +12,6 @@ from torch import nn
 from transformers import (
     AutoModel,
     AutoModelForCausalLM,
-    AutoModelForQuestionAnswering,
-    AutoModelForSequenceClassification,
     BertConfig,
     DistilBertConfig,
     GPT2Config,
@@ -29,12 +27,9 @@ STATIC = Path(__file__).resolve().parents[1] / "explorer" / "widgets" / "static"
 
 
 @pytest.fixture(scope="module")
-def seed():
+def seed(seed_pair):
     """The seed notes' pair, full size on the meta device."""
-    with torch.device("meta"):
-        sst = AutoModelForSequenceClassification.from_config(DistilBertConfig())
-        qa = AutoModelForQuestionAnswering.from_config(DistilBertConfig(vocab_size=28996))
-    return sst, qa
+    return seed_pair["seq"], seed_pair["qa"]
 
 
 @pytest.fixture(scope="module")

@@ -7,11 +7,9 @@ import torch
 from torch import nn
 from transformers import (
     AutoModelForCausalLM,
-    AutoModelForQuestionAnswering,
     AutoModelForSeq2SeqLM,
     AutoModelForSequenceClassification,
     BertConfig,
-    DistilBertConfig,
     GPT2Config,
     LlamaConfig,
     T5Config,
@@ -24,12 +22,9 @@ LAYER0 = "distilbert.transformer.layer.0"
 
 
 @pytest.fixture(scope="module")
-def seed():
+def seed(seed_pair):
     """The seed notes' two models, full size on the meta device (no weights, no memory)."""
-    with torch.device("meta"):
-        sst = AutoModelForSequenceClassification.from_config(DistilBertConfig())
-        qa = AutoModelForQuestionAnswering.from_config(DistilBertConfig(vocab_size=28996))
-    return {"seq": sst, "qa": qa}
+    return seed_pair
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,6 @@ from explorer.figures.heads import (
 )
 from explorer.heads import answer_details, classify_details
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 
 @pytest.fixture(scope="module")
 def long_qa():

@@ -12,7 +12,6 @@ from explorer.figures import trace as ft
 from explorer.heads import trace
 from explorer.plotlyjs import TRACES
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 TEXT = "the <b>film</b> & the cast"
 ATTN = "distilbert.transformer.layer.1.attention"
 

@@ -12,6 +12,8 @@ import nbclient  # noqa: E402  (dev dependencies: the tests need them)
 import nbformat  # noqa: E402
 import pytest
 
+pytestmark = pytest.mark.notebook  # every test here executes a notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 GENERATOR = ROOT / "tools" / "make_notebooks.py"

@@ -16,8 +16,6 @@ from explorer.trace import TraceCancelled, run
 from explorer.tree.pages import format_shapes
 from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 BAD_TEXTS = {
     "korean": "이 영화 정말 좋았어요",
     "emoji": "great movie 😀🎬👍🏽",
@@ -26,16 +24,6 @@ BAD_TEXTS = {
     "html": "<b>bold</b> & <script>alert(1)</script>",
     "long": "good movie " * 9000,  # ~100,000 characters, far past 512 tokens
 }
-
-
-@pytest.fixture(scope="module")
-def sst2():
-    return tm.cached("distilbert_sst2"), tm.cached_tokenizer(token_type_ids=False)
-
-
-@pytest.fixture(scope="module")
-def qa():
-    return tm.cached("distilbert_qa"), tm.cached_tokenizer(token_type_ids=False)
 
 
 def shown_bars(panel: SentimentPanel) -> tuple[list, list]:

@@ -13,8 +13,6 @@ from explorer.heads import answer_details, classify_details, classify_inputs, qa
 from explorer.trace import ModuleOutput, Trace, TraceCancelled
 from explorer.trace.outputs import shapes_of
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 ARCHS = ["distilbert", "bert", "roberta", "albert", "electra"]
 TEXT = "The acting is wonderful, the story is not."
 QUESTION = "Where does Wolfgang live?"
