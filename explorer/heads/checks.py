@@ -19,6 +19,7 @@ __all__ = [
     "model_window",
     "forward_keys",
     "model_feed",
+    "check_fits",
     "output_names",
 ]
 
@@ -95,6 +96,43 @@ def forward_keys(model, tokenizer) -> tuple[frozenset[str], bool]:
     return known[wanted]
 
 
+def _embedding_table(model) -> Any:
+    """The model's input embedding table (an ``nn.Embedding``), or None when it has none."""
+    get = getattr(model, "get_input_embeddings", None)
+    try:
+        table = get() if callable(get) else None
+    except (NotImplementedError, AttributeError):
+        return None
+    return table if isinstance(getattr(table, "num_embeddings", None), int) else None
+
+
+def check_fits(model, tokenizer, ids) -> None:
+    """Raise ValueError when ``ids`` (a tokenizer's output for this model) index past the model's
+    embedding table: a tokenizer from another checkpoint, cased with uncased, and so on.
+
+    Checked before the forward pass, where torch would only say "index out of range in self".
+    """
+    if not ids:
+        return
+    biggest = max(ids)
+    table = _embedding_table(model)
+    if table is None or biggest < table.num_embeddings:
+        return
+    rows = table.num_embeddings
+    path = next((p for p, m in model.named_modules() if m is table), "the input embeddings")
+    size = len(tokenizer) if hasattr(tokenizer, "__len__") else None
+    vocab = f" (its vocabulary has {size:,} tokens)" if isinstance(size, int) else ""
+    name = getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__
+    model_name = getattr(getattr(model, "config", None), "_name_or_path", "") or ""
+    model_name = f" ({model_name})" if model_name else ""
+    raise ValueError(
+        f"the tokenizer does not fit the model: tokenizer {name!r}{vocab} produced token id "
+        f"{biggest:,}, but {type(model).__name__}{model_name} has {rows:,} rows in its embedding "
+        f"table ({path}). Use the tokenizer saved with the model "
+        "(AutoTokenizer.from_pretrained of the same name or directory)."
+    )
+
+
 def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
     """The keyword arguments one forward pass gets: the inputs it accepts, as [1, n] tensors.
 
@@ -108,6 +146,7 @@ def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
         Which sequence of a multi-window encoding to feed.
     """
     keys, use_cache = forward_keys(model, tokenizer)
+    check_fits(model, tokenizer, encoded["input_ids"] if row is None else encoded["input_ids"][row])
     device = model_device(model)
     feed = {}
     for key in keys:

@@ -14,7 +14,7 @@ from ..args import check_int
 from . import attention as attn
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
-from .record import Recording, first_tensor
+from .record import Recording, first_tensor, nonfinite_warnings
 from .run import eval_mode
 
 __all__ = ["Trace", "build_trace"]
@@ -63,6 +63,9 @@ class Trace:
         What was fed, as :func:`explorer.heads.classify_inputs` / ``qa_inputs`` built it.
     head_output : numpy.ndarray or tuple
         The head's raw values: the logits (``"classify"``), or ``(start_logits, end_logits)``.
+    warnings : list of str
+        Plain sentences about what went wrong in the run, e.g. the first module whose output
+        holds NaN or inf, in forward order (empty when nothing did).
     """
 
     task: str
@@ -80,6 +83,7 @@ class Trace:
     elapsed: float
     inputs: Any
     head_output: Any
+    warnings: list[str]
     _model: nn.Module
     _rec: Recording
     _own: Any = None  # the head's value on the last hidden state, as the model computed it
@@ -286,6 +290,7 @@ def build_trace(
         elapsed=elapsed,
         inputs=inputs,
         head_output=raw,
+        warnings=nonfinite_warnings(rec, own),
         _model=model,
         _rec=rec,
         _own=own,

@@ -69,6 +69,9 @@ class LivePanel(ipywidgets.VBox):
         One line of text: the result summary, a hint, or the error message.
     error : str or None
         The last run's error message, None after a success.
+    run_warnings : list of str
+        The last run's warnings (NaN or inf and the module they first came from), shown in
+        the warning box beside the result.
     """
 
     def __init__(self, **kwargs: Any):
@@ -80,6 +83,8 @@ class LivePanel(ipywidgets.VBox):
         self._shape_listeners: list = []
         self._trace_listeners: list = []
         self.trace: Any = None
+        self.run_warnings: list[str] = []
+        self._panel_warning: str | None = None
         self._selected = ""
         self._busy_timer: Any = None
         self._loop = kernel_loop()
@@ -142,6 +147,10 @@ class LivePanel(ipywidgets.VBox):
 
     def _set_trace(self, traced: Any) -> None:
         self.trace = traced
+        warnings = list(getattr(traced, "warnings", None) or [])
+        if warnings != self.run_warnings:
+            self.run_warnings = warnings
+            self._show_warnings()
         for listener in list(self._trace_listeners):
             listener(traced)
 
@@ -228,12 +237,18 @@ class LivePanel(ipywidgets.VBox):
         self._set_status(message, "bad")
 
     def set_warning(self, text: str | None) -> None:
-        """Show ``text`` (escaped) in the warning box above the inputs; None hides it."""
-        if not text:
+        """Show ``text`` (escaped) in the warning box above the inputs; None hides it. The last
+        run's own warnings (:attr:`explorer.trace.Trace.warnings`) show below it."""
+        self._panel_warning = text or None
+        self._show_warnings()
+
+    def _show_warnings(self) -> None:
+        texts = [t for t in (self._panel_warning, *self.run_warnings) if t]
+        if not texts:
             self.warning.value = ""
             self.warning.layout.display = "none"
             return
-        self.warning.value = text_html("\u26a0 " + text, "xp-warning-text")
+        self.warning.value = "".join(text_html("\u26a0 " + t, "xp-warning-text") for t in texts)
         self.warning.layout.display = None
 
     def on_shapes(self, callback) -> None:
