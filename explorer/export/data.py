@@ -17,9 +17,14 @@ _RESULT_ATTRS = ("last_result", "details", "result")  # where a foreign panel ke
 
 
 def result_text(result: Any, limit: int = 4000) -> str:
-    """A plain-text summary of a panel's last result (classify/answer details, lists, dicts)."""
+    """A plain-text summary of a panel's last result: its own ``summary()`` when it has one
+    (every head's details should), else classify/answer details, lists or dicts."""
     if result is None:
         return ""
+    own = getattr(result, "summary", None)
+    if callable(own):  # a head's details say themselves what they hold
+        text = str(own())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     lines: list[str] = []
     answers = getattr(result, "results", None)
     if hasattr(result, "question") and hasattr(result, "context"):

@@ -11,7 +11,15 @@ from ..trace.core import Trace
 from .classify import classify_run
 from .qa import answer_run
 
-__all__ = ["trace"]
+__all__ = ["trace", "TRACE_RUNS"]
+
+#: What :func:`trace` runs without a context, by the head the model's class name ends with
+#: (first match wins): ``(suffix, run)`` where ``run(model, tokenizer, text, traced=True,
+#: should_stop=...)`` returns a :class:`~explorer.heads.HeadRun`. Anything else is traced as a
+#: sequence classifier; a context always means question answering. One entry per head.
+TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
+    ("ForSequenceClassification", classify_run),
+]
 
 
 def trace(
@@ -61,7 +69,9 @@ def trace(
     if context is None:
         if answer_kwargs:
             raise TypeError(f"{sorted(answer_kwargs)} apply to question answering: pass context")
-        done = classify_run(model, tokenizer, text, traced=True, should_stop=should_stop)
+        name = type(model).__name__
+        run = next((r for suffix, r in TRACE_RUNS if name.endswith(suffix)), classify_run)
+        done = run(model, tokenizer, text, traced=True, should_stop=should_stop)
     else:
         done = answer_run(
             model, tokenizer, text, context, traced=True, should_stop=should_stop, **answer_kwargs

@@ -116,6 +116,7 @@ class Explorer(ipywidgets.VBox):
         self.budget_view: Any = None
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
         self._on_tab: dict[int, Callable[[bool], Any]] = {}  # id(tab) -> shown(visible)
+        self._linked: set[int] = set()  # tabs whose language follows the Explain tab
         plot = ipywidgets.Box(
             [self.figure], layout={"flex": "1.2 1 340px", "min_width": "min(340px, 100%)"}
         )
@@ -303,9 +304,13 @@ class Explorer(ipywidgets.VBox):
         return self.add_panel(self.inside, "Inside", on_select=self.inside.show, on_shown=shown)
 
     def _follow_language(self) -> None:
-        """The Inside tab's language follows the Explain tab's switch (once both exist)."""
-        if self.explain_panel is not None and self.inside is not None:
-            traitlets.dlink((self.explain_panel, "lang"), (self.inside, "lang"))
+        """The Inside tab's and the live panel's language follow the Explain tab's switch."""
+        if self.explain_panel is None:
+            return
+        for tab in (self.inside, self.task_panel):
+            if tab is not None and tab.has_trait("lang") and id(tab) not in self._linked:
+                traitlets.dlink((self.explain_panel, "lang"), (tab, "lang"))
+                self._linked.add(id(tab))
 
     def add_budget(self) -> ipywidgets.Widget:
         """Add the "Budget" tab: what the model costs in each counting convention, its weights

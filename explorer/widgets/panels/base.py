@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets
+import traitlets
 
 from ...export import export_part
 from ...latest import LatestRunner
@@ -72,7 +73,19 @@ class LivePanel(ipywidgets.VBox):
     run_warnings : list of str
         The last run's warnings (NaN or inf and the module they first came from), shown in
         the warning box beside the result.
+    lang : {"en", "ko"}
+        Language of the panel's own texts (labels, hints, status); the Explorer links it to
+        the Explain tab's switch. Changing it relabels the panel and redraws what it shows.
+
+    Notes
+    -----
+    A subclass writes its texts once per language in ``WORDS`` (``{"en": {...}, "ko":
+    {...}}``, the same keys in both), reads them with :meth:`words`, and sets its widgets'
+    labels in :meth:`_relabel`.
     """
+
+    WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ko": {}}
+    lang = traitlets.Unicode("en")
 
     def __init__(self, **kwargs: Any):
         self.runs = 0
@@ -99,6 +112,35 @@ class LivePanel(ipywidgets.VBox):
         self.chrome = PanelChrome()
         super().__init__(**kwargs)
         self.add_class("xp-panel")
+        self.observe(self._lang_changed, "lang")
+
+    # -- language ---------------------------------------------------------------------------------
+    def words(self, key: str, **values: Any) -> str:
+        """This panel's text ``key`` in its language, filled with ``values`` (str.format)."""
+        text = self.WORDS.get(self.lang, self.WORDS["en"]).get(key) or self.WORDS["en"][key]
+        return text.format(**values) if values else text
+
+    @traitlets.validate("lang")
+    def _valid_lang(self, proposal: dict) -> str:
+        if proposal["value"] not in self.WORDS:
+            raise traitlets.TraitError(
+                f"lang must be one of {', '.join(map(repr, self.WORDS))}, got {proposal['value']!r}"
+            )
+        return proposal["value"]
+
+    def _lang_changed(self, _change: Any = None) -> None:
+        """Relabel the inputs and redraw what is shown in the new language (nothing runs)."""
+        self._relabel()
+        details = getattr(self, "details", None)
+        if details is not None:
+            self._show(details)
+        elif self.error is None:
+            hint = self._hint(self._inputs())
+            if hint is not None:
+                self._set_status(hint, "info")
+
+    def _relabel(self) -> None:
+        """Set the widgets' labels and placeholders from :meth:`words` (subclasses)."""
 
     # -- scheduling ------------------------------------------------------------------------------
 
