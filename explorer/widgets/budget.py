@@ -20,7 +20,7 @@ from .plot import PlotWidget
 
 __all__ = ["BudgetView", "BudgetTable", "add_budget_view", "DTYPES"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 ACTIVE_SECTORS = 2000  # sectors of the treemap sized by active parameters (as the Explorer's)
 
 

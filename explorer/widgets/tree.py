@@ -15,7 +15,7 @@ from .options import check_options
 
 __all__ = ["ModuleTree", "UnknownPathError"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
 class UnknownPathError(tree_pages.UnknownPathError, traitlets.TraitError):
