@@ -16,7 +16,7 @@ import explorer
 from explorer.export import fallback_html, page_data, result_text, save_html, script_json
 from explorer.export.encode import TreeReader, encode_tree
 from explorer.plotlyjs import plotly_js
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 
 MB = 1_000_000
 

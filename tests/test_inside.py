@@ -16,8 +16,8 @@ from ipywidgets.widgets.widget import _instances
 from test_figures_trace import decoded
 
 import explorer
-from explorer import figures_trace as ft
 from explorer.export import page_data, save_html
+from explorer.figures import trace as ft
 from explorer.widgets.inside import InsideView
 from explorer.widgets.panels import QAPanel, SentimentPanel
 

@@ -3,9 +3,9 @@
 ``tools/build_js.py`` writes these into ``js/test/fixtures/`` (``--check`` fails on a stale one):
 
 - ``tree_pages.json``: an exported tree (the view's "tree" part and its details bodies) and,
-  for requests of every kind, what :class:`explorer.tree_pages.TreePages` answers in a kernel;
+  for requests of every kind, what :class:`explorer.tree.pages.TreePages` answers in a kernel;
   ``export/tree_data.js``'s ``makeTree`` must answer the same.
-- ``compare_pages.json``: two models' comparison as :class:`explorer.compare_pages.ComparePages`
+- ``compare_pages.json``: two models' comparison as :class:`explorer.compare.pages.ComparePages`
   sends it (the first message, every page, a reveal); ``compare/state.js`` lays out its lines.
 - ``squarify.json``: the shared squarify cases (inputs) with the rectangles
   :func:`explorer.export.svgmap.squarify` gives, and treemap layouts of the same model at a few
@@ -35,7 +35,7 @@ def fixture_model():
     import torch
     from torch import nn
 
-    from explorer.tree_pages import PAGE
+    from explorer.tree.pages import PAGE
 
     class Block(nn.Module):
         def __init__(self, width: int = 8) -> None:
@@ -84,7 +84,7 @@ class _Source:
 
 
 def _requests(pages: Any) -> list[dict[str, Any]]:
-    from explorer.tree_pages import PAGE
+    from explorer.tree.pages import PAGE
 
     reqs: list[dict[str, Any]] = []
     for key, rows in sorted(pages.all_lists().items()):
@@ -125,7 +125,7 @@ BAD = [
 def tree_pages_fixture() -> tuple[dict[str, Any], dict[str, Any]]:
     """The fixture, and the view's treemap sectors (for the layouts)."""
     from explorer.export.data import page_data
-    from explorer.tree_pages import TreePages
+    from explorer.tree.pages import TreePages
 
     model = fixture_model()
     pages = TreePages(model, new_paths=["mixed", "many.3"])
@@ -154,7 +154,7 @@ def compare_pages_fixture() -> dict[str, Any]:
     from torch import nn
 
     import explorer
-    from explorer.compare_pages import MAIN, PAGE, ComparePages
+    from explorer.compare.pages import MAIN, PAGE, ComparePages
 
     a, b = fixture_model(), fixture_model()
     b.blocks[2].mlp[2] = nn.Linear(16, 8, bias=False)  # changed, inside a fold's neighbours

@@ -10,11 +10,16 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..latest import Stale
+
 __all__ = ["TraceCancelled", "Recording", "recording", "first_tensor", "layer_stack"]
 
 
-class TraceCancelled(Exception):
-    """Raised inside the forward pass when ``should_stop()`` turned true: the work is obsolete."""
+class TraceCancelled(Stale):
+    """Raised inside the forward pass when ``should_stop()`` turned true: the work is obsolete.
+
+    A :class:`~explorer.latest.Stale`: a live panel's runner treats it as newer input arriving.
+    """
 
 
 def first_tensor(value: Any) -> torch.Tensor | None:

@@ -1,5 +1,5 @@
 // Which lines the comparison shows (no DOM): the main list and the opened folds of identical
-// subtrees, as explorer.compare_pages.ComparePages sends them, page by page.
+// subtrees, as explorer.compare.pages.ComparePages sends them, page by page.
 
 import { walkList } from "../lib/pager.js";
 

@@ -1,5 +1,5 @@
 // The comparison widget's words in English and Korean (the summary line itself comes from
-// explorer/compare_summary.py, which counts the fold's modules in the same words).
+// explorer/compare/summary.py, which counts the fold's modules in the same words).
 
 export const WORDS = {
   en: {
@@ -7,7 +7,7 @@ export const WORDS = {
     changed: "changed",
     only_a: "only in A",
     only_b: "only in B",
-    // the summary line's words for the same count (explorer/compare_summary.py)
+    // the summary line's words for the same count (explorer/compare/summary.py)
     fold: (n, p) => `${n} modules in whole identical subtrees (${p} parameters)`,
     foldSpan: (a, b) => `from ${a} to ${b}: each module and everything inside it matches`,
     chipTitle: {

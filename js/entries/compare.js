@@ -1,6 +1,6 @@
 // Side-by-side model comparison for explorer.widgets.compare.CompareWidget. Rows arrive lazily:
 // the first page of the main list comes with the widget, the rest is asked for ({op: "page" |
-// "reveal", id}) and answered by explorer.compare_pages.ComparePages with one message carrying
+// "reveal", id}) and answered by explorer.compare.pages.ComparePages with one message carrying
 // the same id; a page that fails shows as a line that asks again. Text from models reaches the
 // page only through textContent and attributes, never innerHTML.
 

@@ -1,5 +1,5 @@
 // Module tree view for explorer.widgets.tree.ModuleTree (and the exported page's live tree).
-// The data comes from explorer.tree_pages (the lazy-tree protocol): the first levels in the
+// The data comes from explorer.tree.pages (the lazy-tree protocol): the first levels in the
 // synced "initial" field, the rest by custom message when opened. Model text only ever reaches
 // the page through textContent / attributes, never innerHTML. Every key pressed inside the tree
 // stays in the tree: notebook front-ends must not see it as a command-mode shortcut.

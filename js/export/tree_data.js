@@ -1,6 +1,6 @@
 // The exported view's data: its compressed parts, and the tree widget's requests (children,
 // reveal, search, details) answered from the table of subtree shapes (explorer/export/encode.py)
-// exactly as explorer.tree_pages.TreePages answers them in a kernel.
+// exactly as explorer.tree.pages.TreePages answers them in a kernel.
 
 import { KEY_SEP as SEP } from "../generated/facts.js";
 

@@ -1,4 +1,4 @@
-// Which rows the tree shows (tree/state.js), on what explorer.tree_pages.TreePages sends.
+// Which rows the tree shows (tree/state.js), on what explorer.tree.pages.TreePages sends.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 

@@ -1,5 +1,5 @@
 // The module tree's state and which rows it shows (no DOM): what the kernel sent (the lazy-tree
-// protocol of explorer.tree_pages), what is open, and the search's matches.
+// protocol of explorer.tree.pages), what is open, and the search's matches.
 
 import { KEY_SEP } from "../generated/facts.js";
 import { createPager, storePage as keepPage, walkList } from "../lib/pager.js";

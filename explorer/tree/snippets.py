@@ -6,7 +6,7 @@ import keyword
 import re
 from typing import Any
 
-from .anatomy import ModuleNode
+from ..anatomy import ModuleNode
 
 __all__ = [
     "attribute_path",

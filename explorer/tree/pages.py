@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .anatomy import Group, ModuleNode, module_tree
-from .numbers import short_count
+from ..anatomy import Group, ModuleNode, module_tree
+from ..numbers import short_count
 from .snippets import copy_text
 
 __all__ = [

@@ -7,7 +7,7 @@ import _tiny_models as tm
 import plotly.graph_objects as go
 import pytest
 
-from explorer.figures import (
+from explorer.figures.heads import (
     NEAR,
     answer_window,
     class_bars,

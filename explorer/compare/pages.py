@@ -28,8 +28,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from .compare import Comparison, Row
-from .tree_pages import error_reply
+from ..tree.pages import error_reply
+from .core import Comparison, Row
 
 __all__ = ["ComparePages", "PAGE", "MAIN", "MAX_LISTED", "MAX_REPR"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..budget import DTYPE_BYTES, Budget, Figure
-from ..budget.figures import format_bytes
 from ..numbers import short_count
+from .core import Budget
+from .figures import DTYPE_BYTES, Figure, format_bytes
 
 __all__ = ["DTYPES", "budget_content", "parse_count", "parse_gb"]
 

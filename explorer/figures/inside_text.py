@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tree_pages import format_shapes
+from ..tree.pages import format_shapes
 
 __all__ = ["WORDS", "words", "summary", "short"]
 

@@ -9,8 +9,8 @@ import torch
 from _models import full_size
 from torch import nn
 
-from explorer.snippets import attribute_path, lora_targets, state_dict_keys
-from explorer.tree_pages import TreePages, UnknownPathError
+from explorer.tree.pages import TreePages, UnknownPathError
+from explorer.tree.snippets import attribute_path, lora_targets, state_dict_keys
 
 
 def test_a_model_without_submodules_has_its_empty_page_at_once():

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar
 
-from .anatomy import ModuleNode, module_tree
-from .compare_summary import Summary
+from ..anatomy import ModuleNode, module_tree
+from .summary import Summary
 
 __all__ = ["compare", "Comparison", "Row", "Summary", "STATUSES"]
 
@@ -229,7 +229,7 @@ class Comparison:
         """The whole comparison as one JSON-safe dict: every row, the folds, summary and labels.
 
         For your own tools or a file. It grows with the models (megabytes for tens of thousands
-        of modules); the widget never sends it, it loads pages (:mod:`explorer.compare_pages`).
+        of modules); the widget never sends it, it loads pages (:mod:`explorer.compare.pages`).
         """
         return {
             "rows": [r.to_dict() for r in self.rows],
