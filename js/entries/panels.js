@@ -1,16 +1,17 @@
-// Panel chrome: keys typed in a panel stay in it; a marked answer stays in view.
-// The chrome widget sits inside the panel (an ipywidgets box); it finds the panel around it.
+// Panel chrome (explorer.widgets.panels.chrome.PanelChrome): keys typed in a panel stay in it; a
+// marked answer stays in view. The chrome widget sits inside the panel (an ipywidgets box); it
+// finds the panel around it.
 
-const SUPPRESS = "data-lm-suppress-shortcuts";
+import { keepKeysInside, keysStayHere } from "../lib/dom.js";
+
 const FOCUSABLE = "input, textarea, select, button, [tabindex], .noUi-handle, [contenteditable]";
 
 function guard(panel) {
   if (panel.dataset.xpGuarded) return () => {};
   panel.dataset.xpGuarded = "1";
-  panel.setAttribute(SUPPRESS, "true");
+  keysStayHere(panel);
   // Lumino matches shortcuts on the focused element before its ancestors: mark each one.
-  const mark = () => panel.querySelectorAll(FOCUSABLE).forEach((e) => e.setAttribute(SUPPRESS, "true"));
-  const keep = (e) => e.stopPropagation();
+  const mark = () => panel.querySelectorAll(FOCUSABLE).forEach(keysStayHere);
   const shown = new WeakSet(); // marks already brought into view: the user may scroll away
   const follow = () => {
     // A new highlighted answer: scroll its own box (never the page) so that it is visible.
@@ -32,12 +33,10 @@ function guard(panel) {
     follow();
   });
   watch.observe(panel, { childList: true, subtree: true });
-  panel.addEventListener("keydown", keep);
-  panel.addEventListener("keypress", keep);
+  const free = keepKeysInside(panel);
   return () => {
     watch.disconnect();
-    panel.removeEventListener("keydown", keep);
-    panel.removeEventListener("keypress", keep);
+    free();
     delete panel.dataset.xpGuarded;
   };
 }
