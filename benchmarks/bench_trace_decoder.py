@@ -29,11 +29,13 @@ import torch  # noqa: E402
 import transformers as tf  # noqa: E402
 from bench_trace import WORDS, compare, tokenizer  # noqa: E402  (the trace bench's helpers)
 
-from explorer.heads import classify_inputs  # noqa: E402
-from explorer.heads.checks import eval_mode  # noqa: E402
-from explorer.trace import trace  # noqa: E402
+from explorer.heads import (
+    classify_inputs,  # noqa: E402
+    trace,  # noqa: E402
+)
 from explorer.trace.attention import capture_attention  # noqa: E402
 from explorer.trace.record import recording  # noqa: E402
+from explorer.trace.run import eval_mode  # noqa: E402
 
 
 def qwen2_05b(seed: int = 0) -> torch.nn.Module:

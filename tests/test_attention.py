@@ -16,11 +16,9 @@ import pytest
 import torch
 import transformers as tf
 
+from explorer.heads import trace
 from explorer.heads.checks import model_feed
-from explorer.trace import trace
 from explorer.trace.attention import attention_kind, capture_attention, is_attention, weights
-
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 
 TRANSFORMERS_5 = int(tf.__version__.split(".")[0]) >= 5
 TEXT = "The acting is wonderful, the story is not, and the ending drags on."

@@ -26,7 +26,8 @@ from test_attention import (
 from test_trace import hooks, state
 from transformers.modeling_utils import ALL_ATTENTION_FUNCTIONS, AttentionInterface
 
-from explorer.trace import TraceCancelled, trace
+from explorer.heads import trace
+from explorer.trace import TraceCancelled
 from explorer.trace import capture as capture_module
 from explorer.trace.attention import is_attention
 
@@ -151,7 +152,7 @@ def test_threads_tracing_and_running_meanwhile():
         for path in attention_paths(model):
             for t in traces:
                 assert t.calls(path) >= 1
-                assert t._attn.calls[path] and len(t._attn.calls[path]) == 1
+                assert t._rec.attention.calls[path] and len(t._rec.attention.calls[path]) == 1
                 np.testing.assert_array_equal(t.attention(path), alone[arch].attention(path))
     assert registry() == tables and capture_module._ENTRIES == {}
 
@@ -171,7 +172,7 @@ def test_an_entry_replaced_during_the_run_is_left_to_its_owner():
     try:
         t = run(model, "llama", "cls")
         assert AttentionInterface._global_mapping["sdpa"] is theirs
-        assert len(t._attn.calls["model.layers.0.self_attn"]) == 1
+        assert len(t._rec.attention.calls["model.layers.0.self_attn"]) == 1
     finally:
         handle.remove()
         AttentionInterface._global_mapping["sdpa"] = original

@@ -26,10 +26,9 @@ from test_attention import (
 from test_attention_untouched import untouched
 from test_trace import state
 
-from explorer.heads import answer_details, classify_details
+from explorer.heads import answer_details, classify_details, trace
 from explorer.heads.checks import model_feed
 from explorer.trace import lens as lens_module
-from explorer.trace import trace
 from explorer.trace.lens import HeadEntry, NoLens, last_token, lens_values
 from explorer.trace.record import recording
 

@@ -161,12 +161,15 @@ def _parts(kind: str, module: nn.Module) -> list[tuple[str, nn.Module, int | Non
 
 
 @contextlib.contextmanager
-def capture_attention(model: nn.Module, mask: list[int] | None):
+def capture_attention(model: nn.Module, mask):
     """Capture every readable attention call of ``model`` during the block (one forward pass).
 
+    ``mask`` is the ``attention_mask`` fed (a ``[1, tokens]`` tensor or a list; None: none).
     Yields an :class:`~explorer.trace.capture.AttentionCapture` whose ``family`` is the model's
     ``config.model_type``. Registry entries and hooks are restored on exit, whatever happens.
     """
+    if isinstance(mask, torch.Tensor):
+        mask = mask.reshape(-1, mask.shape[-1])[0].tolist()
     modules: dict[str, nn.Module] = {}
     seen: set[int] = set()
     family = str(getattr(getattr(model, "config", None), "model_type", "") or "")
