@@ -31,7 +31,7 @@ POSITIONS = {"deberta_v2": "absolute + relative", "deberta_v3": "relative",
              "mpnet": "absolute + relative"}  # fmt: skip
 # (layer index) -> (window, is_global), for the families with windows
 WINDOWS = {
-    "mistral": {0: ((3, 0), None), 1: ((3, 0), None)},  # every layer slides: nothing is global
+    "mistral": {0: ((3, 0), False), 1: ((3, 0), False)},  # every layer slides
     "gemma2": {0: ((3, 0), False), 1: (None, True)},
     "modernbert": {0: (None, True), 1: ((2, 2), False), 2: (None, True)},
 }

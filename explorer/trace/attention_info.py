@@ -51,8 +51,9 @@ class AttentionInfo:
         ``(back, ahead)``: how many tokens before and after itself a token may see in this
         layer (a sliding window or local band); None when the layer has no window.
     is_global : bool or None
-        Whether this layer sees the whole input in a model that mixes local and global layers
-        (ModernBERT, Gemma 2); None when the model does not mix them.
+        Whether this layer sees the whole input, in a model with windowed layers (False for
+        every layer of Mistral, alternating in Gemma 2 and ModernBERT); None when no layer of
+        the model has a window.
     softcap : float or None
         The logit softcap applied to the scores (Gemma 2: ``cap · tanh(score / cap)``).
     scaling : float or None
@@ -170,16 +171,16 @@ def _window(module: nn.Module, kind: str, fn: FunctionCall | None, causal: bool,
     return (size - 1, 0 if causal else size - 1)
 
 
-def _mixes(capture: AttentionCapture) -> bool:
-    """Whether some of the model's attention layers have a window and others not (once)."""
-    if "mixes" not in capture.facts:
+def _windowed(capture: AttentionCapture) -> bool:
+    """Whether some of the model's attention layers have a window (computed once)."""
+    if "windowed" not in capture.facts:
         windows = set()
         for path, module in capture.modules.items():
             kind, config = capture.kinds[path], _config(capture, module)
             causal = bool(getattr(module, "is_causal", False))
             windows.add(_window(module, kind, None, causal, config))
-        capture.facts["mixes"] = None in windows and len(windows) > 1
-    return capture.facts["mixes"]
+        capture.facts["windowed"] = windows != {None}
+    return capture.facts["windowed"]
 
 
 def attention_info(capture: AttentionCapture, path: str, index: int, weights) -> AttentionInfo:
@@ -241,7 +242,7 @@ def attention_info(capture: AttentionCapture, path: str, index: int, weights) ->
         rotary_fraction=fraction,
         causal=causal,
         window=window,
-        is_global=(window is None) if _mixes(capture) else None,
+        is_global=(window is None) if _windowed(capture) else None,
         softcap=float(softcap) if isinstance(softcap, (int, float)) else None,
         scaling=float(scaling) if isinstance(scaling, (int, float)) else None,
         padded=[i for i, m in enumerate(mask) if not m],

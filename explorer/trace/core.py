@@ -240,7 +240,9 @@ class Trace:
 
     def _attention_call(self, path: str, call) -> tuple[AttentionCapture, str, int]:
         self._module(path)
-        captured: AttentionCapture = self._rec.attention
+        captured: AttentionCapture | None = self._rec.attention
+        if captured is None:
+            raise ValueError("this trace's run captured no attention (it was not run by trace.run)")
         target = attn.find_attention(self._rec.modules, path, captured.family)
         calls = captured.calls.get(target, [])
         if not calls:
