@@ -44,6 +44,21 @@ def error_reply(request: Any, exc: Exception) -> dict[str, Any]:
     return {"op": "error", "id": rid, "message": f"{type(exc).__name__}: {message}"}
 
 
+class Answerer:
+    """A lazy protocol's server side: ``answer(request)`` one request; :meth:`reply` never
+    raises (a viewer waiting for a reply always gets one)."""
+
+    def answer(self, request: Any) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reply(self, request: Any) -> dict[str, Any]:
+        """:meth:`answer`, or an ``{"op": "error", "id", "message"}`` reply: a viewer never waits."""
+        try:
+            return self.answer(request)
+        except Exception as exc:
+            return error_reply(request, exc)
+
+
 def group_key(parent: str, group: Group) -> str:
     """The key a folded run of siblings is opened and loaded by: parent path + first member."""
     return parent + _SEP + group.members[0].name
@@ -56,7 +71,7 @@ def format_shapes(shapes: list[list[int]] | None) -> str:
     return " + ".join("(" + ", ".join(str(n) for n in s) + ")" for s in shapes)
 
 
-class TreePages:
+class TreePages(Answerer):
     """Answers a tree viewer's requests about one model, page by page.
 
     Parameters
@@ -386,13 +401,6 @@ class TreePages:
         else:
             raise ValueError(f"unknown request op {op!r}")
         return {"op": op, "id": request.get("id"), **body}
-
-    def reply(self, request: Any) -> dict[str, Any]:
-        """:meth:`answer`, or an ``{"op": "error", "id", "message"}`` reply: a viewer never waits."""
-        try:
-            return self.answer(request)
-        except Exception as exc:
-            return error_reply(request, exc)
 
     def all_lists(self, max_depth: int | None = None) -> dict[str, list]:
         """Every children list a viewer can ask for, whole (all pages), by key.
