@@ -18,6 +18,8 @@ LAYERS = [
         "explorer.numbers",
         "explorer.facts",
         "explorer.model_info",
+        "explorer.adapters",
+        "explorer.placement",
         "explorer.plotlyjs",
         "explorer.version",
         "explorer.latest",
