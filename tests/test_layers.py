@@ -27,6 +27,7 @@ LAYERS = [
     {"explorer.anatomy"},
     {
         "explorer.tree_pages",
+        "explorer.tree_notes",
         "explorer.snippets",
         "explorer.treemap",
         "explorer.compare",
