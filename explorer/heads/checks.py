@@ -9,7 +9,8 @@ from collections.abc import Mapping
 
 import torch
 
-from ..model_info import check_runnable
+from ..model_info import check_runnable, inner_model
+from ..placement import dispatched, execution_device
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
@@ -49,11 +50,18 @@ def check_model(model, tokenizer, task: str) -> None:
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
-    """Device of the model's first parameter (or buffer), CPU when it has none."""
+    """Where the inputs go: the execution device of accelerate's hooks for a model it placed,
+    else the device of the model's first parameter (or buffer) off the meta device; CPU when
+    it has none."""
+    placed = execution_device(model)
+    if placed is not None:
+        return placed
     for tensor in model.parameters():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     for tensor in model.buffers():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     return torch.device("cpu")
 
 
@@ -73,9 +81,11 @@ def forward_keys(model, tokenizer) -> tuple[set[str], bool]:
     """Input names to pass to ``model.forward`` and whether it accepts ``use_cache``.
 
     A name is passed when the tokenizer produces it for the model and the forward accepts it
-    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them).
+    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). For a PEFT
+    wrapper, the forward of the model it adapts decides.
     """
-    params = inspect.signature(model.forward).parameters
+    inner = inner_model(model)  # a PEFT wrapper passes the inputs on to the model it adapts
+    params = inspect.signature(inner.forward).parameters
     var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     wanted = set(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
     keys = {k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS)}
@@ -87,9 +97,12 @@ def eval_mode(model: torch.nn.Module, *, inference: bool = True):
     """Run with every submodule in eval mode, restoring each module's own flag afterwards.
 
     Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
-    ``inference=False`` (tensors then keep their version counters, which a trace reads).
+    ``inference=False`` (tensors then keep their version counters, which a trace reads) and for
+    a model accelerate placed (its hooks put new parameters in the model on every forward pass;
+    made under inference mode they would stay inference tensors, which cannot train).
     """
     flags = [(m, m.training) for m in model.modules()]
+    inference = inference and not dispatched(model)
     try:
         for module, _ in flags:
             module.training = False

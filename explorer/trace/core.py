@@ -22,7 +22,7 @@ from ..heads.classify import (
 )
 from ..heads.qa import start_end_logits
 from ..heads.qa_inputs import qa_inputs
-from ..model_info import class_labels
+from ..model_info import class_labels, inner_model
 from . import attention as attn
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
@@ -286,7 +286,7 @@ def trace(
         own = (classify_logits if task == "classify" else start_end_logits)(model, output)
         try:
             hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
-            lens, why = lens_values(model, task, hidden, own), None
+            lens, why = lens_values(inner_model(model), task, hidden, own), None
         except NoLens as exc:
             lens, why = None, exc
     labels = function = None

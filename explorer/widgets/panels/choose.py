@@ -8,7 +8,7 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...model_info import unwrap, why_not_runnable
+from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
 from .qa import QAPanel
@@ -68,7 +68,7 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     Notes
     -----
     Detection order: a pipeline's ``.task``; the class name (``...ForSequenceClassification``,
-    ``...ForQuestionAnswering``); ``config.architectures``; a plain callable (not a module) is
+    ``...ForQuestionAnswering``), then a PEFT wrapper's adapted model's; ``config.architectures``; a plain callable (not a module) is
     a classifier. Anything else gets no panel.
     """
     if task is None:
@@ -85,10 +85,7 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
         if TASKS.get(pipe_task):
             return TASKS[pipe_task]
     inner, _ = unwrap(model, None)
-    names = [type(inner).__name__]
-    config = getattr(inner, "config", None)
-    names += [a for a in (getattr(config, "architectures", None) or []) if isinstance(a, str)]
-    for name in names:
+    for name in class_names(inner):
         for suffix, found in _SUFFIXES:
             if suffix in name:
                 return found
