@@ -26,6 +26,7 @@ from . import (
     moe,
     norms,
     sublayers,
+    vision,
 )
 from .context import Ctx
 from .language import josa, names, num
@@ -72,6 +73,10 @@ DESCRIBERS = [
     containers.describe_sequential,
     containers.describe_module_list,
     containers.describe_module_dict,
+    # Patch embeddings (ViT, DeiT, AST...) hold no nn.Embedding: describe_embeddings_block
+    # passes on them.
+    vision.describe_patch_embeddings_block,
+    vision.describe_patch_embeddings,
     sublayers.describe_embeddings_block,
     # Before describe_block: an attention sublayer (BertAttention) holds an attention too.
     sublayers.describe_attention,
