@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import _tiny_models as tm
+import numpy as np
 import pytest
 import torch
 import transformers as tf
@@ -342,6 +343,13 @@ def test_trace_runs_through_the_adapters(cls, qa, tok):
         x = t.output("base_model.model.bert.embeddings").tensor
         want = adapter.base_layer(x) + 2.0 * adapter.lora_B["default"](adapter.lora_A["default"](x))
     assert torch.allclose(query.tensor, want, atol=1e-5)
+    plain = merged(cls)  # eager attention of the merged model: what the adapted queries give
+    plain.config._attn_implementation = "eager"
+    with torch.no_grad():
+        eager = plain(**tok(TEXT, return_tensors="pt"), output_attentions=True).attentions
+    for i in range(2):
+        got = t.attention(f"base_model.model.bert.encoder.layer.{i}.attention")
+        assert np.allclose(got, eager[i][0].numpy(), atol=1e-5)
     assert untouched(cls) == before
     tq = explorer.trace(qa, tok, QUESTION, CONTEXT)
     assert tq.lens is not None and tq.lens_note["en"].startswith("Each entry applies")
