@@ -182,10 +182,10 @@ class TreePages:
         return got
 
     def placement(self) -> placement.Placement | None:
-        """Where accelerate put each tensor, for a model it placed (or one with meta tensors)."""
+        """Where accelerate put each tensor, for a model it placed (None for any other)."""
         if self._placement is False:
             model = self.root.module
-            placed = placement.dispatched(model) or "meta" in self.root.devices
+            placed = placement.dispatched(model)
             self._placement = placement.Placement(model) if placed else None
         return self._placement
 

@@ -233,6 +233,9 @@ def test_a_weightless_meta_model_is_refused_as_before(tok):
     from explorer.widgets.panels import NotePanel
 
     assert isinstance(explorer.explore(meta, tok).task_panel, NotePanel)
+    pages = TreePages(meta)  # nothing placed it: no placement lines, no badges
+    assert "notes" not in pages.details("bert.pooler")
+    assert "offloaded" not in pages.row(pages.node("bert.pooler")).get("b", ())
 
 
 def test_a_placed_model_missing_weights_names_them(tmp_path, tok):
