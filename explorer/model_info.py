@@ -151,7 +151,8 @@ def check_runnable(model: Any, tokenizer: Any, *, fast: bool = False) -> None:
             raise ValueError(
                 "some weights are not loaded: accelerate placed this model, but nothing loads "
                 f"{', '.join(missing)} (on the meta device, in no offload map), so it cannot "
-                "run; load it again with a device_map that covers every module"
+                "run; place it again so that every tensor has weights (adapters added after "
+                "placing land on the meta device in offloaded modules: add them before)"
             )
     if tokenizer is None or not callable(tokenizer):
         raise TypeError(

@@ -247,3 +247,25 @@ def test_a_placed_model_missing_weights_names_them(tmp_path, tok):
     accelerate.utils.set_module_tensor_to_device(loaded, "classifier.weight", "meta")
     with pytest.raises(ValueError, match=r"nothing loads classifier\.weight \(on the meta device"):
         check_runnable(loaded, tok)
+
+
+def test_lora_added_to_a_placed_model_lands_on_meta_and_is_refused(tmp_path, tok):
+    """peft leaves LoRA weights of offloaded layers on the meta device: nothing can load them."""
+    from peft import LoraConfig, get_peft_model
+
+    model = tm.build("bert_multilabel")
+    model.save_pretrained(tmp_path / "m")
+    loaded = tf.AutoModelForSequenceClassification.from_pretrained(
+        tmp_path / "m", device_map=DEVICE_MAP | {"classifier": "cpu"}, offload_folder=tmp_path / "o"
+    )
+    wrapped = get_peft_model(loaded, LoraConfig(target_modules=["query"], task_type="SEQ_CLS"))
+    meta = [n for n, p in wrapped.named_parameters() if p.is_meta and "lora_" in n]
+    assert meta  # the LoRA weights of layer 0, which is on disk
+    assert placement.weightless(wrapped, limit=100) == meta
+    with pytest.raises(ValueError, match="adapters added after placing land on the meta device"):
+        explorer.classify(wrapped, tok, TEXT)
+    pages = TreePages(wrapped)
+    query = "base_model.model.bert.encoder.layer.0.attention.self.query"
+    assert dict(pages.details(query)["notes"])["placed"].endswith(
+        "meta, and nothing loads these weights"
+    )
