@@ -17,7 +17,7 @@ from peft import LoraConfig, get_peft_model
 import explorer
 from explorer import adapters
 from explorer.heads.checks import forward_keys
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 

@@ -16,8 +16,6 @@ from explorer.heads import (
     classify_inputs,
 )
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 KINDS = ["distilbert_sst2", "bert_multilabel", "distilbert_regression", "distilbert_one_label"]
 TEXTS = ["I loved this film.", "Terrible, boring and long.", "서울의 봄은 아름답다 🌸", "שלום עולם"]
 

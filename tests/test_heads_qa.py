@@ -18,8 +18,6 @@ from explorer.heads import (
     qa_inputs,
 )
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 QUESTION = "Where does Wolfgang live?"
 CONTEXT = "My name is Wolfgang and I live in Berlin. My sister lives in Seoul, near the Han river."
 

@@ -14,7 +14,7 @@ import explorer
 from explorer import placement
 from explorer.heads.checks import model_device
 from explorer.model_info import check_runnable
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 
 one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 

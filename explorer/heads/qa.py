@@ -9,10 +9,35 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .checks import eval_mode, output_names
+from ..trace.core import build_trace
+from ..trace.run import run
+from .checks import HeadRun, output_names
 from .qa_inputs import QAInputs, QAWindowInputs, qa_inputs
 
-__all__ = ["answer", "answer_details", "AnswerDetails", "QAWindow", "start_end_logits"]
+__all__ = [
+    "answer",
+    "answer_details",
+    "answer_run",
+    "AnswerDetails",
+    "QAWindow",
+    "TooManyWindows",
+    "start_end_logits",
+]
+
+
+class TooManyWindows(ValueError):
+    """The context needs more windows (forward passes) than the caller allows.
+
+    Attributes
+    ----------
+    windows, limit : int
+        Windows the context needs, and the most allowed.
+    """
+
+    def __init__(self, windows: int, limit: int) -> None:
+        super().__init__(f"the context needs {windows} windows of the model (at most {limit})")
+        self.windows, self.limit = windows, limit
+
 
 _MASKED = -10000.0  # logit given to tokens that cannot be part of an answer
 _NO_NULL = 1000000  # "no null score seen yet", as in transformers
@@ -235,19 +260,7 @@ def _merge(windows: list[QAWindow], spans: list[list[tuple]], params: dict):
     return results, null
 
 
-def answer_details(
-    model,
-    tokenizer,
-    question,
-    context,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> AnswerDetails:
+def answer_details(model, tokenizer, question, context, **options) -> AnswerDetails:
     """Answer ``question`` from ``context`` and keep every window's logits and spans.
 
     Parameters
@@ -258,41 +271,67 @@ def answer_details(
         The model's tokenizer; character offsets need a fast (Rust) tokenizer.
     question, context : str
         Non-empty texts. Long contexts are split into overlapping windows.
-    top_k : int
-        Number of answers to return; fewer when fewer exist.
-    doc_stride : int or None
-        Overlap between windows in tokens; None means ``min(max_seq_len // 2, 128)``.
-    max_answer_len : int
-        Longest answer in tokens.
-    max_seq_len : int or None
-        Window length in tokens; None means ``min(tokenizer.model_max_length, 384)``.
-    max_question_len : int
-        Accepted for compatibility; like transformers, unused with a fast tokenizer.
-    handle_impossible_answer : bool
-        Add the "no answer" candidate ``{"start": 0, "end": 0, "answer": ""}``.
-    align_to_words : bool
-        Widen answers to whole words.
+    **options
+        ``top_k``, ``doc_stride``, ``max_answer_len``, ``max_seq_len``, ``max_question_len``,
+        ``handle_impossible_answer``, ``align_to_words``: see
+        :data:`explorer.heads.qa_inputs.OPTIONS` (their defaults are the pipeline's).
 
     Returns
     -------
     AnswerDetails
     """
+    return answer_run(model, tokenizer, question, context, **options).details
+
+
+def answer_run(
+    model,
+    tokenizer,
+    question,
+    context,
+    *,
+    traced: bool = False,
+    should_stop=None,
+    on_forward=None,
+    max_windows: int | None = None,
+    **options,
+) -> HeadRun:
+    """Answer ``question`` from ``context``, one forward pass per window; with ``traced``, the
+    first window's pass is recorded too (no extra pass).
+
+    Parameters
+    ----------
+    model, tokenizer, question, context, **options
+        See :func:`answer_details`.
+    traced : bool
+        Also return the :class:`~explorer.trace.Trace` of the first window.
+    should_stop, on_forward
+        See :func:`explorer.trace.run.run`.
+    max_windows : int or None
+        Raise :class:`TooManyWindows` (before anything runs) when the context needs more.
+
+    Returns
+    -------
+    HeadRun
+        ``details`` (:class:`AnswerDetails`) and ``trace`` (None unless traced).
+    """
     began = time.perf_counter()
-    inputs = qa_inputs(
-        model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
-        max_question_len, handle_impossible_answer, align_to_words,
-    )  # fmt: skip
-    windows, spans = [], []
-    with eval_mode(model):
-        for win in inputs.windows:
-            start_t, end_t = start_end_logits(model, model(**win.feed))
-            start = start_t.detach().float().cpu().numpy()
-            end = end_t.detach().float().cpu().numpy()
-            window, window_spans = _score_window(tokenizer, inputs, win, start, end)
-            windows.append(window)
-            spans.append(window_spans)
+    inputs = qa_inputs(model, tokenizer, question, context, **options)
+    if max_windows is not None and len(inputs.windows) > max_windows:
+        raise TooManyWindows(len(inputs.windows), max_windows)
+    done = run(model, [w.feed for w in inputs.windows], trace=0 if traced else None,
+               should_stop=should_stop, on_forward=on_forward)  # fmt: skip
+    windows, spans, own = [], [], None
+    for win, output in zip(inputs.windows, done.outputs, strict=True):
+        start_t, end_t = start_end_logits(model, output)
+        if own is None:
+            own = (start_t, end_t)  # the first window's, for the trace
+        start = start_t.detach().float().cpu().numpy()
+        end = end_t.detach().float().cpu().numpy()
+        window, window_spans = _score_window(tokenizer, inputs, win, start, end)
+        windows.append(window)
+        spans.append(window_spans)
     results, null = _merge(windows, spans, inputs.params)
-    return AnswerDetails(
+    details = AnswerDetails(
         question=question,
         context=context,
         results=results,
@@ -302,6 +341,18 @@ def answer_details(
         params=dict(inputs.params),
         elapsed=time.perf_counter() - began,
     )
+    if not traced:
+        return HeadRun(details)
+
+    def shown(pair):
+        return tuple(v.detach().float().cpu().numpy() for v in pair)
+
+    trace = build_trace(
+        model, done.recording, task="answer", inputs=inputs.windows[0], own=own, shown=shown,
+        raw=shown(own), text=question, context=context, windows=len(inputs.windows),
+        elapsed=details.elapsed,
+    )  # fmt: skip
+    return HeadRun(details, trace)
 
 
 def _window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p, null, best) -> QAWindow:
@@ -326,25 +377,12 @@ def _window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p, null,
     )
 
 
-def answer(
-    model,
-    tokenizer,
-    question,
-    context,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> list[dict]:
+def answer(model, tokenizer, question, context, **options) -> list[dict]:
     """Extractive QA with the results of transformers 4.57's QuestionAnsweringPipeline.
 
     Parameters
     ----------
-    model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
-    max_question_len, handle_impossible_answer, align_to_words
+    model, tokenizer, question, context, **options
         See :func:`answer_details`.
 
     Returns
@@ -353,16 +391,4 @@ def answer(
         ``{"score": float, "start": int, "end": int, "answer": str}`` best first; ``start`` and
         ``end`` are character offsets into ``context``. Always a list, even for one answer.
     """
-    return answer_details(
-        model,
-        tokenizer,
-        question,
-        context,
-        top_k=top_k,
-        doc_stride=doc_stride,
-        max_answer_len=max_answer_len,
-        max_seq_len=max_seq_len,
-        max_question_len=max_question_len,
-        handle_impossible_answer=handle_impossible_answer,
-        align_to_words=align_to_words,
-    ).results
+    return answer_details(model, tokenizer, question, context, **options).results

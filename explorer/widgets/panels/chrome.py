@@ -8,7 +8,7 @@ import anywidget
 
 __all__ = ["PanelChrome"]
 
-STATIC = Path(__file__).parents[1] / "static"
+STATIC = Path(__file__).parents[2] / "static"  # built from js/ (tools/build_js.py)
 
 
 class PanelChrome(anywidget.AnyWidget):

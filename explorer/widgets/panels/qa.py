@@ -8,13 +8,12 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...figures import answer_window, span_logits, update_span_logits, window_note
-from ...heads.qa import AnswerDetails, QAWindow, answer_details
+from ...figures.heads import answer_window, span_logits, update_span_logits, window_note
+from ...heads.qa import AnswerDetails, QAWindow, TooManyWindows, answer_run
 from ...heads.qa_inputs import count_windows
 from ...model_info import check_runnable, untrained_note, unwrap
-from ...trace import trace
 from ..plot import PlotWidget
-from .base import LivePanel, traced_run
+from .base import LivePanel, PanelHint
 
 __all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
 
@@ -210,31 +209,28 @@ class QAPanel(LivePanel):
             return "Type a question."
         if not context.strip():
             return "Paste a context: the answer is searched in it."
-        windows = self.count_windows(question, context)
-        if windows > self.max_windows:
-            return (
-                f"The context needs {windows} windows of the model; the live panel stops at "
-                f"{self.max_windows}. Shorten it, or call explorer.answer(model, tokenizer, "
-                "question, context) directly."
-            )
         return None
 
     def count_windows(self, question: str, context: str) -> int:
         """How many windows (model runs) ``context`` needs with this question, from token counts."""
         return count_windows(self.model, self.tokenizer, question, context, **self.answer_kwargs)
 
-    def _hooked_model(self) -> Any:
-        return self.model
-
     def _compute(self, inputs: tuple[str, str, int], stale) -> tuple[AnswerDetails, Any]:
-        """Every window answered (forward passes counted, stopped when stale), then the first
-        window traced for the views of the inside (one more forward pass)."""
+        """One forward pass per window; the first window's pass is traced (no extra pass)."""
         question, context, top_k = inputs
-        kwargs = {**self.answer_kwargs, "top_k": top_k}
-        details = answer_details(self.model, self.tokenizer, question, context, **kwargs)
-        traced = traced_run(trace, self.model, self.tokenizer, question, context,
-                            should_stop=stale, **kwargs)  # fmt: skip
-        return details, traced
+        try:
+            done = answer_run(
+                self.model, self.tokenizer, question, context, traced=True, should_stop=stale,
+                on_forward=self._forward_done, max_windows=self.max_windows,
+                **{**self.answer_kwargs, "top_k": top_k},
+            )  # fmt: skip
+        except TooManyWindows as exc:
+            raise PanelHint(
+                f"The context needs {exc.windows} windows of the model; the live panel stops at "
+                f"{exc.limit}. Shorten it, or call explorer.answer(model, tokenizer, question, "
+                "context) directly."
+            ) from None
+        return done.details, done.trace
 
     def best_window(self, details: AnswerDetails) -> int:
         """The window the top answer is reported from (see :func:`explorer.figures.answer_window`)."""

@@ -7,13 +7,12 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...figures import class_bars, update_class_bars
-from ...heads import ClassifyDetails, classify_details
+from ...figures.heads import class_bars, update_class_bars
+from ...heads import ClassifyDetails, classify_run
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
-from ...trace import trace
 from ..options import check_options
 from ..plot import PlotWidget
-from .base import LivePanel, traced_run
+from .base import LivePanel
 
 __all__ = ["SentimentPanel", "DEFAULT_TEXT"]
 
@@ -121,14 +120,13 @@ class SentimentPanel(LivePanel):
         return "Type a text to classify." if not text.strip() else None
 
     def _compute(self, text: str, stale) -> tuple[ClassifyDetails, Any]:
-        """A model runs once, traced: the scores and what every module computed (the trace's
-        own hooks give the shapes and stop a stale run: no second set of hooks)."""
-        if not isinstance(self.model, torch.nn.Module):
-            details = classify_details(self.model, None, text, self.top_k, self.function_to_apply)
-            return details, None
-        traced = traced_run(trace, self.model, self.tokenizer, text, should_stop=stale)
-        self.forward_passes += 1
-        return traced.classify_details(self.top_k, self.function_to_apply), traced
+        """One traced forward pass: the scores and what every module computed."""
+        done = classify_run(
+            self.model, self.tokenizer, text, self.top_k, self.function_to_apply,
+            traced=isinstance(self.model, torch.nn.Module), should_stop=stale,
+            on_forward=self._forward_done,
+        )  # fmt: skip
+        return done.details, done.trace
 
     def _show(self, details: ClassifyDetails) -> None:
         self.details = details
