@@ -22,6 +22,8 @@ __all__ = [
     "model_feed",
     "check_fits",
     "output_names",
+    "HEADS",
+    "head_advice",
 ]
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -45,6 +47,37 @@ class HeadRun:
     trace: Any = None
 
 
+#: The heads explorer runs, by the class-name ending that means them: ``(ending, what it is,
+#: the function that runs it)``. The first match names a model's head in error messages.
+HEADS = (
+    ("ForSequenceClassification", "a sequence-classification head", "classify()"),
+    ("ForQuestionAnswering", "an extractive question-answering head", "answer()"),
+    ("ForTokenClassification", "a token-classification head", "tag()"),
+    ("ForMaskedLM", "a masked-language-model head", "fill_mask()"),
+    ("ForCausalLM", "a causal language-model head", "next_token() or generate()"),
+    ("LMHeadModel", "a causal language-model head", "next_token() or generate()"),
+)
+
+
+def head_advice(model) -> str:
+    """What head ``model`` has and which explorer function runs it, as the end of an error
+    message: "; DistilBertForQuestionAnswering has an extractive question-answering head: use
+    answer()" (or what it has instead of a head explorer runs)."""
+    name = type(model).__name__
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False):
+        return (
+            f"; {name} is an encoder-decoder (sequence-to-sequence) model, which explorer's heads "
+            "do not run yet"
+        )
+    for ending, what, function in HEADS:
+        if ending in name:
+            return f"; {name} has {what}: use {function}"
+    if "For" not in name and not name.endswith("LMHeadModel"):
+        return f"; {name} is a bare backbone without a task head: load a class with one"
+    return f"; {name}'s head is none explorer runs yet"
+
+
 def check_model(model, tokenizer, task: str) -> None:
     """Raise unless ``model`` is a torch module with a config and weights, and ``tokenizer`` is usable.
 
@@ -56,6 +89,8 @@ def check_model(model, tokenizer, task: str) -> None:
         raise TypeError(f"{task}: model has no .config (a Hugging Face model is expected)")
     if tokenizer is None or not callable(tokenizer):
         raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
+    if getattr(model.config, "is_encoder_decoder", False):  # before transformers' own riddles
+        raise TypeError(f"{task}: {head_advice(model).removeprefix('; ')}")
     check_runnable(model, tokenizer)  # weights on the meta device: nothing to run
 
 

@@ -2,6 +2,7 @@
 // a Copy menu (each text asked from the kernel). Text reaches the page only through textContent.
 
 import { DTYPE_BYTES } from "../generated/facts.js";
+import { toClipboard } from "../lib/clipboard.js";
 import { h, keysStayHere } from "../lib/dom.js";
 import { fmt, formatBytes, pct, share } from "../lib/format.js";
 
@@ -76,26 +77,6 @@ function tensorTable(d) {
     table.append(r);
   }
   return table;
-}
-
-async function toClipboard(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch (e) {
-    const area = h("textarea", "xt-clip");
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch (e2) {
-      ok = false;
-    }
-    area.remove();
-    return ok;
-  }
 }
 
 function copyMenu(ask, path) {
