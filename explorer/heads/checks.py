@@ -10,7 +10,8 @@ from weakref import WeakKeyDictionary
 
 import torch
 
-from ..model_info import check_runnable
+from ..model_info import check_runnable, inner_model
+from ..placement import execution_device
 
 __all__ = [
     "HeadRun",
@@ -94,11 +95,18 @@ def check_model(model, tokenizer, task: str) -> None:
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
-    """Device of the model's first parameter (or buffer), CPU when it has none."""
+    """Where the inputs go: the execution device of accelerate's hooks for a model it placed,
+    else the device of the model's first parameter (or buffer) off the meta device; CPU when
+    it has none."""
+    placed = execution_device(model)
+    if placed is not None:
+        return placed
     for tensor in model.parameters():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     for tensor in model.buffers():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     return torch.device("cpu")
 
 
@@ -118,13 +126,14 @@ def forward_keys(model, tokenizer) -> tuple[frozenset[str], bool]:
     """Input names to pass to ``model.forward`` and whether it accepts ``use_cache``.
 
     A name is passed when the tokenizer produces it for the model and the forward accepts it
-    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). Read once per
-    model and tokenizer input names.
+    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). For a PEFT
+    wrapper, the forward of the model it adapts decides (the wrapper passes the inputs on).
+    Read once per model and tokenizer input names.
     """
     wanted = tuple(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
     known = _KEYS.setdefault(model, {})
     if wanted not in known:
-        params = inspect.signature(model.forward).parameters
+        params = inspect.signature(inner_model(model).forward).parameters
         var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         keys = frozenset(k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS))
         known[wanted] = (keys, "use_cache" in params)

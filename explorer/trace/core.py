@@ -11,6 +11,7 @@ import numpy as np
 from torch import nn
 
 from ..args import check_int
+from ..model_info import inner_model
 from . import attention as attn
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
@@ -108,7 +109,7 @@ class Trace:
             try:
                 hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
                 with eval_mode(model, inference=False):
-                    values = lens_values(model, self.task, hidden, self._own)
+                    values = lens_values(inner_model(model), self.task, hidden, self._own)
                 lens = [*map(self._shown, values[:-1]), self.prediction]
                 self._cache["lens"] = (lens, note(model, None))
             except NoLens as exc:

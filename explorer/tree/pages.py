@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import adapters, placement
 from ..anatomy import Group, ModuleNode, module_tree
 from ..numbers import short_count
+from .notes import adapter_notes, placement_notes
 from .snippets import copy_text
 
 __all__ = [
@@ -108,6 +110,8 @@ class TreePages(Answerer):
         self._groups: dict[str, list] = {}
         self._size: int | None = None
         self._pdt: dict[str, tuple[str, ...]] = {}
+        self._placement: Any = False  # a Placement, None (nothing to say) or False (not read)
+        self._places: dict[str, tuple[str, ...]] = {}
 
     @property
     def size(self) -> int:
@@ -165,6 +169,12 @@ class TreePages(Answerer):
             badges.append("buffers")
         if node.alias_of is not None:
             badges.append("alias")
+        found = adapters.kind(node.module)
+        if found is not None:
+            badges.append(found)
+        places = self.places(node)
+        if places and all(p in placement.OFFLOADED for p in places):
+            badges.append("offloaded")
         if badges:
             out["b"] = badges
         if parent is None and node is not self.root:
@@ -185,6 +195,36 @@ class TreePages(Answerer):
                 found.update(self.param_dtypes(child))
             got = self._pdt[node.path] = tuple(sorted(found))
         return got
+
+    def placement(self) -> placement.Placement | None:
+        """Where accelerate put each tensor, for a model it placed (None for any other)."""
+        if self._placement is False:
+            model = self.root.module
+            placed = placement.dispatched(model)
+            self._placement = placement.Placement(model) if placed else None
+        return self._placement
+
+    def places(self, node: ModuleNode) -> tuple[str, ...]:
+        """Sorted distinct places of the tensors under ``node`` (see :meth:`Placement.own`);
+        empty for a model accelerate did not place."""
+        where = self.placement()
+        if where is None:
+            return ()
+        got = self._places.get(node.path)
+        if got is None:
+            found = set(where.own(node.path).values())
+            for child in node.children:
+                found.update(self.places(child))
+            got = self._places[node.path] = tuple(sorted(found))
+        return got
+
+    def notes(self, node: ModuleNode) -> list[list[str]]:
+        """Extra ``[label, text]`` lines for the details: PEFT adapters and accelerate placement."""
+        out = adapter_notes(self.root.module, node.module, node.path)
+        where = self.placement()
+        if where is not None:
+            out += placement_notes(where, node.path, list(self.places(node)))
+        return out
 
     @staticmethod
     def group_row(group: Group) -> dict[str, Any]:
@@ -356,6 +396,9 @@ class TreePages(Answerer):
         )
         out["total"] = self.root.params
         out["output"] = self.output_text(node.path)
+        notes = self.notes(node)
+        if notes:
+            out["notes"] = notes
         if cost:
             try:
                 got = self.cost(node.path, compute=cost is True)

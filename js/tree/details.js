@@ -52,6 +52,7 @@ function detailFacts(d, total) {
   if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
   if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
   if (d.lazy) facts.push(["lazy", "uninitialized until the first forward pass"]);
+  for (const [k, v] of d.notes || []) facts.push([k, v]); // adapters, placement (Python's lines)
   if (d.cost) facts.push(...costFacts(d.cost));
   const grid = h("div", "xt-d-facts");
   for (const [k, v, how] of facts) {
