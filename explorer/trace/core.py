@@ -11,6 +11,7 @@ import numpy as np
 from torch import nn
 
 from ..args import check_int
+from ..model_info import inner_model
 from . import attention as attn
 from .attention_info import AttentionInfo, attention_info
 from .capture import AttentionCapture
@@ -110,7 +111,8 @@ class Trace:
             try:
                 hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
                 with eval_mode(model, inference=False):
-                    values = lens_values(model, self.task, hidden, self._own, self.feed)
+                    inner = inner_model(model)
+                    values = lens_values(inner, self.task, hidden, self._own, self.feed)
                 lens = [*map(self._shown, values[:-1]), self.prediction]
                 self._cache["lens"] = (lens, note(model, None))
             except NoLens as exc:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..adapters import acts_as
+from ..model_info import inner_model
 from .record import layer_stack
 
 __all__ = [
@@ -54,20 +56,13 @@ class HeadEntry:
     build: Callable[[nn.Module], Head | None]
 
 
-def _task_model(model: nn.Module) -> nn.Module:
-    """The transformers model inside a wrapper (PEFT's ``get_base_model()``), else the model."""
-    get = getattr(model, "get_base_model", None)
-    inner = get() if callable(get) else None
-    return inner if isinstance(inner, nn.Module) else model
-
-
 def final_norm(model: nn.Module) -> nn.Module | None:
     """The norm the base model applies after its last block (``norm``, ``ln_f``, ``final_norm``...).
 
     It is the base model's direct child registered after the child holding the stack of blocks
     whose class is a norm; None when there is none (BERT-era encoders).
     """
-    model = _task_model(model)
+    model = inner_model(model)
     base = getattr(model, "base_model", None)
     stack = layer_stack(model)
     if not isinstance(base, nn.Module) or stack is None:
@@ -87,9 +82,8 @@ def _normed(model: nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
 
 
 def _linear(module, outputs: int | None = None) -> bool:
-    """A Linear layer (or a wrapper of one, as PEFT's ``ModulesToSaveWrapper``)."""
-    size = getattr(module, "out_features", None)
-    return isinstance(module, nn.Module) and isinstance(size, int) and outputs in (None, size)
+    """A Linear layer (or a PEFT wrapper of one), with ``outputs`` outputs when given."""
+    return acts_as(module, nn.Linear) and outputs in (None, getattr(module, "out_features", None))
 
 
 # -- classification ------------------------------------------------------------------------------
@@ -222,7 +216,7 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``.
     Raises :class:`NoLens` naming the heads it knows.
     """
-    inner = _task_model(model)
+    inner = inner_model(model)
     entries = [e for e in HEADS if e.task == task]
     for entry in entries:
         head = entry.build(inner)

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..placement import dispatched
 from .attention import capture_attention
 from .record import Recording, TraceCancelled, recording
 
@@ -21,9 +22,12 @@ def eval_mode(model: nn.Module, *, inference: bool = True):
     """Run with every submodule in eval mode, restoring each module's own flag afterwards.
 
     Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
-    ``inference=False`` (tensors then keep their version counters, which a trace reads).
+    ``inference=False`` (tensors then keep their version counters, which a trace reads) and for
+    a model accelerate placed (its hooks put new parameters in the model on every forward pass;
+    made under inference mode they would stay inference tensors, which cannot train).
     """
     flags = [(m, m.training) for m in model.modules()]
+    inference = inference and not dispatched(model)
     try:
         for module, _ in flags:
             module.training = False
