@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..placement import dispatched
+from .attention import capture_attention
 from .record import Recording, TraceCancelled, recording
 
 __all__ = ["Run", "run", "eval_mode"]
@@ -82,7 +83,8 @@ def run(
     feeds : sequence of dict
         Keyword arguments of each forward pass (one per window of a long input).
     trace : int or None
-        Index of the feed to record (every module's output, the stack's hidden states); None
+        Index of the feed to record (every module's output, the stack's hidden states, the
+        attention calls: see :mod:`explorer.trace.capture`); None
         records nothing and runs under ``torch.inference_mode``, with no hook at all.
     should_stop : callable or None
         Checked before each forward pass and, in the traced one, before every module runs;
@@ -102,7 +104,11 @@ def run(
         for i, feed in enumerate(feeds):
             _stop_check(should_stop)
             if i == trace:
-                with recording(model, should_stop) as rec:
+                mask = feed.get("attention_mask")
+                with (
+                    recording(model, should_stop) as rec,
+                    capture_attention(model, mask) as rec.attention,
+                ):
                     outputs.append(model(**feed))
             else:
                 outputs.append(model(**feed))
