@@ -7,6 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from .mlm_lens import masked_lm_head
+
 __all__ = ["NoLens", "head_of", "matches", "note", "lens_values"]
 
 Head = Callable[[torch.Tensor], object]
@@ -58,12 +60,26 @@ def _qa_head(model: nn.Module) -> Head:
     return head
 
 
+def _masked_lm_head(model: nn.Module) -> Head:
+    head = masked_lm_head(model)
+    if head is None:
+        raise NoLens(
+            "it has no masked-LM head this trace knows (the layers between the last block and "
+            "the output embeddings)",
+            "이 추적이 아는 마스크 언어 모델 헤드(마지막 블록과 출력 임베딩 사이의 층들)가 없습니다",
+        )
+    return head
+
+
 def head_of(model: nn.Module, task: str) -> Head:
     """The model's own head as a function of one hidden state ``[1, tokens, hidden]``.
 
-    Classification returns the ``[labels]`` logits, question answering ``(start, end)``.
+    Classification returns the ``[labels]`` logits, question answering ``(start, end)``,
+    a masked LM (``"fill_mask"``) the top tokens per position (``explorer.trace.mlm_lens``).
     Raises :class:`NoLens` naming what is missing.
     """
+    if task == "fill_mask":
+        return _masked_lm_head(model)
     if task == "classify":
         head = _classification_head(model)
         return lambda h: head(h)[0]
