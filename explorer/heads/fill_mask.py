@@ -23,6 +23,7 @@ __all__ = [
     "fill_mask",
     "fill_mask_details",
     "fill_mask_run",
+    "check_masked_lm",
     "mask_token",
     "target_ids",
 ]
@@ -136,7 +137,7 @@ def mask_token(tokenizer) -> tuple[str, int]:
     return str(token), int(token_id)
 
 
-def _check_head(model) -> None:
+def check_masked_lm(model) -> None:
     """TypeError naming the function that fits when the model's head is not a masked LM."""
     suffix = head_suffix(model)
     if suffix is None or suffix in _MLM_SUFFIXES:
@@ -254,7 +255,7 @@ def fill_mask_run(
     check_text(text, "text")
     top_k = check_int(top_k, "top_k", minimum=1)
     check_model(model, tokenizer, "fill_mask")
-    _check_head(model)
+    check_masked_lm(model)
     token, token_id = mask_token(tokenizer)
     chosen, notes = target_ids(tokenizer, targets) if targets is not None else (None, [])
     inputs = tokenized(model, tokenizer, text)

@@ -34,6 +34,8 @@ class ZeroShotDetails:
         The hypothesis fed after the text for each label.
     scores : list of float
         Each label's score, in the order given.
+    ranking : list of int
+        Indices into ``labels``, best first (the order of ``results``).
     entailment_logits : list of float
         Each pair's entailment logit, in the order given.
     logits : list of list of float
@@ -65,6 +67,7 @@ class ZeroShotDetails:
     labels: list[str]
     hypotheses: list[str]
     scores: list[float]
+    ranking: list[int]
     entailment_logits: list[float]
     logits: list[list[float]]
     nli_labels: list[str]
@@ -108,6 +111,7 @@ class ZeroShotDetails:
             "labels": list(self.labels),
             "hypotheses": list(self.hypotheses),
             "scores": list(self.scores),
+            "ranking": list(self.ranking),
             "entailment_logits": list(self.entailment_logits),
             "logits": [list(row) for row in self.logits],
             "nli_labels": list(self.nli_labels),
@@ -188,6 +192,7 @@ def _details(model, inputs: ZeroShotInputs, logits: np.ndarray, multi_label: boo
         labels=list(inputs.labels),
         hypotheses=[pair.hypothesis for pair in inputs.pairs],
         scores=scores.tolist(),
+        ranking=[int(i) for i in order],
         entailment_logits=logits[:, entail].tolist(),
         logits=logits.tolist(),
         nli_labels=nli,

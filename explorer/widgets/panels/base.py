@@ -112,7 +112,7 @@ class LivePanel(ipywidgets.VBox):
         self.chrome = PanelChrome()
         super().__init__(**kwargs)
         self.add_class("xp-panel")
-        self.observe(self._lang_changed, "lang")
+        self.observe(self._relabel_all, "lang")
 
     # -- language ---------------------------------------------------------------------------------
     def words(self, key: str, **values: Any) -> str:
@@ -128,7 +128,7 @@ class LivePanel(ipywidgets.VBox):
             )
         return proposal["value"]
 
-    def _lang_changed(self, _change: Any = None) -> None:
+    def _relabel_all(self, _change: Any = None) -> None:
         """Relabel the inputs and redraw what is shown in the new language (nothing runs)."""
         self._relabel()
         details = getattr(self, "details", None)
