@@ -81,7 +81,7 @@ def test_the_token_lens_shows_the_top_token_per_layer_and_position():
         .startswith(t.prediction["tokens"][0][0])
     )
     assert heat.customdata[-1][0].count("<br>") == len(t.prediction["ids"][0]) - 1
-    assert "&lt;mask&gt;" in list(heat.x) and heat.zmin == 0 and heat.zmax == 1
+    assert any("&lt;mask&gt;" in x for x in heat.x) and heat.zmin == 0 and heat.zmax == 1
     with pytest.raises(ValueError, match="input tokens for a lens over other positions"):
         update_token_lens(token_lens_figure(), t.lens, t.tokens[:-1])
     assert token_lens_figure("ko").layout.title.text.startswith("렌즈")

@@ -167,3 +167,17 @@ def test_trace_keeps_classifying_an_nli_model():
     model, tok = mm.nli("distilbert")
     t = explorer.trace(model, tok, TEXTS[0])
     assert t.task == "classify" and set(t.prediction) == set(mm.NLI)
+
+
+def test_a_slow_tokenizer_gives_the_same_scores_and_counts():
+    model, fast = mm.nli("distilbert")
+    slow = transformers.BertTokenizer.from_pretrained(tm.vocab_dir())
+    if slow.is_fast:
+        pytest.skip(f"transformers {transformers.__version__} has no slow BERT tokenizer")
+    slow.model_input_names = ["input_ids", "attention_mask"]
+    text = "word " * 600
+    got = zero_shot_details(model, slow, text, LABELS[0])
+    _same(got.results, _pipe(model, slow)(text, LABELS[0]))
+    _same(got.results, zero_shot(model, fast, text, LABELS[0]))
+    assert got.truncated and got.num_tokens == 600
+    assert not zero_shot_details(model, slow, "word " * 10, LABELS[0]).truncated

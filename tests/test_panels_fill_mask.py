@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 
 import _mlm_models as mm
 import _tiny_models as tm
@@ -32,13 +33,12 @@ def test_the_box_shows_the_tokenizers_own_mask_token(family):
     mask = {"bert": "[MASK]", "roberta": "<mask>"}[family]
     panel = FillMaskPanel(model, tok)
     assert panel.mask == mask and panel.text == f"Paris is the {mask} of France."
-    assert (
-        mask in panel.text_box.placeholder and f"Write {mask} (this tokenizer's" in panel.hint.value
-    )
+    assert mask in panel.text_box.placeholder
+    assert f"Write {html.escape(mask)} (this tokenizer&#x27;s" in panel.hint.value  # escaped
     assert_shows(panel, panel.text)  # the first result is there at once
     assert panel.status.value.startswith(f"{mask} 1 \u2192 ")
     panel.lang = "ko"
-    assert mask in panel.text_box.placeholder and "마스크 토큰" in panel.hint.value
+    assert mask in panel.text_box.placeholder and "마스크 토큰" in html.unescape(panel.hint.value)
     assert panel.top_k.description == "상위 k"
 
 
@@ -48,9 +48,12 @@ def test_typing_masks_and_top_k():
     for text in ("The [MASK] fox jumps over the [MASK] dog.", "[MASK]", "서울의 [MASK] 🌸"):
         panel.text = text
         assert_shows(panel, text)
+    assert panel.status.value.startswith("[MASK] 1 \u2192 ") and "masks" not in panel.status.value
     panel.top_k.value = 7
     assert_shows(panel, "서울의 [MASK] 🌸")
     assert len(panel.figure.data[0].x) == 7
+    panel.text = "The [MASK] fox jumps over the [MASK] dog."
+    assert " \u00b7 2 masks \u00b7 " in panel.status.value
     panel.text = "[MASK] " * 12
     assert len(panel.details.masks) == 12 and len(panel.figure.data) == 8
     assert "showing 8 of 12 masks" in panel.status.value

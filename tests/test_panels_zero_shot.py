@@ -59,7 +59,7 @@ def test_the_choice_is_said_and_detection_prefers_zero_shot_for_nli(sst2):
         ex = explore(model, tok)
         assert isinstance(ex.task_panel, ZeroShotPanel) and ex.panels.get_title(0) == "Zero-shot"
         assert f"labels include {entail}" in ex.task_panel.choice.value
-        assert 'task="text-classification"' in ex.task_panel.choice.value
+        assert "task=&quot;text-classification&quot;" in ex.task_panel.choice.value  # escaped
     ex = explore(*mm.nli("distilbert"), task="text-classification")
     assert isinstance(ex.task_panel, SentimentPanel)
     assert detect_task(sst2[0]) == "text-classification"

@@ -114,7 +114,7 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
             title=dict(text=_esc_all([title])[0], standoff=4),
         )  # fmt: skip
         layout[x_name] = dict(
-            anchor=_axis_name("y", i), range=[0, 1.0], gridcolor=_GRID, zerolinecolor=_GRID,
+            anchor=_axis_name("y", i), rangemode="tozero", gridcolor=_GRID, zerolinecolor=_GRID,
             title=dict(text=words["probability"]) if i == len(masks) - 1 else None,
         )  # fmt: skip
         traces.append(
@@ -126,7 +126,7 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
                 xaxis=_axis_name("x", i),
                 yaxis=_axis_name("y", i),
                 marker_color=_BAR,
-                texttemplate="%{x:.3f}",
+                texttemplate="%{x:.3g}",
                 textposition="auto",
                 hovertemplate=f"%{{y}}<br>{words['probability']} %{{x:.6f}}"
                 f"<br>{words['token']} %{{customdata[0]}}<extra></extra>",

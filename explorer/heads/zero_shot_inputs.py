@@ -36,6 +36,8 @@ class ZeroShotPair:
         The keyword arguments of the forward pass (``[1, n]`` tensors).
     kept : int
         Tokens of the text kept in this pair (the rest was cut to fit the model's window).
+    text_tokens : int or None
+        Tokens of the whole text, kept or cut (None from a slow tokenizer, which does not say).
     """
 
     label: str
@@ -45,6 +47,7 @@ class ZeroShotPair:
     attention_mask: list[int]
     feed: dict = field(repr=False)
     kept: int = 0
+    text_tokens: int | None = None
 
 
 @dataclass
@@ -184,9 +187,11 @@ def zero_shot_inputs(
     entail = check_nli(model)
     window = model_window(model, tokenizer)
     pairs = [_pair(model, tokenizer, text, lab, hyp, window) for lab, hyp in zip(labels, sentences)]
-    full = pairs[0].kept
-    if window is not None and any(len(p.input_ids) >= window for p in pairs):
-        full = len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+    full = pairs[0].text_tokens
+    if full is None:  # a slow tokenizer: count the text's tokens when a pair may have cut it
+        full = pairs[0].kept
+        if window is not None and any(len(p.input_ids) >= window for p in pairs):
+            full = len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
     return ZeroShotInputs(
         text=text,
         labels=labels,
@@ -215,8 +220,12 @@ def _pair(model, tokenizer, text: str, label: str, hypothesis: str, window) -> Z
     ids = list(encoded["input_ids"])
     feed = model_feed(model, tokenizer, encoded)
     mask = list(encoded["attention_mask"]) if "attention_mask" in feed else [1] * len(ids)
+    total = None
     if getattr(encoded, "encodings", None):
-        kept = sum(1 for s in encoded.sequence_ids(0) if s == 0)
+        first = encoded.encodings[0]
+        kept = sum(1 for s in first.sequence_ids if s == 0)
+        cut = sum(1 for part in first.overflowing for s in part.sequence_ids if s == 0)
+        total = kept + cut
     else:  # a slow tokenizer: what is left beside the hypothesis and the special tokens
         extra = tokenizer.num_special_tokens_to_add(pair=True)
         kept = len(ids) - extra - len(tokenizer(hypothesis, add_special_tokens=False)["input_ids"])
@@ -228,4 +237,5 @@ def _pair(model, tokenizer, text: str, label: str, hypothesis: str, window) -> Z
         attention_mask=mask,
         feed=feed,
         kept=kept,
+        text_tokens=total,
     )

@@ -12,7 +12,7 @@ from ...heads.fill_mask import FillMaskDetails, check_masked_lm, fill_mask_run, 
 from ...model_info import check_runnable, untrained_note, unwrap
 from ..options import check_options
 from ..plot import PlotWidget
-from .base import LivePanel
+from .base import LivePanel, text_html
 from .text_input import TextInput
 
 __all__ = ["FillMaskPanel", "default_text"]
@@ -46,8 +46,8 @@ class FillMaskPanel(TextInput, LivePanel):
         The tokenizer's mask token (``"[MASK]"``, ``"<mask>"``...).
     text_box : ipywidgets.Textarea
         The input (``continuous_update``: every keystroke reaches the kernel).
-    hint : ipywidgets.Label
-        How to write a gap with this tokenizer's mask token.
+    hint : ipywidgets.HTML
+        How to write a gap with this tokenizer's mask token (escaped text that wraps).
     top_k : ipywidgets.IntSlider
         Guesses per mask.
     figure : explorer.widgets.plot.PlotWidget
@@ -68,6 +68,7 @@ class FillMaskPanel(TextInput, LivePanel):
             "no_mask": "No {mask} in the text: write {mask} where a word is missing. The Inside "
             "tab shows what the model guesses at every token meanwhile.",
             "best": "{mask} {n} \u2192 {token} {score:.3f}",
+            "masks": "{n} masks",
             "more": "showing {shown} of {n} masks",
             "tokens": "{n} tokens",
             "cut": "Text truncated: it is {n:,} tokens long and the model reads only the first "
@@ -83,6 +84,7 @@ class FillMaskPanel(TextInput, LivePanel):
             "no_mask": "텍스트에 {mask}가 없습니다. 단어가 빠진 자리에 {mask}를 쓰세요. 그동안 "
             "Inside 탭에서 모델이 토큰마다 무엇을 추측하는지 볼 수 있습니다.",
             "best": "{mask} {n} \u2192 {token} {score:.3f}",
+            "masks": "마스크 {n}개",
             "more": "마스크 {n}개 중 {shown}개 표시",
             "tokens": "토큰 {n}개",
             "cut": "텍스트가 잘렸습니다: 토큰 {n:,}개 중 모델은 처음 {limit:,}개만 읽습니다.",
@@ -121,8 +123,7 @@ class FillMaskPanel(TextInput, LivePanel):
             value=text, continuous_update=True, rows=3, layout=ipywidgets.Layout(width="100%")
         )
         self.text_box.add_class("xp-text")
-        self.hint = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
-        self.hint.add_class("xp-secondary")
+        self.hint = ipywidgets.HTML("", layout=ipywidgets.Layout(width="100%"))
         self.top_k = ipywidgets.IntSlider(value=top_k, min=1, max=20)
         self.note = ipywidgets.Label("", layout=ipywidgets.Layout(width="100%"))
         self.note.add_class("xp-note")
@@ -143,7 +144,7 @@ class FillMaskPanel(TextInput, LivePanel):
 
     def _relabel(self) -> None:
         self.text_box.placeholder = self.words("placeholder", mask=self.mask)
-        self.hint.value = self.words("hint", mask=self.mask)
+        self.hint.value = text_html(self.words("hint", mask=self.mask))
         self.top_k.description = self.words("top_k")
 
     def _inputs(self) -> tuple[str, int]:
@@ -167,16 +168,11 @@ class FillMaskPanel(TextInput, LivePanel):
         if not details.masks:
             self._set_status(self.words("no_mask", mask=self.mask), "info")
         else:
-            parts = [
-                self.words(
-                    "best",
-                    mask=self.mask,
-                    n=i + 1,
-                    token=rows[0]["token_str"].strip(),
-                    score=rows[0]["score"],
-                )  # fmt: skip
-                for i, rows in enumerate(details.masks[:3])
-            ]
+            first = details.masks[0][0]
+            best = first["token_str"].strip()
+            parts = [self.words("best", mask=self.mask, n=1, token=best, score=first["score"])]
+            if len(details.masks) > 1:
+                parts.append(self.words("masks", n=len(details.masks)))
             if len(details.masks) > MAX_MASKS_SHOWN:
                 parts.append(self.words("more", shown=MAX_MASKS_SHOWN, n=len(details.masks)))
             parts.append(self.words("tokens", n=len(details.tokens)))

@@ -14,7 +14,7 @@ from ...heads.zero_shot_inputs import DEFAULT_TEMPLATE, check_nli, entailment_id
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
 from ..options import check_options
 from ..plot import PlotWidget
-from .base import LivePanel, PanelHint
+from .base import LivePanel, PanelHint, text_html
 from .text_input import TextInput
 
 __all__ = ["ZeroShotPanel", "is_nli", "DEFAULT_TEXT", "DEFAULT_LABELS"]
@@ -62,7 +62,7 @@ class ZeroShotPanel(TextInput, LivePanel):
     multi_label : ipywidgets.Checkbox
         Each label on its own (entailment against contradiction) instead of a softmax over
         the labels.
-    choice : ipywidgets.Label
+    choice : ipywidgets.HTML
         Why this model got the zero-shot panel, and how to get the plain classifier instead.
     figure : explorer.widgets.plot.PlotWidget
         A bar per label, best first; the entailment logit in the hover.
@@ -79,7 +79,9 @@ class ZeroShotPanel(TextInput, LivePanel):
             "labels_label": "Labels",
             "template_label": "Template",
             "template": "A sentence with {} where the label goes",
-            "multi": "several labels may be true (score each on its own)",
+            "multi": "multi-label",
+            "multi_tip": "Several labels may be true: each is scored on its own, entailment "
+            "against contradiction (off: the entailment logits are softmaxed over the labels)",
             "choice": "Zero-shot panel: this model's labels include {entail}, so it is read as "
             "an NLI model. For its plain classes, explore(model, tokenizer, "
             'task="text-classification").',
@@ -90,8 +92,8 @@ class ZeroShotPanel(TextInput, LivePanel):
             "labels) directly.",
             "best": "{label} {score:.3f}",
             "passes": "{n} labels, {n} forward passes",
-            "title_each": "each label on its own: entailment against contradiction",
-            "title_softmax": "labels compared: entailment softmaxed over the labels",
+            "title_each": "each label on its own",
+            "title_softmax": "softmax over the labels",
             "cut": " (text truncated)",
             "cut_note": "Text truncated: it is {n:,} tokens long and the model reads only what "
             "fits its {limit:,} tokens beside each hypothesis.",
@@ -102,7 +104,9 @@ class ZeroShotPanel(TextInput, LivePanel):
             "labels_label": "레이블",
             "template_label": "템플릿",
             "template": "레이블이 들어갈 자리에 {}가 있는 문장",
-            "multi": "여러 레이블이 동시에 참일 수 있음 (각각 따로 점수)",
+            "multi": "다중 레이블",
+            "multi_tip": "여러 레이블이 동시에 참일 수 있음: 레이블마다 따로 함의 대 모순으로 "
+            "점수를 매깁니다 (끄면 함의 로짓을 레이블에 대해 softmax)",
             "choice": "제로샷 패널: 이 모델의 레이블에 {entail}가 있어 NLI 모델로 읽었습니다. "
             "원래 클래스를 보려면 explore(model, tokenizer, "
             'task="text-classification")를 쓰세요.',
@@ -113,8 +117,8 @@ class ZeroShotPanel(TextInput, LivePanel):
             "labels)을 직접 호출하세요.",
             "best": "{label} {score:.3f}",
             "passes": "레이블 {n}개, 순전파 {n}번",
-            "title_each": "레이블마다 따로: 함의 대 모순",
-            "title_softmax": "레이블끼리 비교: 함의 로짓을 레이블에 대해 softmax",
+            "title_each": "레이블마다 따로",
+            "title_softmax": "레이블에 대한 softmax",
             "cut": " (텍스트 잘림)",
             "cut_note": "텍스트가 잘렸습니다: 토큰 {n:,}개 중 모델은 각 가설과 함께 {limit:,}개 "
             "안에 들어가는 만큼만 읽습니다.",
@@ -151,8 +155,7 @@ class ZeroShotPanel(TextInput, LivePanel):
         self.details: ZeroShotDetails | None = None
         self._entail = class_labels(model.config)[entail]
         full = ipywidgets.Layout(width="100%")
-        self.choice = ipywidgets.Label("", layout=full)
-        self.choice.add_class("xp-secondary")
+        self.choice = ipywidgets.HTML("", layout=full)
         self.text_box = ipywidgets.Textarea(
             value=text, continuous_update=True, rows=3, layout=ipywidgets.Layout(width="100%")
         )
@@ -181,13 +184,14 @@ class ZeroShotPanel(TextInput, LivePanel):
         self._start()
 
     def _relabel(self) -> None:
-        self.choice.value = self.words("choice", entail=self._entail)
+        self.choice.value = text_html(self.words("choice", entail=self._entail))
         self.text_box.placeholder = self.words("text")
         self.labels_box.placeholder = self.words("labels")
         self.labels_box.description = self.words("labels_label")
         self.template_box.placeholder = self.words("template")
         self.template_box.description = self.words("template_label")
         self.multi_label.description = self.words("multi")
+        self.multi_label.tooltip = self.words("multi_tip")
 
     @staticmethod
     def _blank() -> ClassifyDetails:
