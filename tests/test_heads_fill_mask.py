@@ -116,14 +116,14 @@ def test_a_tokenizer_without_a_mask_token():
 
 
 def test_a_head_that_does_not_fit_names_the_function_that_does(sst2, qa):
-    with pytest.raises(
-        TypeError, match=r"ForSequenceClassification\): for this model use classify"
-    ):
+    with pytest.raises(TypeError, match=r"^fill_mask\(\) needs a masked language model"):
         fill_mask(*sst2, "Paris is the [MASK] of France.")
-    with pytest.raises(TypeError, match=r"for this model use answer\(\)"):
+    with pytest.raises(TypeError, match=r"sequence-classification head: use classify\(\)"):
+        fill_mask(*sst2, "Paris is the [MASK] of France.")
+    with pytest.raises(TypeError, match=r"question-answering head: use answer\(\)"):
         fill_mask(*qa, "Paris is the [MASK] of France.")
     bare = tm.init_weights(transformers.BertModel(mm.tf.BertConfig(vocab_size=30522, **mm.SMALL)))
-    with pytest.raises(TypeError, match="not logits: fill_mask needs a masked language model"):
+    with pytest.raises(TypeError, match=r"not logits: fill_mask\(\) needs a masked language"):
         fill_mask(bare, mm.mlm("bert")[1], "Paris is the [MASK] of France.")
 
 

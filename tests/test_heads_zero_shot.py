@@ -116,9 +116,9 @@ def test_bad_input_gets_a_clear_error(sst2, qa):
         zero_shot(model, tok, "text", ["a"], multi_label="yes")
     with pytest.raises(ValueError, match="labels \\(config.label2id\\) are NEGATIVE, POSITIVE"):
         zero_shot(*sst2, "text", ["a"])
-    with pytest.raises(TypeError, match=r"for this model use answer\(\)"):
+    with pytest.raises(TypeError, match=r"question-answering head: use answer\(\)"):
         zero_shot(*qa, "text", ["a"])
-    with pytest.raises(TypeError, match=r"for this model use fill_mask\(\)"):
+    with pytest.raises(TypeError, match=r"masked-language-model head: use fill_mask\(\)"):
         zero_shot(*mm.mlm("bert"), "text", ["a"])
 
 

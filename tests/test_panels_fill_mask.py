@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import html
+import json
 
 import _mlm_models as mm
 import _tiny_models as tm
@@ -111,7 +112,7 @@ def test_detection_and_a_forced_head_that_does_not_fit(sst2):
     assert isinstance(ex.task_panel, FillMaskPanel) and ex.panels.get_title(0) == "Fill-mask"
     ex = explore(*sst2, task="fill-mask")
     assert isinstance(ex.task_panel, NotePanel)
-    assert "for this model use classify()" in ex.task_panel.message
+    assert "sequence-classification head: use classify()" in ex.task_panel.message
     plain = copy.deepcopy(tok)
     plain.mask_token = None
     ex = explore(model, plain)
@@ -135,6 +136,7 @@ def test_inside_shows_the_token_lens_and_the_static_view_the_guesses():
     assert part["text"] == panel.details.summary() and "[MASK] 1:" in part["text"]
     assert part["figure"]["data"][0]["type"] == "bar"
     assert panel.details.to_dict()["masks"] == panel.details.masks
+    assert json.loads(panel.result_json()) == panel.details.to_dict()  # "Copy as JSON"
 
 
 def test_driving_the_panel_leaves_the_model_untouched():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 
 import _mlm_models as mm
 import _tiny_models as tm
@@ -67,7 +68,7 @@ def test_the_choice_is_said_and_detection_prefers_zero_shot_for_nli(sst2):
     assert isinstance(ex.task_panel, NotePanel)
     assert "labels (config.label2id) are NEGATIVE, POSITIVE" in ex.task_panel.message
     ex = explore(*mm.mlm("bert"), task="zero-shot-classification")
-    assert "for this model use fill_mask()" in ex.task_panel.message
+    assert "masked-language-model head: use fill_mask()" in ex.task_panel.message
 
 
 def test_bad_input_gets_a_hint_or_an_error_and_the_next_input_works():
@@ -131,6 +132,7 @@ def test_static_view_json_and_the_model_untouched():
     assert part["text"] == panel.details.summary() and "sports: " in part["text"]
     assert part["figure"]["data"][0]["type"] == "bar"
     assert panel.details.to_dict()["result"] == panel.details.results
+    assert json.loads(panel.result_json()) == panel.details.to_dict()  # "Copy as JSON"
     assert tm.fingerprint(model) == before
 
 

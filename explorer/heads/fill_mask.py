@@ -11,12 +11,12 @@ import numpy as np
 import torch
 
 from ..args import check_int, check_text
+from ..model_info import inner_model
 from ..trace.core import build_trace
 from ..trace.mlm_lens import top_tokens
 from ..trace.run import run
-from .checks import HeadRun, check_model, output_names
+from .checks import HEADS, HeadRun, check_model, head_advice, output_names
 from .classify_inputs import ClassifyInputs, tokenized
-from .fits import fitting_function, head_suffix
 
 __all__ = [
     "FillMaskDetails",
@@ -137,15 +137,17 @@ def mask_token(tokenizer) -> tuple[str, int]:
     return str(token), int(token_id)
 
 
-def check_masked_lm(model) -> None:
-    """TypeError naming the function that fits when the model's head is not a masked LM."""
-    suffix = head_suffix(model)
-    if suffix is None or suffix in _MLM_SUFFIXES:
+def check_masked_lm(model, task: str = "fill_mask") -> None:
+    """TypeError naming the head ``model`` has and the function that runs it, when its class
+    says it is not a masked LM (a class that says nothing is judged by its output)."""
+    inner = inner_model(model)
+    names = {type(model).__name__, type(inner).__name__}
+    if any(mlm in name for name in names for mlm in _MLM_SUFFIXES):
         return
-    raise TypeError(
-        f"fill_mask needs a masked language model (...ForMaskedLM), and {type(model).__name__} "
-        f"has another head ({suffix}): for this model use {fitting_function(model)}"
-    )
+    if any(ending in name for name in names for ending, _, _ in HEADS):
+        raise TypeError(
+            f"{task}() needs a masked language model (...ForMaskedLM){head_advice(inner)}"
+        )
 
 
 def target_ids(tokenizer, targets) -> tuple[list[int], list[str]]:
@@ -199,12 +201,10 @@ def _no_mask(text: str, token: str) -> ValueError:
     )
 
 
-def _mlm_logits(model, output, n: int) -> torch.Tensor:
+def _mlm_logits(model, output, n: int, task: str) -> torch.Tensor:
     """The ``[tokens, vocabulary]`` logits of a masked LM's output, or a clear TypeError."""
     name = type(model).__name__
-    need = f"fill_mask needs a masked language model (...ForMaskedLM); for {name} use " + (
-        fitting_function(model)
-    )
+    need = f"{task}() needs a masked language model (...ForMaskedLM){head_advice(model)}"
     logits = output.get("logits") if isinstance(output, Mapping) else None
     if logits is None and isinstance(output, (tuple, list)) and output:
         logits = output[0]
@@ -230,6 +230,7 @@ def fill_mask_run(
     should_stop=None,
     on_forward=None,
     allow_no_mask: bool = False,
+    task: str = "fill_mask",
 ) -> HeadRun:
     """Fill the masks of ``text`` in one forward pass; with ``traced``, record that pass too.
 
@@ -245,6 +246,8 @@ def fill_mask_run(
     allow_no_mask : bool
         Run a text without a mask token too (its details hold no guesses): what
         :func:`explorer.trace` and the live panel do, to show the model's work on any text.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
 
     Returns
     -------
@@ -254,8 +257,8 @@ def fill_mask_run(
     began = time.perf_counter()
     check_text(text, "text")
     top_k = check_int(top_k, "top_k", minimum=1)
-    check_model(model, tokenizer, "fill_mask")
-    check_masked_lm(model)
+    check_model(model, tokenizer, task)
+    check_masked_lm(model, task)
     token, token_id = mask_token(tokenizer)
     chosen, notes = target_ids(tokenizer, targets) if targets is not None else (None, [])
     inputs = tokenized(model, tokenizer, text)
@@ -270,7 +273,7 @@ def fill_mask_run(
         raise _no_mask(text, token)
     done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
                on_forward=on_forward)  # fmt: skip
-    logits = _mlm_logits(model, done.outputs[0], len(inputs.input_ids))
+    logits = _mlm_logits(model, done.outputs[0], len(inputs.input_ids), task)
     masks = _guesses(tokenizer, inputs.input_ids, logits, positions, top_k, chosen)
     details = FillMaskDetails(
         text=text,
@@ -387,7 +390,8 @@ def fill_mask(model, tokenizer, text, top_k=5, targets=None) -> list:
     Raises
     ------
     TypeError
-        Not a masked language model (the message names the function that fits), or a
+        Not a masked language model (the message names its head and the function that runs
+        it), or a
         tokenizer without a mask token.
     ValueError
         Empty text, no mask token in it (the message names the tokenizer's), or every mask

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..args import check_text
-from .checks import check_model, model_feed, model_window
-from .fits import fitting_function, head_suffix
+from ..model_info import inner_model
+from .checks import HEADS, check_model, head_advice, model_feed, model_window
 
 __all__ = [
     "DEFAULT_TEMPLATE",
@@ -140,11 +140,13 @@ def check_nli(model) -> int:
     """The model's entailment index, or a clear error: another head (TypeError naming the
     function that fits) or a classifier without an entailment label (ValueError)."""
     name = type(model).__name__
-    suffix = head_suffix(model)
-    if suffix is not None and suffix != "ForSequenceClassification":
+    inner = inner_model(model)
+    names = {name, type(inner).__name__}
+    other = [e for n in names for e, _, _ in HEADS if e in n and e != "ForSequenceClassification"]
+    if other and not any("ForSequenceClassification" in n for n in names):
         raise TypeError(
-            f"zero_shot needs an NLI model (...ForSequenceClassification trained on entailment), "
-            f"and {name} has another head ({suffix}): for this model use {fitting_function(model)}"
+            "zero_shot() needs an NLI model (...ForSequenceClassification trained on "
+            f"entailment){head_advice(inner)}"
         )
     found = entailment_id(model.config)
     if found is None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..model_info import inner_model
 from .record import first_tensor
 
 __all__ = ["LENS_TOP", "masked_lm_layers", "masked_lm_head", "top_tokens"]
@@ -24,17 +25,10 @@ _SPLIT = (
 )
 
 
-def _task_model(model: nn.Module) -> nn.Module:
-    """The transformers model inside a wrapper (PEFT's ``get_base_model()``), else the model."""
-    get = getattr(model, "get_base_model", None)
-    inner = get() if callable(get) else None
-    return inner if isinstance(inner, nn.Module) else model
-
-
 def masked_lm_layers(model: nn.Module) -> list[nn.Module] | None:
     """The modules a masked LM applies to its last hidden state to get the vocabulary logits,
     in order, or None when it has no masked-LM head this lens knows."""
-    model = _task_model(model)
+    model = inner_model(model)
     children = dict(model.named_children())
     for names in _SPLIT:
         if all(isinstance(children.get(n), nn.Module) for n in names):
