@@ -85,6 +85,16 @@ def test_typing_drives_the_fill_mask_and_zero_shot_panels(jupyter_server, browse
         assert_contrast(panel, "fill-mask panel", at_least=3)
     panel.scroll_into_view_if_needed()
     shot = screenshot(page, f"fill_mask_{front_end}", panel)
+    # the Inside tab: the MLM head's likeliest token at every position, layer by layer
+    fm.locator(".lm-TabBar-tab").filter(has_text="Inside").click()
+    lens = fm.locator(".xp-inside")
+    expect(lens.locator(".gtitle")).to_contain_text("Lens: the masked-LM head", timeout=60_000)
+    expect(lens.locator(".hm image, g.hm")).not_to_have_count(0)
+    tokens = kernel_json(server, name, "len(fm.task_panel.trace.tokens)")
+    assert kernel_json(server, name, "len(fm.inside.lens_plot.figure.data[0].x)") == tokens
+    assert kernel_json(server, name, "fm.inside.kind") == "lens"
+    lens.scroll_into_view_if_needed()
+    screenshot(page, f"fill_mask_lens_{front_end}", lens)
 
     # -- zero-shot: labels typed now, the multi-label switch clicked ------------------------------
     zs = cell(page, 2)
