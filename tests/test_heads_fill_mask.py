@@ -10,7 +10,13 @@ import torch
 import transformers
 
 import explorer
-from explorer.heads import FillMaskDetails, fill_mask, fill_mask_details, fill_mask_run
+from explorer.heads import (
+    FillMaskDetails,
+    fill_mask,
+    fill_mask_details,
+    fill_mask_inputs,
+    fill_mask_run,
+)
 
 TEXTS = [
     "Paris is the {m} of France.",
@@ -93,6 +99,18 @@ def test_one_mask_flat_several_nested_and_the_details():
 
     json.dumps(data)  # JSON-safe
     assert "[MASK] 2:" in two.summary() and "The [MASK] fox" in two.summary()
+
+
+def test_the_inputs_are_what_the_pipeline_feeds():
+    model, tok = mm.mlm("bert")
+    text = "The [MASK] fox [MASK]."
+    inputs = fill_mask_inputs(model, tok, text)
+    want = tok(text, return_tensors="pt")
+    assert set(inputs.feed) == {"input_ids", "attention_mask", "token_type_ids"}
+    for key, value in inputs.feed.items():
+        assert value.tolist() == want[key].tolist(), key
+    assert inputs.positions == [2, 4] and inputs.masks_in_text == 2 and inputs.targets is None
+    assert inputs.tokens[2] == inputs.mask_token == "[MASK]"
 
 
 def test_no_mask_names_the_tokenizers_own_mask_token():

@@ -5,6 +5,7 @@ from .checks import HeadRun
 from .classify import ClassifyDetails, classify, classify_details, classify_run
 from .classify_inputs import ClassifyInputs, classify_inputs
 from .fill_mask import FillMaskDetails, fill_mask, fill_mask_details, fill_mask_run
+from .fill_mask_inputs import FillMaskInputs, fill_mask_inputs
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
@@ -36,6 +37,8 @@ __all__ = [
     "fill_mask_details",
     "fill_mask_run",
     "FillMaskDetails",
+    "fill_mask_inputs",
+    "FillMaskInputs",
     "zero_shot",
     "zero_shot_details",
     "zero_shot_run",

@@ -10,27 +10,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..args import check_int, check_text
-from ..model_info import inner_model
+from ..args import check_int
 from ..trace.core import build_trace
 from ..trace.mlm_lens import top_tokens
 from ..trace.run import run
-from .checks import HEADS, HeadRun, check_model, head_advice, output_names
-from .classify_inputs import ClassifyInputs, tokenized
+from .checks import HeadRun, head_advice, output_names
+from .fill_mask_inputs import FillMaskInputs, fill_mask_inputs
 
-__all__ = [
-    "FillMaskDetails",
-    "fill_mask",
-    "fill_mask_details",
-    "fill_mask_run",
-    "check_masked_lm",
-    "mask_token",
-    "target_ids",
-]
-
-_MLM_SUFFIXES = ("ForMaskedLM", "WithLMHeadModel")
-# Mask tokens of other tokenizers, to say "you typed <mask> but this one wants [MASK]".
-_OTHER_MASKS = ("[MASK]", "<mask>", "[mask]", "<MASK>", "<extra_id_0>")
+__all__ = ["FillMaskDetails", "fill_mask", "fill_mask_details", "fill_mask_run"]
 
 
 @dataclass
@@ -124,83 +111,6 @@ class FillMaskDetails:
         }
 
 
-def mask_token(tokenizer) -> tuple[str, int]:
-    """The tokenizer's mask token and its id; TypeError when it defines none."""
-    token = getattr(tokenizer, "mask_token", None)
-    token_id = getattr(tokenizer, "mask_token_id", None)
-    if token is None or token_id is None:
-        name = getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__
-        raise TypeError(
-            f"fill_mask needs a tokenizer with a mask token, and {name!r} defines none "
-            "(tokenizer.mask_token is None): use the masked language model's own tokenizer"
-        )
-    return str(token), int(token_id)
-
-
-def check_masked_lm(model, task: str = "fill_mask") -> None:
-    """TypeError naming the head ``model`` has and the function that runs it, when its class
-    says it is not a masked LM (a class that says nothing is judged by its output)."""
-    inner = inner_model(model)
-    names = {type(model).__name__, type(inner).__name__}
-    if any(mlm in name for name in names for mlm in _MLM_SUFFIXES):
-        return
-    if any(ending in name for name in names for ending, _, _ in HEADS):
-        raise TypeError(
-            f"{task}() needs a masked language model (...ForMaskedLM){head_advice(inner)}"
-        )
-
-
-def target_ids(tokenizer, targets) -> tuple[list[int], list[str]]:
-    """The token ids ``targets`` name, chosen as transformers' pipeline chooses them, and notes.
-
-    A target that is a token of the vocabulary is that token; any other is tokenized and its
-    first token used (noted); one giving no token is dropped (noted). Duplicates are merged.
-
-    Raises
-    ------
-    TypeError
-        ``targets`` is neither a str nor a list of str.
-    ValueError
-        No target gives a token.
-    """
-    if isinstance(targets, str):
-        targets = [targets]
-    if not isinstance(targets, (list, tuple)) or not all(isinstance(t, str) for t in targets):
-        raise TypeError(f"targets must be a str or a list of str, got {targets!r}")
-    try:
-        vocab = tokenizer.get_vocab()
-    except Exception:  # the pipeline also goes on without a vocabulary
-        vocab = {}
-    ids, notes = [], []
-    for target in targets:
-        found = vocab.get(target)
-        if found is None:
-            pieces = tokenizer(
-                target, add_special_tokens=False, return_attention_mask=False,
-                return_token_type_ids=False, max_length=1, truncation=True,
-            )["input_ids"]  # fmt: skip
-            if not pieces:
-                notes.append(f"Target {target!r} gives no token and was left out.")
-                continue
-            found = pieces[0]
-            shown = tokenizer.convert_ids_to_tokens(found)
-            notes.append(f"Target {target!r} is not one token: its first token {shown!r} is used.")
-        ids.append(int(found))
-    ids = list(set(ids))  # the pipeline's own order, so equal scores rank as it ranks them
-    if not ids:
-        raise ValueError(f"none of the targets {list(targets)!r} gives a token of the vocabulary")
-    return ids, notes
-
-
-def _no_mask(text: str, token: str) -> ValueError:
-    other = next((m for m in _OTHER_MASKS if m != token and m in text), None)
-    typed = f" (the text has {other!r}, which is not this tokenizer's mask token)" if other else ""
-    return ValueError(
-        f"the text has no mask token{typed}: write {token} where the missing word goes, "
-        f"e.g. 'Paris is the {token} of France.'"
-    )
-
-
 def _mlm_logits(model, output, n: int, task: str) -> torch.Tensor:
     """The ``[tokens, vocabulary]`` logits of a masked LM's output, or a clear TypeError."""
     name = type(model).__name__
@@ -255,42 +165,30 @@ def fill_mask_run(
         ``details`` (:class:`FillMaskDetails`) and ``trace`` (None unless traced).
     """
     began = time.perf_counter()
-    check_text(text, "text")
     top_k = check_int(top_k, "top_k", minimum=1)
-    check_model(model, tokenizer, task)
-    check_masked_lm(model, task)
-    token, token_id = mask_token(tokenizer)
-    chosen, notes = target_ids(tokenizer, targets) if targets is not None else (None, [])
-    inputs = tokenized(model, tokenizer, text)
-    positions = [i for i, t in enumerate(inputs.input_ids) if t == token_id]
-    written = text.count(token)
-    if not positions and not allow_no_mask:
-        if written:
-            raise ValueError(
-                f"every {token} in the text is past the model's window of {inputs.max_length:,} "
-                f"tokens (the text has {inputs.num_tokens:,}): put the mask nearer the start"
-            )
-        raise _no_mask(text, token)
+    inputs = fill_mask_inputs(model, tokenizer, text, targets, allow_no_mask=allow_no_mask,
+                              task=task)  # fmt: skip
     done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
                on_forward=on_forward)  # fmt: skip
     logits = _mlm_logits(model, done.outputs[0], len(inputs.input_ids), task)
+    chosen, positions = inputs.targets, inputs.positions
     masks = _guesses(tokenizer, inputs.input_ids, logits, positions, top_k, chosen)
     details = FillMaskDetails(
         text=text,
         results=(masks[0] if len(masks) == 1 else masks),
         masks=masks,
         positions=positions,
-        mask_token=token,
+        mask_token=inputs.mask_token,
         top_k=min(top_k, len(chosen)) if chosen is not None else top_k,
         targets=chosen,
-        notes=notes,
+        notes=inputs.notes,
         tokens=inputs.tokens,
         input_ids=inputs.input_ids,
         offsets=inputs.offsets,
         truncated=inputs.truncated,
         num_tokens=inputs.num_tokens,
         max_length=inputs.max_length,
-        masks_in_text=max(written, len(positions)),
+        masks_in_text=inputs.masks_in_text,
     )
     details.elapsed = time.perf_counter() - began
     if not traced:
@@ -328,7 +226,7 @@ def _guesses(tokenizer, ids: list[int], logits, positions, top_k: int, chosen) -
     return masks
 
 
-def _trace(model, tokenizer, inputs: ClassifyInputs, rec, logits, details: FillMaskDetails):
+def _trace(model, tokenizer, inputs: FillMaskInputs, rec, logits, details: FillMaskDetails):
     """The trace of a fill-mask run: the prediction and every lens entry are the top tokens at
     each position (``{"ids", "tokens", "probs"}``, ``[positions][rank]``)."""
     names: dict[int, str] = {}

@@ -8,7 +8,8 @@ import ipywidgets
 import torch
 
 from ...figures.fill_mask import MAX_MASKS_SHOWN, mask_bars, update_mask_bars
-from ...heads.fill_mask import FillMaskDetails, check_masked_lm, fill_mask_run, mask_token
+from ...heads.fill_mask import FillMaskDetails, fill_mask_run
+from ...heads.fill_mask_inputs import check_masked_lm, mask_token
 from ...model_info import check_runnable, untrained_note, unwrap
 from ..options import check_options
 from ..plot import PlotWidget
