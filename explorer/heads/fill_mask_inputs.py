@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from ..args import check_text
 from ..model_info import inner_model
 from .checks import HEADS, check_model, head_advice
-from .classify_inputs import tokenized
+from .classify_inputs import ClassifyInputs, tokenized
 
 __all__ = ["FillMaskInputs", "fill_mask_inputs", "check_masked_lm", "mask_token", "target_ids"]
 
@@ -17,24 +17,13 @@ _OTHER_MASKS = ("[MASK]", "<mask>", "[mask]", "<MASK>", "<extra_id_0>")
 
 
 @dataclass
-class FillMaskInputs:
-    """Exactly what :func:`~explorer.heads.fill_mask` feeds the model for one text.
+class FillMaskInputs(ClassifyInputs):
+    """Exactly what :func:`~explorer.heads.fill_mask` feeds the model for one text: the fields
+    of :class:`~explorer.heads.ClassifyInputs` (the text tokenized once, cut to the model's
+    window) and where its masks are.
 
     Attributes
     ----------
-    text : str
-        The input text.
-    tokens, input_ids, attention_mask, offsets : list
-        As in :class:`~explorer.heads.ClassifyInputs` (the text tokenized once, cut to the
-        model's window).
-    feed : dict of str to torch.Tensor
-        The keyword arguments of the forward pass.
-    truncated : bool
-        The text was longer than ``max_length`` tokens and was cut.
-    num_tokens : int
-        Token count of the whole text (before truncation).
-    max_length : int or None
-        The model's window in tokens.
     mask_token : str
         The tokenizer's own mask token.
     positions : list of int
@@ -47,15 +36,6 @@ class FillMaskInputs:
         What became of targets that are not one token of the vocabulary.
     """
 
-    text: str
-    tokens: list[str]
-    input_ids: list[int]
-    attention_mask: list[int]
-    offsets: list[tuple[int, int]]
-    feed: dict = field(repr=False)
-    truncated: bool = False
-    num_tokens: int = 0
-    max_length: int | None = None
     mask_token: str = ""
     positions: list[int] = field(default_factory=list)
     masks_in_text: int = 0
@@ -97,9 +77,7 @@ def fill_mask_inputs(
             )
         raise _no_mask(text, token)
     return FillMaskInputs(
-        text=text, tokens=base.tokens, input_ids=base.input_ids,
-        attention_mask=base.attention_mask, offsets=base.offsets, feed=base.feed,
-        truncated=base.truncated, num_tokens=base.num_tokens, max_length=base.max_length,
+        **{f.name: getattr(base, f.name) for f in fields(ClassifyInputs)},
         mask_token=token, positions=positions, masks_in_text=max(written, len(positions)),
         targets=chosen, notes=notes,
     )  # fmt: skip
