@@ -10,7 +10,7 @@ from .anatomy import ModuleNode, module_tree
 from .budget import Budget, budget
 from .compare import Comparison, compare
 from .explain import explain
-from .heads import answer, answer_details, classify, classify_details, trace
+from .heads import answer, answer_details, classify, classify_details, tag, tag_details, trace
 from .load import load
 from .trace import Trace, TraceCancelled
 from .treemap import treemap
@@ -35,6 +35,8 @@ __all__ = [
     "load",
     "module_tree",
     "save_html",
+    "tag",
+    "tag_details",
     "trace",
     "treemap",
 ]

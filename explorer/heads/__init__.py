@@ -7,6 +7,8 @@ from .classify_inputs import ClassifyInputs, classify_inputs
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
+from .tag import TagDetails, TagWindow, tag, tag_details, tag_run
+from .tag_inputs import AGGREGATIONS, TagInputs, TagWindowInputs, tag_inputs
 from .traced import trace
 
 __all__ = [
@@ -28,5 +30,14 @@ __all__ = [
     "QAInputs",
     "QAWindowInputs",
     "count_windows",
+    "tag",
+    "tag_details",
+    "tag_run",
+    "TagDetails",
+    "TagWindow",
+    "tag_inputs",
+    "TagInputs",
+    "TagWindowInputs",
+    "AGGREGATIONS",
     "trace",
 ]

@@ -174,9 +174,10 @@ def classify_logits(model, output) -> torch.Tensor:
     else:
         raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}")
     if logits.dim() != 2 or logits.shape[0] != 1:
+        hint = "; for this model use tag()" if "ForTokenClassification" in name else ""
         raise TypeError(
             f"{name} returns logits of shape {list(logits.shape)}, not one row of class scores "
-            f"for the text ([1, labels]): {need}"
+            f"for the text ([1, labels]): {need}{hint}"
         )
     return logits[0]
 

@@ -173,11 +173,10 @@ def start_end_logits(model, output):
     else:
         start = end = None
     if not (isinstance(start, torch.Tensor) and isinstance(end, torch.Tensor)):
-        hint = (
-            "; for this model use classify()"
-            if isinstance(output, Mapping) and "logits" in output
-            else ""
-        )
+        hint = ""
+        if isinstance(output, Mapping) and "logits" in output:
+            per_token = "ForTokenClassification" in type(model).__name__
+            hint = f"; for this model use {'tag' if per_token else 'classify'}()"
         raise TypeError(
             f"{type(model).__name__} returns {output_names(output)}, not start_logits/end_logits: "
             f"answer() needs a ...ForQuestionAnswering model{hint}"

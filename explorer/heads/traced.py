@@ -10,6 +10,7 @@ from torch import nn
 from ..trace.core import Trace
 from .classify import classify_run
 from .qa import answer_run
+from .tag import tag_run
 
 __all__ = ["trace", "TRACE_RUNS"]
 
@@ -19,6 +20,7 @@ __all__ = ["trace", "TRACE_RUNS"]
 #: sequence classifier; a context always means question answering. One entry per head.
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
+    ("ForTokenClassification", tag_run),
 ]
 
 

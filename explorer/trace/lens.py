@@ -58,12 +58,28 @@ def _qa_head(model: nn.Module) -> Head:
     return head
 
 
+def _token_head(model: nn.Module) -> Head:
+    """Token classification: the classifier (``classifier``, or ``score`` in decoders) on every
+    token's hidden state, ``[1, tokens, hidden]`` -> ``[tokens, labels]`` logits."""
+    for name in ("classifier", "score"):
+        layer = getattr(model, name, None)
+        if isinstance(layer, nn.Linear):
+            return lambda h: layer(h)[0]
+    raise NoLens(
+        "it has no classifier layer scoring each token (a Linear named classifier or score)",
+        "토큰마다 점수를 내는 분류 층(classifier 또는 score라는 Linear)이 없습니다",
+    )
+
+
 def head_of(model: nn.Module, task: str) -> Head:
     """The model's own head as a function of one hidden state ``[1, tokens, hidden]``.
 
-    Classification returns the ``[labels]`` logits, question answering ``(start, end)``.
-    Raises :class:`NoLens` naming what is missing.
+    Classification returns the ``[labels]`` logits, question answering ``(start, end)``,
+    token classification (``"tag"``) ``[tokens, labels]`` logits. Raises :class:`NoLens`
+    naming what is missing.
     """
+    if task == "tag":
+        return _token_head(model)
     if task == "classify":
         head = _classification_head(model)
         return lambda h: head(h)[0]
