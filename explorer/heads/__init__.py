@@ -7,7 +7,7 @@ from .classify_inputs import ClassifyInputs, classify_inputs
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
-from .tag import TagDetails, TagWindow, tag, tag_details, tag_run
+from .tag import TagDetails, TagWindow, regroup, tag, tag_details, tag_run
 from .tag_inputs import AGGREGATIONS, TagInputs, TagWindowInputs, tag_inputs
 from .traced import trace
 
@@ -33,6 +33,7 @@ __all__ = [
     "tag",
     "tag_details",
     "tag_run",
+    "regroup",
     "TagDetails",
     "TagWindow",
     "tag_inputs",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -16,9 +16,23 @@ from ..trace.core import build_trace
 from ..trace.run import run
 from .checks import HeadRun, output_names
 from .tag_groups import aggregate, keep, merge_windows, pieces, softmax_rows
-from .tag_inputs import TagInputs, TagWindowInputs, tag_inputs
+from .tag_inputs import (
+    TagInputs,
+    TagWindowInputs,
+    check_ignore_labels,
+    check_strategy,
+    tag_inputs,
+)
 
-__all__ = ["tag", "tag_details", "tag_run", "TagDetails", "TagWindow", "token_logits"]
+__all__ = [
+    "tag",
+    "tag_details",
+    "tag_run",
+    "regroup",
+    "TagDetails",
+    "TagWindow",
+    "token_logits",
+]
 
 # Heads that are not token classifiers, and the function that fits each.
 _OTHER_HEADS = {
@@ -311,14 +325,12 @@ def tag_run(
                should_stop=should_stop, on_forward=on_forward)  # fmt: skip
     owns = [token_logits(model, output) for output in done.outputs]
     labels = class_labels(model.config, owns[0].shape[-1])
-    rows, windows = [], []
+    windows, found = [], []
     for win, own in zip(inputs.windows, owns, strict=True):
-        window, found = _score_window(tokenizer, inputs, win, own, labels)
+        window, pieces_ = _score_window(tokenizer, inputs, win, own)
         windows.append(window)
-        rows += keep(aggregate(found, inputs.aggregation_strategy, labels,
-                               tokenizer.convert_tokens_to_string), inputs.ignore_labels)  # fmt: skip
-    if len(windows) > 1:
-        rows = merge_windows(rows)
+        found.append(pieces_)
+    rows = _entities(found, tokenizer, inputs.aggregation_strategy, inputs.ignore_labels, labels)
     details = _details(inputs, rows, labels, windows, began)
     if not traced:
         return HeadRun(details)
@@ -334,7 +346,52 @@ def tag_run(
     return HeadRun(details, trace)
 
 
-def _score_window(tokenizer, inputs: TagInputs, win: TagWindowInputs, own, labels):
+def _entities(found: list, tokenizer, strategy: str, ignore: list[str], labels) -> list[dict]:
+    """The results of every window's pieces, grouped, filtered and (several windows) merged."""
+    rows = []
+    for pieces_ in found:
+        grouped = aggregate(pieces_, strategy, labels, tokenizer.convert_tokens_to_string)
+        rows += keep(grouped, ignore)
+    if len(found) > 1:
+        rows = merge_windows(rows)
+    return [{**row, "score": float(row["score"])} for row in rows]
+
+
+def regroup(details: TagDetails, tokenizer, aggregation_strategy="simple", ignore_labels=None):
+    """``details`` with its entities found again for another aggregation (or ignore list), from
+    the same token scores: no forward pass (the strategy only groups the model's scores).
+
+    Parameters
+    ----------
+    details : TagDetails
+        A result of :func:`tag_details` (its windows keep every token's scores).
+    tokenizer : tokenizer
+        The tokenizer that made it (it spells words and joins pieces).
+    aggregation_strategy, ignore_labels
+        As in :func:`tag_details`.
+
+    Returns
+    -------
+    TagDetails
+        What :func:`tag_details` returns for the same text with these options.
+    """
+    began = time.perf_counter()
+    strategy = check_strategy(aggregation_strategy, tokenizer)
+    ignore = check_ignore_labels(ignore_labels)
+    if details.stride is not None and strategy == "none":
+        raise ValueError("a result of overlapping windows (stride) cannot be shown per token: "
+                         "with aggregation_strategy='none' there are no entities to merge")  # fmt: skip
+    found = [
+        pieces(w, w.tokens, w.probabilities, details.text, tokenizer.unk_token_id,
+               details.word_aware, strategy)
+        for w in details.windows
+    ]  # fmt: skip
+    rows = _entities(found, tokenizer, strategy, ignore, details.labels)
+    return replace(details, entities=rows, aggregation_strategy=strategy, ignore_labels=ignore,
+                   elapsed=time.perf_counter() - began)  # fmt: skip
+
+
+def _score_window(tokenizer, inputs: TagInputs, win: TagWindowInputs, own):
     """One window's scores and its pieces (non-special tokens) ready for grouping."""
     logits = own.detach().float().cpu().numpy()
     scores = softmax_rows(logits)
@@ -357,10 +414,9 @@ def _score_window(tokenizer, inputs: TagInputs, win: TagWindowInputs, own, label
 
 
 def _details(inputs: TagInputs, rows, labels, windows, began: float) -> TagDetails:
-    entities = [{**row, "score": float(row["score"])} for row in rows]
     return TagDetails(
         text=inputs.text,
-        entities=entities,
+        entities=rows,
         aggregation_strategy=inputs.aggregation_strategy,
         ignore_labels=list(inputs.ignore_labels),
         labels=labels,

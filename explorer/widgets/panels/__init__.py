@@ -12,6 +12,7 @@ from .choose import (
     resolve_source,
     standalone_panel,
 )
+from .entities import EntitiesPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 
@@ -20,6 +21,7 @@ __all__ = [
     "PanelHint",
     "SentimentPanel",
     "QAPanel",
+    "EntitiesPanel",
     "NotePanel",
     "PanelSpec",
     "PANELS",

@@ -13,6 +13,7 @@ import torch
 from ...model_info import unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
+from .entities import EntitiesPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 
@@ -73,6 +74,13 @@ PANELS: tuple[PanelSpec, ...] = (
         ("ForQuestionAnswering",),
         QAPanel,
         fast_tokenizer=True,
+    ),
+    PanelSpec(
+        "token-classification",
+        "Entities",
+        ("ForTokenClassification",),
+        EntitiesPanel,
+        aliases=("ner",),
     ),
 )
 _BY_TASK = {spec.task: spec for spec in PANELS}
