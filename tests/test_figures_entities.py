@@ -30,7 +30,7 @@ def test_the_heatmap_holds_every_tokens_scores_escaped():
     assert ticks[1] == "&lt;" and all("<" not in t for t in ticks[1:-1])
     custom = heat.customdata
     assert custom[0][0][1] == html.escape("special token: transformers gives it no result")
-    assert custom[0][1][1] == "characters 0\u20131"
+    assert custom[0][1][1] == "characters 0\u20131" and custom[0][1][3] == 1
     chosen = [[r for r in range(len(heat.y)) if heat.text[r][i]] for i in range(len(ticks))]
     assert chosen[0] == [] and chosen[-1] == []  # special tokens: no tick
     assert [c[0] for c in chosen[1:-1]] == win.predicted[1:-1]

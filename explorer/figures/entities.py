@@ -72,8 +72,8 @@ def token_scores(details=None, window: int = 0, lang: str = "en") -> go.Figure:
         zmax=1.0,
         colorbar=dict(thickness=12, title=dict(text=_esc(words["probability"]))),
         texttemplate="%{text}",
-        hovertemplate="%{customdata[0]} (%{x}) \u00b7 %{customdata[1]}<br>%{y}: %{z:.4f}"
-        "%{customdata[2]}<extra></extra>",
+        hovertemplate="%{customdata[0]} (token %{customdata[3]}) \u00b7 %{customdata[1]}<br>"
+        "%{y}: %{z:.4f}%{customdata[2]}<extra></extra>",
         xgap=1,
         ygap=1,
     )
@@ -151,4 +151,4 @@ def _cell(win, i: int, chosen: bool, tokens: list[str], words: dict) -> list[str
         where = words["chars"].format(a=a, b=b)
     else:
         where = ""
-    return [tokens[i], _esc(where), _esc(words["chosen"]) if chosen else ""]
+    return [tokens[i], _esc(where), _esc(words["chosen"]) if chosen else "", i]
