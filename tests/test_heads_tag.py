@@ -327,20 +327,25 @@ def test_bad_arguments_name_the_problem(args, kwargs, error, match):
 def test_wrong_heads_name_the_function_that_fits():
     tok = tm.cached_tokenizer(False)
     ner = tm.cached("distilbert_ner")
-    with pytest.raises(
-        TypeError, match=r"ForTokenClassification model; for this model use classify"
-    ):
+    with pytest.raises(TypeError, match=r"a sequence-classification head: use classify\(\)"):
         tag(tm.cached("distilbert_sst2"), tok, "hello")
-    with pytest.raises(TypeError, match=r"ForTokenClassification model; for this model use answer"):
+    with pytest.raises(TypeError, match=r"question-answering head: use answer\(\)"):
         tag(tm.cached("distilbert_qa"), tok, "hello")
-    with pytest.raises(TypeError, match=r"for this model use tag\(\)"):
+    with pytest.raises(TypeError, match=r"a token-classification head: use tag\(\)"):
         explorer.classify(ner, tok, "hello")
-    with pytest.raises(TypeError, match=r"for this model use tag\(\)"):
+    with pytest.raises(TypeError, match=r"a token-classification head: use tag\(\)"):
         explorer.answer(ner, tok, "who?", "hello")
     masked = transformers.DistilBertForMaskedLM(tm._distilbert_config()).eval()
-    with pytest.raises(TypeError, match="30,522 values per token but its config names 2 labels"):
+    with pytest.raises(TypeError, match=r"masked-language-model head: use fill_mask\(\)"):
         tag(masked, tok, "hello")
-    with pytest.raises(TypeError, match="not logits"):
+
+    class VocabScorer(transformers.DistilBertForMaskedLM):  # a head no name reveals
+        pass
+
+    scorer = VocabScorer(tm._distilbert_config()).eval()
+    with pytest.raises(TypeError, match="30,522 values per token but its config names 2 labels"):
+        tag(scorer, tok, "hello")
+    with pytest.raises(TypeError, match="not logits.*bare backbone"):
         tag(transformers.DistilBertModel(tm._distilbert_config()).eval(), tok, "hello")
 
 

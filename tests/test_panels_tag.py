@@ -277,6 +277,7 @@ def test_static_view_and_json(ner):
     assert part["figure"]["data"][0]["type"] == "heatmap"
     data = json.loads(json.dumps(panel.details.to_dict(), allow_nan=False))
     assert data["entities"] == panel.details.entities
+    assert json.loads(panel.result_json()) == data  # what "Copy as JSON" copies
     w = explorer.explore(model, tok)
     entry = next(p for p in page_data(w)["panels"] if p["title"] == "Entities")
     assert entry["text"] == w.task_panel.details.summary()

@@ -13,7 +13,7 @@ _LIST_IN_TEXT = 4  # paths named in the one-line text before "(+N)"
 # with str.format, so a label holding braces is printed as it is. Each number says what it
 # counts: "match" is a row's own type, settings and tensor shapes; "whole identical subtrees"
 # are matching rows with everything under them matching too (the rows the widget folds, named
-# in the same words there: WORDS.fold in widgets/static/compare.js).
+# in the same words there: WORDS.fold in js/compare/words.js).
 _PHRASES = {
     "en": {
         "head": "A ({label_a}, {total_a} parameters) vs B ({label_b}, {total_b} parameters): "

@@ -3,7 +3,7 @@
 A *shape* is one node's row (without its path and name), its details body (without path, name,
 depth and tensor paths) and its folded children, each child named and pointing at its own shape.
 Equal subtrees (the 58 MoE layers of DeepSeek-V3, the 256 experts of each layer) share one shape,
-so 76,000 modules can take a few kilobytes. ``export.js`` rebuilds from this table exactly the
+so 76,000 modules can take a few kilobytes. ``js/export/tree_data.js`` rebuilds from it exactly the
 rows, pages, reveals, searches and details :class:`explorer.tree.pages.TreePages` answers.
 
 Encoding (JSON): ``{"root": i, "shapes": [...], "bodies": [...]}``; a shape is ``{"r": row,

@@ -12,7 +12,7 @@ import torch
 from ..model_info import class_labels
 from ..trace.core import build_trace
 from ..trace.run import run
-from .checks import HeadRun, output_names
+from .checks import HEADS, HeadRun, head_advice, output_names
 from .tag_groups import aggregate, keep, merge_windows, pieces, softmax_rows
 from .tag_inputs import (
     TagInputs,
@@ -33,32 +33,18 @@ __all__ = [
     "token_logits",
 ]
 
-# Heads that are not token classifiers, and the function that fits each.
-_OTHER_HEADS = {
-    "ForSequenceClassification": "classify()",
-    "ForQuestionAnswering": "answer()",
-}
 
-
-def _head_hint(model) -> str:
+def _check_head(model, task: str) -> None:
+    """Another head explorer runs, forced on tag(), is named before anything runs."""
     name = type(model).__name__
-    for suffix, function in _OTHER_HEADS.items():
-        if suffix in name:
-            return f"; for this model use {function}"
-    return ""
-
-
-def _check_head(model) -> None:
-    """A sequence classifier or a QA model forced on tag() is named before anything runs."""
-    hint = _head_hint(model)
-    if hint:
+    if any(e in name for e, _, _ in HEADS if e != "ForTokenClassification"):
         raise TypeError(
-            f"{type(model).__name__} is not a token classifier: tag() needs a "
-            f"...ForTokenClassification model{hint}"
+            f"{name} is not a token classifier: {task}() needs a ...ForTokenClassification "
+            f"model{head_advice(model)}"
         )
 
 
-def token_logits(model, output) -> torch.Tensor:
+def token_logits(model, output, task: str = "tag") -> torch.Tensor:
     """The ``[tokens, labels]`` logits in ``model``'s output, or a clear error naming what is there.
 
     Raises
@@ -68,7 +54,7 @@ def token_logits(model, output) -> torch.Tensor:
         language model scoring its vocabulary, a model without a head).
     """
     name = type(model).__name__
-    need = "tag() needs a ...ForTokenClassification model"
+    need = f"{task}() needs a ...ForTokenClassification model"
     if isinstance(output, Mapping):
         logits = output.get("logits")
     elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
@@ -77,12 +63,12 @@ def token_logits(model, output) -> torch.Tensor:
         logits = None
     if not isinstance(logits, torch.Tensor):
         raise TypeError(
-            f"{name} returns {output_names(output)}, not logits: {need}{_head_hint(model)}"
+            f"{name} returns {output_names(output)}, not logits: {need}{head_advice(model)}"
         )
     if logits.dim() != 3 or logits.shape[0] != 1:
         raise TypeError(
             f"{name} returns logits of shape {list(logits.shape)}, not label scores for each "
-            f"token ([1, tokens, labels]): {need}{_head_hint(model)}"
+            f"token ([1, tokens, labels]): {need}{head_advice(model)}"
         )
     id2label = getattr(model.config, "id2label", None) or {}
     if id2label and len(id2label) != logits.shape[-1]:
@@ -135,6 +121,7 @@ def tag_run(
     traced: bool = False,
     should_stop=None,
     on_forward=None,
+    task: str = "tag",
 ) -> HeadRun:
     """Tag ``text``, one forward pass per window; with ``traced``, the first window's pass is
     recorded too (no extra pass).
@@ -147,6 +134,8 @@ def tag_run(
         Also return the :class:`~explorer.trace.Trace` of the first window.
     should_stop, on_forward
         See :func:`explorer.trace.run.run`.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
 
     Returns
     -------
@@ -154,11 +143,11 @@ def tag_run(
         ``details`` (:class:`TagDetails`) and ``trace`` (None unless traced).
     """
     began = time.perf_counter()
-    _check_head(model)
-    inputs = tag_inputs(model, tokenizer, text, aggregation_strategy, ignore_labels, stride)
+    _check_head(model, task)
+    inputs = tag_inputs(model, tokenizer, text, aggregation_strategy, ignore_labels, stride, task)
     done = run(model, [w.feed for w in inputs.windows], trace=0 if traced else None,
                should_stop=should_stop, on_forward=on_forward)  # fmt: skip
-    owns = [token_logits(model, output) for output in done.outputs]
+    owns = [token_logits(model, output, task) for output in done.outputs]
     labels = class_labels(model.config, owns[0].shape[-1])
     windows, found = [], []
     for win, own in zip(inputs.windows, owns, strict=True):

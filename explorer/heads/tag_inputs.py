@@ -140,8 +140,9 @@ def word_aware(tokenizer) -> bool:
 
 
 def tag_inputs(
-    model, tokenizer, text, aggregation_strategy="simple", ignore_labels=None, stride=None
-) -> TagInputs:
+    model, tokenizer, text, aggregation_strategy="simple", ignore_labels=None, stride=None,
+    task="tag",
+) -> TagInputs:  # fmt: skip
     """Check the arguments, tokenize ``text`` once and build each window's exact forward inputs.
 
     Parameters
@@ -154,13 +155,15 @@ def tag_inputs(
         Non-empty text.
     aggregation_strategy, ignore_labels, stride
         See :func:`explorer.heads.tag.tag`.
+    task : str
+        The function the user called, for error messages.
 
     Returns
     -------
     TagInputs
     """
     check_text(text, "text")
-    check_model(model, tokenizer, "tag")
+    check_model(model, tokenizer, task)
     strategy = check_strategy(aggregation_strategy, tokenizer)
     ignore = check_ignore_labels(ignore_labels)
     window = model_window(model, tokenizer)

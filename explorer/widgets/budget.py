@@ -21,7 +21,7 @@ from .plot import PlotWidget
 
 __all__ = ["BudgetView", "BudgetTable", "DTYPES"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
 class BudgetTable(anywidget.AnyWidget):

@@ -15,7 +15,7 @@ from .options import check_options
 
 __all__ = ["CompareWidget"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 LANGS = ("en", "ko")
 
 

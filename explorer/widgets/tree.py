@@ -17,7 +17,7 @@ from .options import check_options
 
 __all__ = ["ModuleTree", "UnknownPathError"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
 class UnknownPathError(_UnknownPath, traitlets.TraitError):

@@ -1,7 +1,10 @@
-// Part 2 of the view's script: the squarified treemap of svgmap.py, redrawn in the browser when
-// the reader zooms. Same numbers, same algorithm, same order of operations as the Python side.
+// The exported view's treemap: the squarified layout of explorer/export/svgmap.py, redrawn in the
+// browser when the reader zooms. Same numbers, same algorithm, same order of operations as the
+// Python side (js/test/svgmap.test.mjs holds both to the same rectangles).
 
-const MAP = { W: 640, H: 520, BAR: 20, MAX_DEPTH: 3, MIN_SIZE: 3, MAX_RECTS: 1500, HEADER: 14, PAD: 2 };
+import { OTHER_SUFFIX } from "../generated/facts.js";
+
+export const MAP = { W: 640, H: 520, BAR: 20, MAX_DEPTH: 3, MIN_SIZE: 3, MAX_RECTS: 1500, HEADER: 14, PAD: 2 };
 const SVGNS = "http://www.w3.org/2000/svg";
 
 function worst(row, side) {
@@ -10,7 +13,11 @@ function worst(row, side) {
   return Math.max((side * side * Math.max(...row)) / (s * s), (s * s) / (side * side * Math.min(...row)));
 }
 
-function squarify(values, x, y, w, h, total) {
+/**
+ * Rectangles `[x, y, w, h]` for `values` (positive, largest first) in the rectangle (x, y, w, h),
+ * which `total` fills (a total above the values' sum leaves the rest empty).
+ */
+export function squarify(values, x, y, w, h, total) {
   const out = [];
   if (total <= 0 || w <= 0 || h <= 0) return values.map(() => [x, y, 0, 0]);
   const scale = (w * h) / total;
@@ -57,7 +64,9 @@ function squarify(values, x, y, w, h, total) {
   return out;
 }
 
-function mapKids(sec) {
+/** The sectors' index by id (`sec.pos`) and their children with a value (`sec.kids`: id ->
+ * [index]), made once. */
+export function mapKids(sec) {
   if (sec.kids) return sec.kids;
   sec.pos = new Map(sec.ids.map((id, i) => [id, i]));
   sec.kids = new Map();
@@ -70,7 +79,9 @@ function mapKids(sec) {
   return sec.kids;
 }
 
-function layout(sec, level) {
+/** `[index, x, y, w, h, depth, hasHeader]` of the sectors shown at `level` (svgmap.py's
+ * layout). */
+export function layout(sec, level) {
   const kids = mapKids(sec);
   const { values, ids } = sec;
   const out = [];
@@ -117,7 +128,12 @@ function svgEl(tag, attrs, text) {
   return e;
 }
 
-function drawMap(sec, level, selectedSector, label) {
+/** The module path a sector stands for: its id, or for an "N more" sector the module holding
+ * them. */
+export const sectorPath = (id) => (id.endsWith(OTHER_SUFFIX) ? id.slice(0, -OTHER_SUFFIX.length) : id);
+
+/** The treemap at `level` as an <svg> element, sector `selectedSector` outlined. */
+export function drawMap(sec, level, selectedSector, label) {
   const svg = svgEl("svg", { class: "txe-svg", viewBox: `0 0 ${MAP.W} ${MAP.H}`, width: "100%",
     preserveAspectRatio: "xMinYMin meet", role: "img", "font-size": 11,
     "font-family": "system-ui, sans-serif", "aria-label": label });
@@ -131,7 +147,7 @@ function drawMap(sec, level, selectedSector, label) {
   for (const [i, x, y, w, h, , header] of layout(sec, level)) {
     const g = svgEl("g", { "data-i": i });
     const fill = sec.colors[i];
-    const path = sec.ids[i].split(SEP)[0];
+    const path = sectorPath(sec.ids[i]);
     g.append(svgEl("title", {}, `${path || sec.names[i]} · ${sec.types[i]}\n${sec.counts[i]}`
       + ` parameters (${sec.values[i].toLocaleString("en-US")}) · ${sec.shares[i]} of total`));
     const selected = i === selectedSector;

@@ -1,24 +1,11 @@
-// Budget view for explorer.widgets.budget.BudgetTable: hand-written ES module, no bundler.
-// The kernel computes every figure (the synced "content"); this draws it and sends back the
-// inputs as typed. Text reaches the page only through textContent and attributes (title), never
-// innerHTML. Every key pressed in the view stays in it: notebook shortcuts must not see it.
+// Budget view for explorer.widgets.budget.BudgetTable. The kernel computes every figure (the
+// synced "content"); this draws it and sends back the inputs as typed. Text reaches the page only
+// through textContent and attributes (title), never innerHTML. Every key pressed in the view
+// stays in it: notebook shortcuts must not see it.
 
-const DTYPES = ["float32", "float16", "bfloat16", "int8", "int4"];
-const fmt = (n) => Number(n).toLocaleString("en-US");
-
-function h(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined && text !== null) e.textContent = String(text);
-  return e;
-}
-
-// Lumino (JupyterLab, Notebook 7) matches command-mode shortcuts on the focused element first
-// and stops at an element carrying this attribute: everything that takes focus carries it.
-function keysStayHere(e) {
-  e.setAttribute("data-lm-suppress-shortcuts", "true");
-  return e;
-}
+import { DTYPE_BYTES } from "../generated/facts.js";
+import { h, keepKeysInside, keysStayHere } from "../lib/dom.js";
+import { fmt } from "../lib/format.js";
 
 // What hovering a figure shows: its formula with the numbers in, and the exact value.
 function hoverText(r) {
@@ -126,7 +113,7 @@ function buildControls(model) {
   group.setAttribute("role", "radiogroup");
   group.setAttribute("aria-label", "dtype of the weights, KV cache and GPU count");
   group.append(h("span", "xb-field-label", "dtype"));
-  const buttons = DTYPES.map((d) => {
+  const buttons = Object.keys(DTYPE_BYTES).map((d) => {
     const b = keysStayHere(h("button", "xb-dtype", d));
     b.type = "button";
     b.dataset.dtype = d;
@@ -231,17 +218,14 @@ function render({ model, el }) {
     body.replaceChildren(...parts);
   }
 
-  // No key pressed anywhere in the view reaches the notebook (command-mode shortcuts such as
-  // a, b, d d, x, m, and the arrow keys that move the cell selection).
-  const keep = (e) => e.stopPropagation();
-  root.addEventListener("keydown", keep);
-  root.addEventListener("keypress", keep);
+  const free = keepKeysInside(root); // no key pressed in the view reaches the notebook
   const inputs = ["dtype", "tokens", "batch", "gpu_gb", "show_active"];
   for (const n of inputs) model.on(`change:${n}`, syncInputs);
   model.on("change:content", draw);
   draw();
   return () => {
     controls.stop();
+    free();
     for (const n of inputs) model.off(`change:${n}`, syncInputs);
     model.off("change:content", draw);
   };

@@ -1,10 +1,11 @@
-// Part 1 of the view's script: reads the compressed parts, and answers the tree widget's
-// requests (children, reveal, search, details) from the table of subtree shapes (encode.py)
-// exactly as explorer.tree_pages.TreePages answers them in a kernel.
+// The exported view's data: its compressed parts, and the tree widget's requests (children,
+// reveal, search, details) answered from the table of subtree shapes (explorer/export/encode.py)
+// exactly as explorer.tree.pages.TreePages answers them in a kernel.
 
-const SEP = "\u0000"; // parent path + SEP + first member name: the key of a folded group
+import { KEY_SEP as SEP } from "../generated/facts.js";
 
-async function unz(b64) {
+/** Text packed by Python as zlib + base64 (read with the browser's DecompressionStream). */
+export async function unz(b64) {
   const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -12,7 +13,8 @@ async function unz(b64) {
   return new Response(stream).text();
 }
 
-const unzJSON = async (b64) => JSON.parse(await unz(b64));
+/** JSON packed by Python as zlib + base64. */
+export const unzJSON = async (b64) => JSON.parse(await unz(b64));
 
 function fail(message) {
   throw new Error(message);
@@ -23,7 +25,15 @@ function formatShapes(shapes) {
   return shapes.map((s) => `(${s.join(", ")})`).join(" + ");
 }
 
-function makeTree(T, loadBody) {
+/**
+ * A stand-in for TreePages over an encoded tree.
+ * @param {object} T the "tree" part (encode_tree's table without its bodies, plus "new",
+ *   "output", "page", "max_matches", "initial_depth")
+ * @param {(i: number) => Promise<object>} loadBody the details body `i`
+ * @returns {{answer: Function, initial: Function, shapeOf: Function, total: number}} answer(request)
+ *   resolves to the reply TreePages.answer gives (or rejects with the message of its error)
+ */
+export function makeTree(T, loadBody) {
   const shapes = T.shapes;
   const NEW = new Set(T.new);
   const OUT = T.output;
@@ -214,11 +224,13 @@ function makeTree(T, loadBody) {
   async function answer(content) {
     if (!content || typeof content !== "object") fail("a request is a dict");
     const op = content.op;
+    // A field left out takes its default; one sent as null is refused, as in Python.
+    const arg = (name, absent) => (content[name] === undefined ? absent : content[name]);
     let body;
-    if (op === "children") body = children(content.path ?? "", content.group, content.offset ?? 0);
-    else if (op === "reveal") body = reveal(content.path ?? "");
-    else if (op === "search") body = search(content.q ?? "");
-    else if (op === "details") body = await details(content.path ?? "");
+    if (op === "children") body = children(arg("path", ""), content.group, arg("offset", 0));
+    else if (op === "reveal") body = reveal(arg("path", ""));
+    else if (op === "search") body = search(arg("q", ""));
+    else if (op === "details") body = await details(arg("path", ""));
     else fail(`unknown request op '${op}'`);
     return { op, id: content.id ?? null, ...body };
   }
