@@ -174,10 +174,9 @@ def classify_logits(model, output, task: str = "classify") -> torch.Tensor:
     else:
         raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}")
     if logits.dim() != 2 or logits.shape[0] != 1:
-        hint = "; for this model use tag()" if "ForTokenClassification" in name else ""
         raise TypeError(
             f"{name} returns logits of shape {list(logits.shape)}, not one row of class scores "
-            f"for the text ([1, labels]): {need}{hint}"
+            f"for the text ([1, labels]): {need}"
         )
     return logits[0]
 
