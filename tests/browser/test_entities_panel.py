@@ -3,6 +3,7 @@ aggregation switch, per-token scores on hover, keys kept, themes, narrow screens
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -135,6 +136,7 @@ def test_typing_into_the_entities_panel(jupyter_server, browser_page, front_end)
 
 def test_entities_read_in_light_and_dark_and_fit_a_narrow_notebook(jupyter_server, browser):
     context = browser.new_context(viewport={"width": 700, "height": 1000})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=jupyter_server.base_url)
     page = context.new_page()
     name = "entities_look.ipynb"
     try:
@@ -157,6 +159,15 @@ def test_entities_read_in_light_and_dark_and_fit_a_narrow_notebook(jupyter_serve
         expect(panel.locator("mark.xp-ent").first).to_be_visible(timeout=60_000)
         box, pb = panel.locator("textarea").bounding_box(), panel.bounding_box()
         assert box["x"] + box["width"] <= pb["x"] + pb["width"] + 0.5, (box, pb)
+        # Copy as JSON: the entities and every token's scores, asked from the kernel at the click.
+        panel.locator(".xp-copy-json").click()
+        expect(panel.locator(".xp-copy-note")).to_have_text("copied the last result as JSON")
+        data = json.loads(page.evaluate("navigator.clipboard.readText()"))
+        want = kernel_json(jupyter_server, name, "w.task_panel.details.to_dict()")
+        assert (
+            data["entities"] == want["entities"]
+            and data["windows"][0]["tokens"] == (want["windows"][0]["tokens"])
+        )
         view = panel.locator(".xp-entities")
         assert view.evaluate("v => v.scrollWidth <= v.clientWidth + 1")  # wraps, no overflow
         status = panel.locator(".xp-status")  # long counts wrap instead of being cut
