@@ -12,6 +12,7 @@ from ..trace.core import Trace
 from .classify import classify_run
 from .fill_mask import fill_mask_run
 from .qa import answer_run
+from .tag import tag_run
 
 __all__ = ["trace", "TRACE_RUNS"]
 
@@ -22,6 +23,7 @@ __all__ = ["trace", "TRACE_RUNS"]
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
     ("ForMaskedLM", partial(fill_mask_run, allow_no_mask=True)),
+    ("ForTokenClassification", tag_run),
 ]
 
 

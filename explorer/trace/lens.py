@@ -199,6 +199,19 @@ def _masked_lm(model):
     return None if head is None else (lambda h, feed: head(h))
 
 
+def _per_token(model):
+    """Token classification: the final norm (if any), ModernBERT's head (if any), then the
+    classifier (``score`` in decoders) on every token: ``[tokens, labels]`` logits."""
+    layer = next((m for m in (getattr(model, "classifier", None), getattr(model, "score", None))
+                  if _linear(m)), None)  # fmt: skip
+    if layer is None:
+        return None
+    head = getattr(model, "head", None)
+    head = head if isinstance(head, nn.Module) else (lambda h: h)
+    norm = _normed(model)
+    return lambda h, feed: layer(head(norm(h)))[0]
+
+
 #: The heads the lens knows, tried in order for the trace's task.
 HEADS: list[HeadEntry] = [
     HeadEntry("classify", "DistilBERT's pre_classifier + ReLU + classifier on [CLS]",
@@ -219,6 +232,8 @@ HEADS: list[HeadEntry] = [
               "마지막 정규화(있으면) + 토큰별 qa_outputs", _qa_outputs),
     HeadEntry("fill_mask", "the masked-LM head's own layers at every token (top tokens kept)",
               "마스크 언어 모델 헤드의 층들을 모든 토큰에 적용(상위 토큰만 보관)", _masked_lm),
+    HeadEntry("tag", "the final norm (if any) + the classifier on every token",
+              "마지막 정규화(있으면) + 토큰마다 classifier", _per_token),
 ]  # fmt: skip
 
 
@@ -228,7 +243,8 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
     a masked LM (``"fill_mask"``) the top tokens per position
     (:func:`explorer.trace.mlm_lens.top_tokens`).
-    Raises :class:`NoLens` naming the heads it knows.
+    token classification (``"tag"``) ``[tokens, labels]`` logits. Raises :class:`NoLens`
+    naming the heads it knows.
     """
     inner = inner_model(model)
     entries = [e for e in HEADS if e.task == task]

@@ -345,6 +345,8 @@ class InsideView(ipywidgets.VBox):
                 ft.update_lens(plot, t.lens, labels=t.labels, function=t.function, lang=self.lang)
             elif t.task == "fill_mask":
                 update_token_lens(plot, t.lens, t.tokens, lang=self.lang)
+            elif t.task == "tag":
+                ft.update_token_lens(plot, t.lens, tokens=t.tokens, labels=t.labels, lang=self.lang)
             else:
                 ft.update_lens(plot, t.lens, tokens=t.tokens, lang=self.lang)
             self._drawn["lens"] = key

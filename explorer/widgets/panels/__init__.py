@@ -13,6 +13,7 @@ from .choose import (
     standalone_panel,
 )
 from .fill_mask import FillMaskPanel
+from .entities import EntitiesPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 from .zero_shot import ZeroShotPanel
@@ -24,6 +25,7 @@ __all__ = [
     "QAPanel",
     "FillMaskPanel",
     "ZeroShotPanel",
+    "EntitiesPanel",
     "NotePanel",
     "PanelSpec",
     "PANELS",

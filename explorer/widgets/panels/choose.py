@@ -14,6 +14,7 @@ from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
 from .fill_mask import FillMaskPanel
+from .entities import EntitiesPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 from .zero_shot import ZeroShotPanel, is_nli
@@ -89,6 +90,13 @@ PANELS: tuple[PanelSpec, ...] = (
         fast_tokenizer=True,
     ),
     PanelSpec("fill-mask", "Fill-mask", ("ForMaskedLM", "WithLMHeadModel"), FillMaskPanel),
+    PanelSpec(
+        "token-classification",
+        "Entities",
+        ("ForTokenClassification",),
+        EntitiesPanel,
+        aliases=("ner",),
+    ),
 )
 _BY_TASK = {spec.task: spec for spec in PANELS}
 
