@@ -242,8 +242,8 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
 
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
     a masked LM (``"fill_mask"``) the top tokens per position
-    (:func:`explorer.trace.mlm_lens.top_tokens`).
-    token classification (``"tag"``) ``[tokens, labels]`` logits. Raises :class:`NoLens`
+    (:func:`explorer.trace.mlm_lens.top_tokens`), token classification (``"tag"``)
+    ``[tokens, labels]`` logits. Raises :class:`NoLens`
     naming the heads it knows.
     """
     inner = inner_model(model)

@@ -12,8 +12,8 @@ from .choose import (
     resolve_source,
     standalone_panel,
 )
-from .fill_mask import FillMaskPanel
 from .entities import EntitiesPanel
+from .fill_mask import FillMaskPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 from .zero_shot import ZeroShotPanel

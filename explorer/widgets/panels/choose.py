@@ -13,8 +13,8 @@ import torch
 from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
-from .fill_mask import FillMaskPanel
 from .entities import EntitiesPanel
+from .fill_mask import FillMaskPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 from .zero_shot import ZeroShotPanel, is_nli
