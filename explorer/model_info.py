@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from torch import nn
@@ -15,6 +16,9 @@ __all__ = [
     "unwrap",
     "class_labels",
     "is_meta",
+    "named_modules",
+    "modules",
+    "tensors",
     "check_runnable",
     "why_not_runnable",
 ]
@@ -95,7 +99,74 @@ def is_meta(model: Any) -> bool:
     """True when ``model`` has a tensor on the meta device (an architecture without weights)."""
     if not isinstance(model, nn.Module):
         return False
-    return any(t.is_meta for t in model.parameters()) or any(t.is_meta for t in model.buffers())
+    return any(t.is_meta for t in tensors(model, buffers=True))
+
+
+def named_modules(
+    module: nn.Module, remove_duplicate: bool = True
+) -> Iterator[tuple[str, nn.Module]]:
+    """``module.named_modules()`` with an explicit stack: the same pairs in the same order.
+
+    torch's own recurses once per level and fails past ~1,000 levels; this works at any depth.
+    With ``remove_duplicate=False`` a module registered at several paths is listed at each; a
+    module that contains itself is listed there but not entered again (torch would never end),
+    as :func:`explorer.module_tree` does.
+    """
+    memo: set[int] = set()
+    root = id(module)
+    if remove_duplicate:
+        memo.add(root)
+    yield "", module
+    ancestors = {root}
+    stack = [("", iter(module._modules.items()), root)]
+    while stack:
+        prefix, kids, mid = stack[-1]
+        for kid in kids:
+            cid = id(kid[1])
+            if kid[1] is not None and cid not in memo:
+                break
+        else:
+            stack.pop()
+            ancestors.discard(mid)
+            continue
+        name, child = kid
+        path = f"{prefix}.{name}" if prefix else name
+        if remove_duplicate:
+            memo.add(cid)
+        yield path, child
+        if child._modules and cid not in ancestors:
+            ancestors.add(cid)
+            stack.append((path, iter(child._modules.items()), cid))
+
+
+def modules(module: nn.Module) -> Iterator[nn.Module]:
+    """``module.modules()`` with an explicit stack: each module once, in the same order.
+
+    Builds no path strings (cheaper than :func:`named_modules` where names are not needed).
+    """
+    seen: set[int] = set()
+    stack = [module]
+    while stack:
+        m = stack.pop()
+        if id(m) in seen:
+            continue
+        seen.add(id(m))
+        yield m
+        kids = [c for c in m._modules.values() if c is not None]
+        kids.reverse()
+        stack.extend(kids)
+
+
+def tensors(module: nn.Module, params: bool = True, buffers: bool = False) -> Iterator[Any]:
+    """``parameters()`` then ``buffers()`` (as asked) at any depth, each tensor once, in order."""
+    kinds = [k for k, on in (("_parameters", params), ("_buffers", buffers)) if on]
+    for kind in kinds:
+        seen: set[int] = set()
+        for sub in modules(module):
+            for t in getattr(sub, kind).values():
+                if t is not None and id(t) not in seen:
+                    seen.add(id(t))
+                    yield t
 
 
 def check_runnable(model: Any, tokenizer: Any, *, fast: bool = False) -> None:

@@ -165,10 +165,19 @@ class TreePages:
         """Sorted dtypes of the parameters under ``node`` (buffers such as int64 ids left out)."""
         got = self._pdt.get(node.path)
         if got is None:
-            found = {t["dtype"] for t in node.tensors if t["kind"] == "param"}
-            for child in node.children:
-                found.update(self.param_dtypes(child))
-            got = self._pdt[node.path] = tuple(sorted(found))
+            # Children before parents, with an explicit stack: trees can nest without limit.
+            todo, stack = [], [node]
+            while stack:
+                n = stack.pop()
+                if n.path not in self._pdt:
+                    todo.append(n)
+                    stack.extend(n.children)
+            for n in reversed(todo):
+                found = {t["dtype"] for t in n.tensors if t["kind"] == "param"}
+                for child in n.children:
+                    found.update(self._pdt[child.path])
+                self._pdt[n.path] = tuple(sorted(found))
+            got = self._pdt[node.path]
         return got
 
     @staticmethod
@@ -288,13 +297,14 @@ class TreePages:
                 if len(matches) < limit:
                     matches.append(node)
         shown: dict[str, ModuleNode] = {}
-        for m in matches:
-            parts = m.path.split(".")
-            for i in range(1, len(parts) + 1):
-                p = ".".join(parts[:i])
-                if p not in shown:
-                    shown[p] = self.root.find(p)
-        rows = [self.row(n) for n in shown.values()]
+        for m in matches:  # each match and its ancestors, up to one already shown
+            way, p = [], m.path
+            while p and p not in shown:
+                way.append(p)
+                p = p.rpartition(".")[0]
+            for p in reversed(way):
+                shown[p] = self.root.find(p)
+        rows = [self.row(n) for n in shown.values()]  # tree order, as the matches
         out.update(total=total, matches=[m.path for m in matches], rows=rows)
         return out
 
