@@ -405,7 +405,7 @@ class TreePages:
             return error_reply(request, exc)
 
     def all_lists(self, max_depth: int | None = None) -> dict[str, list]:
-        """Every children list a viewer can ask for, whole (all pages), by key.
+        """Every non-empty children list a viewer can ask for, whole (all pages), by key.
 
         Parameters
         ----------
@@ -414,7 +414,7 @@ class TreePages:
         """
         lists: dict[str, list] = {}
         todo: list[tuple[str, str | None]] = []
-        if max_depth is None or max_depth > 0:
+        if self.root.children and (max_depth is None or max_depth > 0):
             todo.append(("", None))
         while todo:
             path, group = todo.pop()
