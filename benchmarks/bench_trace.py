@@ -19,8 +19,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import torch  # noqa: E402
 import transformers as tf  # noqa: E402
 
-from explorer.heads import classify_inputs  # noqa: E402
-from explorer.trace import trace  # noqa: E402
+from explorer.heads import (
+    classify_inputs,  # noqa: E402
+    trace,  # noqa: E402
+)
 
 WORDS = (
     "the film starts slowly but the acting is wonderful and the last hour is one of the most "

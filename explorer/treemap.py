@@ -7,13 +7,13 @@ from html import escape
 from typing import Any
 
 from .anatomy import ModuleNode, module_tree
+from .facts import FIGURE_MAX_SECTORS, OTHER_SUFFIX
 from .numbers import share as _share
 from .numbers import short_count
 
 __all__ = ["treemap", "treemap_data", "treemap_spec", "ROOT_ID"]
 
 ROOT_ID = "."  # Plotly reserves "" for "no parent"; no module path can be "."
-DEFAULT_MAX_SECTORS = 5000
 # Leaf colours by module type, so Linear, Embedding and norm layers read apart at a glance.
 _PALETTE = [
     "#4C78A8", "#F58518", "#54A24B", "#B279A2", "#E45756", "#72B7B2",
@@ -138,7 +138,7 @@ def _active_sizes(model_or_node: Any) -> tuple:
 def treemap_data(
     model_or_node: Any,
     max_depth: int | None = None,
-    max_sectors: int = DEFAULT_MAX_SECTORS,
+    max_sectors: int = FIGURE_MAX_SECTORS,
     size: str = "params",
 ) -> dict[str, list]:
     """The treemap's arrays (ids, parents, values, labels, customdata) without building a figure.
@@ -210,7 +210,7 @@ def treemap_data(
         parent = by_id[pid_obj]
         pid = node_id(parent)
         value = sum(val(c) for c in rest)
-        ids.append(f"{pid}\x00other" if pid != ROOT_ID else "\x00other")
+        ids.append((pid if pid != ROOT_ID else "") + OTHER_SUFFIX)
         parents.append(pid)
         values.append(value)
         labels.append(f"{len(rest)} more")
@@ -238,7 +238,7 @@ def treemap_data(
 def treemap(
     model_or_node: Any,
     max_depth: int | None = None,
-    max_sectors: int = DEFAULT_MAX_SECTORS,
+    max_sectors: int = FIGURE_MAX_SECTORS,
     title: str | None = None,
     height: int = 520,
     size: str = "params",
@@ -275,7 +275,7 @@ def treemap(
 def treemap_spec(
     model_or_node: Any,
     max_depth: int | None = None,
-    max_sectors: int = DEFAULT_MAX_SECTORS,
+    max_sectors: int = FIGURE_MAX_SECTORS,
     title: str | None = None,
     height: int = 520,
     size: str = "params",

@@ -74,7 +74,7 @@ def packed(text: str, index: int = 0) -> dict[str, Any]:
 
 
 def unz(b64: str) -> Any:
-    """One compressed part, as ``export.js`` reads it (zlib + base64, JSON)."""
+    """One compressed part, as the view's script reads it (zlib + base64, JSON)."""
     return json.loads(zlib.decompress(base64.b64decode(b64)).decode("utf-8"))
 
 

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,17 +12,6 @@ from test_budget import deepseek_v3_counts, gpt2_counts, mixtral_counts
 from explorer.__main__ import main
 
 CONFIGS = Path(__file__).resolve().parents[1] / "explorer" / "load" / "configs"
-
-
-def _run(tmp_path, *args):
-    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "explorer", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=600,
-    )
 
 
 def _row(out: str, name: str) -> str:
@@ -56,8 +42,8 @@ def test_summary_prints_the_budget_of_gpt2(capsys):
         ("deepseek-ai/DeepSeek-V3", "deepseek-ai--DeepSeek-V3.json", deepseek_v3_counts),
     ],
 )
-def test_summary_of_mixture_of_experts_models(tmp_path, name, config_file, counts):
-    r = _run(tmp_path, name, "--summary", "--no-weights", "--depth", "2")
+def test_summary_of_mixture_of_experts_models(tmp_path, name, config_file, counts, cli):
+    r = cli(name, "--summary", "--no-weights", "--depth", "2")
     assert r.returncode == 0, r.stderr
     config = tf.AutoConfig.for_model(**_json(CONFIGS / config_file))
     total, active, _ = counts(config)

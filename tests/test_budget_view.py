@@ -234,7 +234,7 @@ def test_the_model_is_not_changed_and_to_dict():
 
 
 def test_tree_pages_costs_from_a_budget_or_once_from_a_callable():
-    from explorer.tree_pages import TreePages
+    from explorer.tree.pages import TreePages
 
     m = model("llama-2-7b")
     b = budget(m)

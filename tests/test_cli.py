@@ -2,8 +2,6 @@
 
 import os
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,24 +13,13 @@ from explorer.__main__ import main, summary_lines
 from explorer.export.encode import TreeReader
 
 
-def _run(tmp_path, *args, env=None):
-    env = env or dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
-    return subprocess.run(
-        [sys.executable, "-m", "explorer", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
 def _tiny():
     return DistilBertConfig(vocab_size=99, dim=16, n_layers=3, n_heads=2, hidden_dim=24)
 
 
 @pytest.mark.slow  # a subprocess each
-def test_summary_of_an_offline_name(tmp_path):
-    r = _run(tmp_path, "distilbert-base-cased-distilled-squad", "--summary", "--no-weights")
+def test_summary_of_an_offline_name(tmp_path, cli):
+    r = cli("distilbert-base-cased-distilled-squad", "--summary", "--no-weights")
     assert r.returncode == 0, r.stderr
     assert "65,192,450" in r.stdout.splitlines()[1]  # published count of the seed's QA model
     assert "DistilBertForQuestionAnswering" in r.stdout and "qa_outputs: Linear" in r.stdout
@@ -47,19 +34,19 @@ def _closed_port() -> int:
 
 
 @pytest.mark.slow  # a subprocess each
-def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path):
+def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path, cli):
     """Without HF_HUB_OFFLINE and no hub (here a closed local port) the CLI used to spend ~23 s
     in huggingface_hub's retries before falling back; now a probe decides within seconds."""
     args = ("distilbert-base-uncased", "--summary", "--no-weights")
     start = time.perf_counter()
-    offline = _run(tmp_path, *args)
+    offline = cli(*args)
     offline_time = time.perf_counter() - start
     skip = {"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_ENDPOINT"}
     env = {k: v for k, v in os.environ.items() if k not in skip and "proxy" not in k.lower()}
     port = _closed_port()
     env.update(HF_HOME=str(tmp_path / "hf2"), HF_ENDPOINT=f"http://127.0.0.1:{port}")
     start = time.perf_counter()
-    unreachable = _run(tmp_path, *args, env=env)
+    unreachable = cli(*args, env=env)
     unreachable_time = time.perf_counter() - start
     assert offline.returncode == unreachable.returncode == 0, unreachable.stderr
     assert unreachable.stdout == offline.stdout  # the same fallback model
@@ -69,9 +56,9 @@ def test_an_unreachable_hub_falls_back_about_as_fast_as_offline(tmp_path):
 
 
 @pytest.mark.slow  # a subprocess each
-def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):
+def test_summary_of_a_local_dir_marks_the_new_head(tmp_path, cli):
     DistilBertModel(_tiny()).save_pretrained(tmp_path / "backbone")
-    r = _run(tmp_path, tmp_path / "backbone", "--summary", "--task", "question-answering")
+    r = cli(tmp_path / "backbone", "--summary", "--task", "question-answering")
     assert r.returncode == 0, r.stderr
     total = sum(p.numel() for p in DistilBertForQuestionAnswering(_tiny()).parameters())
     assert f"parameters: {total:,}" in r.stdout
@@ -81,9 +68,9 @@ def test_summary_of_a_local_dir_marks_the_new_head(tmp_path):
 
 
 @pytest.mark.slow  # a subprocess each
-def test_html(tmp_path):
+def test_html(tmp_path, cli):
     out = tmp_path / "page.html"
-    r = _run(tmp_path, "distilbert-base-uncased", "--no-weights", "--html", out)
+    r = cli("distilbert-base-uncased", "--no-weights", "--html", out)
     assert r.returncode == 0, r.stderr
     page = out.read_text("utf-8")
     # The whole tree by default (no --depth): the deepest Linear of a block is in the page.

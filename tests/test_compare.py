@@ -12,8 +12,6 @@ from torch import nn
 from transformers import (
     AutoModel,
     AutoModelForCausalLM,
-    AutoModelForQuestionAnswering,
-    AutoModelForSequenceClassification,
     BertConfig,
     DistilBertConfig,
     GPT2Config,
@@ -25,16 +23,15 @@ from explorer.anatomy import module_tree
 from explorer.compare import Comparison, Summary, compare
 
 WE = "distilbert.embeddings.word_embeddings"
-STATIC = Path(__file__).resolve().parents[1] / "explorer" / "widgets" / "static"
+REPO = Path(__file__).resolve().parents[1]
+STATIC = REPO / "explorer" / "static"  # the built files (and the CSS)
+JS = REPO / "js"  # their sources
 
 
 @pytest.fixture(scope="module")
-def seed():
+def seed(seed_pair):
     """The seed notes' pair, full size on the meta device."""
-    with torch.device("meta"):
-        sst = AutoModelForSequenceClassification.from_config(DistilBertConfig())
-        qa = AutoModelForQuestionAnswering.from_config(DistilBertConfig(vocab_size=28996))
-    return sst, qa
+    return seed_pair["seq"], seed_pair["qa"]
 
 
 @pytest.fixture(scope="module")
@@ -261,11 +258,13 @@ def test_inputs_pipelines_trees_labels_and_untouched_models(seed):
 
 
 def test_static_files_are_safe_and_standalone():
-    js = (STATIC / "compare.js").read_text()
+    source = (JS / "entries" / "compare.js").read_text()
+    built = (STATIC / "compare.js").read_text()
     css = (STATIC / "compare.css").read_text()
-    assert not re.search(r"\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write", js)
-    assert not re.search(r"^\s*import\s", js, re.M)  # no CDN or bundler imports
-    assert "export default { render }" in js and "return () =>" in js  # cleanup returned
+    for js in (source, built):
+        assert not re.search(r"\.(innerHTML|outerHTML)\b|insertAdjacentHTML|document\.write", js)
+    assert not re.search(r"\bimport\s*[{(\"'*]", built)  # bundled: no CDN or module imports
+    assert "export default { render }" in source and "return () =>" in source  # cleanup returned
     for var in ("--jp-ui-font-color0", "--jp-layout-color1", "--jp-warn-color1"):
         assert re.search(re.escape(var) + r",\s*[^)]", css), var  # with a fallback
 
@@ -356,7 +355,7 @@ def test_summary_text_one_phrase_table_for_both_languages():
 
 def test_the_fold_and_the_summary_use_the_same_words():
     # the widget's fold line counts what the summary's second number counts, in its words
-    js = (STATIC / "compare.js").read_text()
+    js = (JS / "compare" / "words.js").read_text()
     fold_en = re.search(r"fold: \(n, p\) => `\$\{n\} (.*?) \(", js).group(1)
     fold_ko = re.search(r"fold: \(n, p\) => `(.*?) \$\{n\}개", js).group(1)
     assert fold_en == "modules in whole identical subtrees"

@@ -11,7 +11,7 @@ from _wire import Wire
 from torch import nn
 
 import explorer
-from explorer.compare_pages import MAIN, MAX_LISTED, PAGE, ComparePages
+from explorer.compare.pages import MAIN, MAX_LISTED, PAGE, ComparePages
 from explorer.widgets.compare import CompareWidget
 
 WE = "distilbert.embeddings.word_embeddings"

@@ -16,7 +16,7 @@ import explorer
 from explorer.export import fallback_html, page_data, result_text, save_html, script_json
 from explorer.export.encode import TreeReader, encode_tree
 from explorer.plotlyjs import plotly_js
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 
 MB = 1_000_000
 
@@ -28,7 +28,7 @@ def figure_of(panel):
 
 
 def details_from(enc: dict, body: dict, pages: TreePages, path: str) -> dict:
-    """What export.js adds to a stored body (path, name, depth, tensor paths, new, total,
+    """What js/export/tree_data.js adds to a stored body (path, name, depth, tensor paths, new, total,
     output), written independently of it: the reference the stored bodies are checked with."""
     prefix = path + "." if path else ""
     new = pages.new_paths
@@ -150,7 +150,7 @@ def test_tree_js_is_the_package_file_read_at_export_time(sst2_page):
     from pathlib import Path
 
     _, _, text = sst2_page
-    source = Path(explorer.__file__).parent / "widgets" / "static" / "tree.js"
+    source = Path(explorer.__file__).parent / "static" / "tree.js"
     got = zlib.decompress(base64.b64decode(packed(text)["z"]["tree_js"])).decode()
     assert got == source.read_text("utf-8")
 
@@ -177,7 +177,7 @@ def test_model_text_is_escaped(tmp_path):
     shown = "".join(Tags(text).text)
     assert EVIL in shown and EVIL_TYPE in shown  # as text in the static tree and treemap
     names = part(text, "map")["names"]
-    assert EVIL in names  # plain text: export.js sets it with textContent
+    assert EVIL in names  # plain text: the view's script sets it with textContent
 
 
 def test_script_json_round_trips_and_hides_markup():

@@ -1,4 +1,4 @@
-"""explorer.figures_trace: the traced run's numbers exactly, escaped labels, in-place updates."""
+"""explorer.figures.trace: the traced run's numbers exactly, escaped labels, in-place updates."""
 
 import base64
 import json
@@ -8,11 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from explorer import figures_trace as ft
+from explorer.figures import trace as ft
+from explorer.heads import trace
 from explorer.plotlyjs import TRACES
-from explorer.trace import trace
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 TEXT = "the <b>film</b> & the cast"
 ATTN = "distilbert.transformer.layer.1.attention"
 

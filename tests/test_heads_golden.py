@@ -14,8 +14,6 @@ QA = json.loads((GOLDEN / "qa.json").read_text())
 CLS = json.loads((GOLDEN / "classify.json").read_text())
 REL = 1e-5
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
-
 
 def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=REL, abs_tol=1e-6)

@@ -16,23 +16,18 @@ from ipywidgets.widgets.widget import _instances
 from test_figures_trace import decoded
 
 import explorer
-from explorer import figures_trace as ft
 from explorer.export import page_data, save_html
+from explorer.figures import trace as ft
 from explorer.widgets.inside import InsideView
 from explorer.widgets.panels import QAPanel, SentimentPanel
 
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 ATTN = "distilbert.transformer.layer.1.attention"
 
 
-def sst2():
-    return tm.cached("distilbert_sst2"), tm.cached_tokenizer(token_type_ids=False)
-
-
 @pytest.fixture
-def view():
+def view(sst2):
     """A fresh Explorer on the tiny sentiment model (explore() adds the Inside tab)."""
-    exp = explorer.explore(*sst2())
+    exp = explorer.explore(*sst2)
     open_tab(exp)
     yield exp
     exp.close()
@@ -191,8 +186,8 @@ def test_typing_in_the_views_own_box_drives_the_panel(view):
     assert box.value == "typed in the Sentiment tab"
 
 
-def test_the_model_is_left_alone():
-    model, tok = sst2()
+def test_the_model_is_left_alone(sst2):
+    model, tok = sst2
     before = tm.fingerprint(model)
     exp = explorer.explore(model, tok)
     for path in ("", ATTN, "distilbert.embeddings", "classifier"):
@@ -274,8 +269,8 @@ def test_attention_the_trace_cannot_read_and_a_model_without_a_lens():
     )
 
 
-def test_models_without_a_trace():
-    model, tok = sst2()
+def test_models_without_a_trace(sst2):
+    model, tok = sst2
     callable_panel = SentimentPanel(lambda text: {"POSITIVE": 0.7, "NEGATIVE": 0.3})
     inside = InsideView(callable_panel)
     assert inside.kind == "message" and inside.figure is None
@@ -299,7 +294,7 @@ def test_models_without_a_trace():
 # -- the kernel's way and the exported page -------------------------------------------------------
 
 
-def test_in_a_kernel_traces_arrive_from_the_worker_thread(monkeypatch):
+def test_in_a_kernel_traces_arrive_from_the_worker_thread(monkeypatch, sst2):
     """As in a kernel: runs in a worker thread, results posted back to the IO loop."""
     from tornado.ioloop import IOLoop
 
@@ -307,7 +302,7 @@ def test_in_a_kernel_traces_arrive_from_the_worker_thread(monkeypatch):
 
     async def main():
         monkeypatch.setattr(base, "kernel_loop", lambda: IOLoop.current())
-        exp = explorer.explore(*sst2())
+        exp = explorer.explore(*sst2)
         open_tab(exp)
         exp.selected = ATTN
         for text in ("s", "so", "so good", "so good!"):
@@ -343,8 +338,8 @@ def test_save_html_carries_the_inside_view_of_the_last_input(view, tmp_path):
     assert "a &lt;b&gt;fine&lt;/b&gt; film" in text and "<b>fine</b>" not in text
 
 
-def test_a_hidden_tab_draws_nothing_per_keystroke_and_catches_up_when_opened():
-    exp = explorer.explore(*sst2())  # the task panel's tab is the one shown
+def test_a_hidden_tab_draws_nothing_per_keystroke_and_catches_up_when_opened(sst2):
+    exp = explorer.explore(*sst2)  # the task panel's tab is the one shown
     exp.selected = ATTN
     sent = []
     exp.inside.attention_plot.observe(lambda ch: sent.append(ch["new"]), "spec")

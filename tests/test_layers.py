@@ -17,25 +17,26 @@ LAYERS = [
     {
         "explorer.numbers",
         "explorer.facts",
+        "explorer.args",
         "explorer.model_info",
+        "explorer.adapters",
+        "explorer.placement",
         "explorer.plotlyjs",
         "explorer.version",
         "explorer.latest",
     },
     {"explorer.anatomy"},
     {
-        "explorer.tree_pages",
-        "explorer.snippets",
+        "explorer.tree",
         "explorer.treemap",
         "explorer.compare",
-        "explorer.compare_summary",
-        "explorer.compare_pages",
         "explorer.explain",
         "explorer.budget",
-        "explorer.heads",
         "explorer.load",
+        "explorer.trace",
     },
-    {"explorer.trace", "explorer.figures", "explorer.figures_trace"},
+    {"explorer.heads"},
+    {"explorer.figures"},
     {"explorer.export"},
     {"explorer.widgets"},
     {"explorer", "explorer.__main__"},
@@ -156,6 +157,49 @@ def test_no_cycles():
         if node not in state:
             visit(node, [])
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles)
+
+
+EXPLORER_HOME = PACKAGE / "widgets" / "app.py"
+
+
+def test_only_the_explorer_wires_itself():
+    """A tab, panel or view receives what it needs, never the Explorer: no function outside
+    widgets/app.py takes one (a parameter named explorer or annotated Explorer), and nothing
+    but the facade imports it."""
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path == EXPLORER_HOME:
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        where = path.relative_to(PACKAGE.parent)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                args = node.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                    note = ast.unparse(arg.annotation) if arg.annotation is not None else ""
+                    if arg.arg in ("explorer", "app") or "Explorer" in note:
+                        found.append(f"{where}:{node.lineno} takes the Explorer ({arg.arg})")
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.endswith("app"):
+                if where.as_posix() != "explorer/__init__.py":
+                    found.append(f"{where}:{node.lineno} imports the Explorer's module")
+    assert not found, "\n".join(found)
+
+
+def test_export_reads_no_widget_files():
+    """The static page is made from explorer/static/ (what js/ builds), never from widgets'
+    own files: export sits below the widgets."""
+    found = []
+    for path in sorted((PACKAGE / "export").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if "widgets" in node.value.split("/") or node.value == "widgets":
+                    found.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value!r}"
+                    )
+    assert not found, "\n".join(found)
+    assert not (PACKAGE / "widgets" / "static").exists(), (
+        "built browser files go to explorer/static"
+    )
 
 
 def test_explain_base_modules_import_nothing_else_from_explain():

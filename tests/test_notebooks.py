@@ -13,6 +13,8 @@ import nbformat  # noqa: E402
 import pytest
 import transformers
 
+pytestmark = pytest.mark.notebook  # every test here executes a notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 GENERATOR = ROOT / "tools" / "make_notebooks.py"
@@ -146,6 +148,9 @@ def test_01_seed_walkthrough(tmp_path, monkeypatch):
     assert text.count("untrained: True") >= 2
     assert re.search(r"'label': '(POSITIVE|NEGATIVE)'", text)
     assert "'answer':" in text
+    assert "offline: a stand-in tokenizer, the uncased BERT vocabulary cut to 28,996 rows" in text
+    assert re.search(r"panel: (answer '|no answer)", text)  # Korean and 'agile' run, no error
+    assert "Error" not in text.split("panel:")[1].split("\n")[0]
     assert "newly initialized modules: ['qa_outputs']" in text
     assert "newly initialized tensors: ['qa_outputs.weight', 'qa_outputs.bias']" in text
     assert f"Explorer(DistilBertForSequenceClassification, {SST2_TOTAL:,} parameters" in text

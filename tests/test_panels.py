@@ -12,11 +12,9 @@ import torch
 from _wire import Wire
 
 from explorer import answer, answer_details, classify_details, explore
-from explorer.tree_pages import format_shapes
+from explorer.trace import TraceCancelled, run
+from explorer.tree.pages import format_shapes
 from explorer.widgets.panels import NotePanel, QAPanel, SentimentPanel, detect_task
-from explorer.widgets.panels.base import record_output_shapes
-
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
 
 BAD_TEXTS = {
     "korean": "이 영화 정말 좋았어요",
@@ -26,16 +24,6 @@ BAD_TEXTS = {
     "html": "<b>bold</b> & <script>alert(1)</script>",
     "long": "good movie " * 9000,  # ~100,000 characters, far past 512 tokens
 }
-
-
-@pytest.fixture(scope="module")
-def sst2():
-    return tm.cached("distilbert_sst2"), tm.cached_tokenizer(token_type_ids=False)
-
-
-@pytest.fixture(scope="module")
-def qa():
-    return tm.cached("distilbert_qa"), tm.cached_tokenizer(token_type_ids=False)
 
 
 def shown_bars(panel: SentimentPanel) -> tuple[list, list]:
@@ -238,8 +226,8 @@ def test_qa_long_context_has_a_window_selector(qa):
     n = len(want.windows)
     assert n > 1 and len(panel.window.options) == n and panel.window.layout.display is None
     assert panel.count_windows("Where is item 42?", context) == n
-    # one model run per window, then the first window traced for the views of the inside
-    assert panel.forward_passes == n + 1
+    # one forward pass per window; the first window's pass is also the traced one
+    assert panel.forward_passes == n
     shown = panel.window.value
     top = want.results[0]
     assert want.windows[shown].best["start"] == top["start"]
@@ -260,6 +248,16 @@ def test_qa_long_context_has_a_window_selector(qa):
     assert note in panel.figure.layout.title.text
     panel.context_box.value = "short context"
     assert panel.window.layout.display == "none" and panel.window_note.layout.display == "none"
+    # one keystroke: one forward pass per window, the first window's also traced
+    panel.context_box.value = context
+    passes, calls = panel.forward_passes, []
+    handle = model.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        panel.question_box.value = "Where is item 43?"
+    finally:
+        handle.remove()
+    assert len(calls) == n and panel.forward_passes == passes + n
+    assert panel.trace.windows == n and panel.trace.text == "Where is item 43?"
 
 
 @pytest.mark.parametrize("name", sorted(BAD_TEXTS))
@@ -441,12 +439,14 @@ def test_hooks_are_removed_when_the_forward_raises():
             self.inner(x)
             raise RuntimeError("broken forward")
 
-    model = Broken()
+    model = Broken().train()
     with pytest.raises(RuntimeError, match="broken forward"):
-        with record_output_shapes(model) as (shapes, calls):
-            model(torch.zeros(1, 2))
-    assert shapes == {"inner": [[1, 2]]} and calls["root"] == 0
-    assert all(not m._forward_hooks for m in model.modules())
+        run(model, [{"x": torch.zeros(1, 2)}], trace=0)
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    assert model.training and model.inner.training
+    with pytest.raises(TraceCancelled):
+        run(model, [{"x": torch.zeros(1, 2)}], trace=0, should_stop=lambda: True)
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
 
 
 def test_driving_the_panels_leaves_the_model_untouched(qa):
@@ -463,3 +463,77 @@ def test_driving_the_panels_leaves_the_model_untouched(qa):
         assert panel.error is None
         assert tm.fingerprint(model) == before
         assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_models_without_a_panel_say_why():
+    """GPT-2, BERT's masked LM, T5, ViT, a CNN and a bare backbone: a sentence, never nothing."""
+    import transformers as tf
+
+    tiny = dict(hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=24)
+    cases = {
+        "t5": (
+            tf.T5ForConditionalGeneration(
+                tf.T5Config(d_model=16, d_ff=24, num_layers=1, num_heads=2, d_kv=8, vocab_size=99)
+            ),
+            "encoder-decoder",
+        ),  # fmt: skip
+        "vit": (
+            tf.ViTForImageClassification(tf.ViTConfig(image_size=8, patch_size=4, **tiny)),
+            "reads images (pixel_values)",
+        ),  # fmt: skip
+        "cnn": (
+            torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU()),
+            "plain PyTorch module",
+        ),  # fmt: skip
+        "bare": (tf.BertModel(tf.BertConfig(vocab_size=99, **tiny)), "bare backbone"),
+    }
+    for name, (model, words) in cases.items():
+        ex = explore(model, tm.cached_tokenizer())
+        note = ex.task_panel
+        assert isinstance(note, NotePanel) and ex.inside is None, name
+        assert words in note.message and "Inside tab" in note.message, (name, note.message)
+        assert ex.panels.get_title(0) == "Live panel"
+        assert explore(model, task=None).task_panel is None  # asked for none: nothing said
+
+
+def test_copy_as_json_gives_the_last_result(sst2, qa):
+    """The chrome's button asks Python for the panel's last result as JSON, in its language."""
+    import json
+
+    panel = SentimentPanel(*sst2, text="a fine film")
+    wire = Wire(panel.chrome)
+    assert panel.chrome.copy_label == "Copy as JSON"
+    reply = wire.ask(op="json", id="1")
+    assert reply["op"] == "json" and reply["id"] == "1"
+    data = json.loads(reply["text"])
+    assert data["text"] == "a fine film" and data["results"] == panel.details.results
+    assert reply["done"] == "copied the last result as JSON"
+    panel.text = ""  # nothing shown: the button says so instead of copying stale data
+    reply = wire.ask(op="json", id="2")
+    assert reply["op"] == "error" and "nothing to copy yet" in reply["message"]
+    panel.lang = "ko"
+    assert panel.chrome.copy_label == "JSON으로 복사" and panel.text_box.placeholder.startswith(
+        "분류"
+    )
+    qa_panel = QAPanel(*qa, question="Who?", context="Bob is here. Ann is there.")
+    data = json.loads(Wire(qa_panel.chrome).ask(op="json", id="3")["text"])
+    assert data["results"] == qa_panel.details.results and data["question"] == "Who?"
+    assert len(data["windows"]) == 1 and data["sources"][0][0]["window"] == 0
+
+
+def test_merged_qa_scores_say_where_they_come_from(qa):
+    """Equal texts add their scores (as the pipeline does): the panel says so and lists them."""
+    context = " ".join(["The Eiffel tower is in Paris."] * 30)
+    panel = QAPanel(*qa, question="Where is the tower?", context=context, max_seq_len=64,
+                    doc_stride=16)  # fmt: skip
+    top, parts = panel.details.results[0], panel.details.sources[0]
+    assert len(parts) > 1 and sum(p["score"] for p in parts) == pytest.approx(top["score"])
+    windows = sorted({p["window"] + 1 for p in parts})
+    assert f"the sum of {len(parts)} spans with this text in windows " in panel.status.value
+    assert ", ".join(map(str, windows)) in panel.status.value
+    assert " + " in panel.answers_view.value  # the parts of the top answer's score
+    home = panel.window.value
+    assert panel.window_note.value.startswith("the answer\u2019s window; its score adds")
+    assert home + 1 in windows
+    panel.lang = "ko"
+    assert "같은 글자의 구간" in panel.status.value and panel.question_box.description == "질문"

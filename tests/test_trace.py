@@ -9,10 +9,9 @@ import pytest
 import torch
 import transformers as tf
 
-from explorer.heads import answer_details, classify_details, classify_inputs, qa_inputs
-from explorer.trace import ModuleOutput, Trace, TraceCancelled, trace
-
-one_thread = pytest.fixture(scope="module", autouse=True)(tm.one_thread)
+from explorer.heads import answer_details, classify_details, classify_inputs, qa_inputs, trace
+from explorer.trace import ModuleOutput, Trace, TraceCancelled
+from explorer.trace.outputs import shapes_of
 
 ARCHS = ["distilbert", "bert", "roberta", "albert", "electra"]
 TEXT = "The acting is wonderful, the story is not."
@@ -354,14 +353,22 @@ def test_modules_that_did_not_run_or_gave_no_tensor():
         t.output("inner.distilbert.transformer.layer.9")
 
 
-def test_shapes_are_what_the_panels_record():
-    from explorer.widgets.panels.base import record_output_shapes
-
+def test_shapes_are_the_outputs_of_the_first_window():
     model, tok = cached("bert", "qa"), tokenizer("bert")
     t = trace(model, tok, QUESTION, CONTEXT)
-    with record_output_shapes(model) as (shapes, calls):
+    shapes, handles = {}, []  # an independent record: plain forward hooks, first call each
+    for path, module in model.named_modules():
+
+        def hook(_module, _args, out, path=path):
+            shapes.setdefault(path, shapes_of(out))
+
+        handles.append(module.register_forward_hook(hook))
+    try:
         answer_details(model, tok, QUESTION, CONTEXT)
-    assert calls["root"] == 1 and t.shapes == shapes
+    finally:
+        for handle in handles:
+            handle.remove()
+    assert t.shapes == shapes
     assert t.paths[-1] == "" and t.paths[0] == "bert.embeddings.word_embeddings"
 
 
@@ -390,11 +397,10 @@ def test_wrong_input_gets_the_heads_errors():
         trace(qa, tok, QUESTION, "")
     with pytest.raises(TypeError, match="tokenizer is required"):
         trace(cls, None, TEXT)
-    with pytest.raises(
-        TypeError, match="returns start_logits and end_logits, not logits: .*answer"
-    ):
+    with pytest.raises(TypeError, match="answers questions: pass the question as text and the "):
         trace(qa, tok, TEXT)
-    with pytest.raises(TypeError, match="returns logits, not start_logits/end_logits: .*classify"):
+    with pytest.raises(TypeError, match=r"returns logits, not start_logits/end_logits: trace\(\) "
+                       r"needs .*sequence-classification head: use classify\(\)"):  # fmt: skip
         trace(cls, tok, QUESTION, CONTEXT)
     with pytest.raises(TypeError, match=r"\['max_seq_len'\] apply to question answering"):
         trace(cls, tok, TEXT, max_seq_len=64)

@@ -11,7 +11,7 @@ from torch import nn
 from traitlets import TraitError
 
 from explorer.numbers import short_count
-from explorer.tree_pages import MAX_MATCHES, PAGE
+from explorer.tree.pages import MAX_MATCHES, PAGE
 from explorer.widgets.tree import ModuleTree, UnknownPathError
 
 ROW_KEYS = {"p", "n", "t", "c", "s", "k", "b", "dt", "dv"}

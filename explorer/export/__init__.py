@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .data import page_data, plotly_figure, result_text
+from .data import export_part, page_data, panel_part, plotly_figure, result_text
 from .html import page_html, script_json, view_html
 
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
     "script_json",
     "result_text",
     "plotly_figure",
+    "export_part",
+    "panel_part",
 ]
 
 

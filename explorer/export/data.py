@@ -5,21 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 from ..anatomy import ModuleNode, module_tree
+from ..facts import TREE_HEIGHT, VIEW_MAX_SECTORS
 from ..model_info import new_module_paths, unwrap_model
-from ..tree_pages import INITIAL_DEPTH, MAX_MATCHES, PAGE, TreePages
+from ..tree.pages import INITIAL_DEPTH, MAX_MATCHES, PAGE, TreePages
 from .encode import encode_tree
 
-__all__ = ["page_data", "result_text", "plotly_figure", "TREE_HEIGHT", "MAX_SECTORS"]
+__all__ = ["page_data", "result_text", "plotly_figure", "export_part", "panel_part"]
 
-MAX_SECTORS = 2000  # treemap sectors of a page made from a bare model (as the Explorer's own)
 EXPLAIN_WORK = 150_000  # module visits spent on explanations (each one walks the whole model)
-TREE_HEIGHT = 600
+_RESULT_ATTRS = ("last_result", "details", "result")  # where a foreign panel keeps its result
 
 
 def result_text(result: Any, limit: int = 4000) -> str:
-    """A plain-text summary of a panel's last result (classify/answer details, lists, dicts)."""
+    """A plain-text summary of a panel's last result: its own ``summary()`` when it has one
+    (every head's details should), else classify/answer details, lists or dicts."""
     if result is None:
         return ""
+    own = getattr(result, "summary", None)
+    if callable(own):  # a head's details say themselves what they hold
+        text = str(own())
+        return text if len(text) <= limit else text[: limit - 1] + "…"
     lines: list[str] = []
     answers = getattr(result, "results", None)
     if hasattr(result, "question") and hasattr(result, "context"):
@@ -62,14 +67,37 @@ def plotly_figure(obj: Any) -> Any:
     return None
 
 
+def export_part(figure: Any, result: Any) -> dict[str, Any] | None:
+    """A tab's part of the static view: its figure as JSON and its last result as text, or None
+    when it shows neither (a tab's ``export_part()`` returns this)."""
+    import json
+
+    fig = plotly_figure(figure) if figure is not None else None  # no plotly import for none
+    part = {
+        "figure": json.loads(fig.to_json()) if fig is not None else None,
+        "text": result_text(result),
+    }
+    return part if part["figure"] is not None or part["text"] else None
+
+
+def panel_part(widget: Any) -> dict[str, Any] | None:
+    """The static-view part of any tab: its own ``export_part()``, or for a widget added by
+    hand its ``figure`` and last result (``last_result``, ``details`` or ``result``)."""
+    own = getattr(widget, "export_part", None)
+    if callable(own):
+        return own()
+    result = next(
+        (r for r in (getattr(widget, n, None) for n in _RESULT_ATTRS) if r is not None), None
+    )
+    return export_part(getattr(widget, "figure", None), result)
+
+
 def _source(obj: Any) -> dict[str, Any]:
     """What to export: an Explorer describes itself (``_export_source()``); a module or a
     pipeline is explored afresh. TypeError naming anything else."""
     describe = getattr(obj, "_export_source", None)
     if callable(describe):
-        src = dict(describe())
-        src.setdefault("lang", getattr(getattr(obj, "explain_panel", None), "lang", "en"))
-        return src
+        return dict(describe())
     try:
         model = unwrap_model(obj)
     except TypeError:
@@ -138,7 +166,7 @@ def _treemap_arrays(src: dict[str, Any], max_depth: int | None) -> tuple[dict, s
             "colors": list(colors),
         }
         return arrays, t.get("level")
-    return treemap_data(src["tree"], max_depth=max_depth, max_sectors=MAX_SECTORS), None
+    return treemap_data(src["tree"], max_depth=max_depth, max_sectors=VIEW_MAX_SECTORS), None
 
 
 def _explanations(model: Any, tree: ModuleNode, order: list[str]) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 A *shape* is one node's row (without its path and name), its details body (without path, name,
 depth and tensor paths) and its folded children, each child named and pointing at its own shape.
 Equal subtrees (the 58 MoE layers of DeepSeek-V3, the 256 experts of each layer) share one shape,
-so 76,000 modules can take a few kilobytes. ``export.js`` rebuilds from this table exactly the
-rows, pages, reveals, searches and details :class:`explorer.tree_pages.TreePages` answers.
+so 76,000 modules can take a few kilobytes. ``js/export/tree_data.js`` rebuilds from it exactly the
+rows, pages, reveals, searches and details :class:`explorer.tree.pages.TreePages` answers.
 
 Encoding (JSON): ``{"root": i, "shapes": [...], "bodies": [...]}``; a shape is ``{"r": row,
 "d": body index, "k": kids}`` (``k`` absent without children), a kid is ``[name, shape]`` for a
@@ -21,7 +21,7 @@ from typing import Any
 
 from ..anatomy import Group, ModuleNode
 from ..numbers import short_count
-from ..tree_pages import TreePages
+from ..tree.pages import TreePages
 
 __all__ = ["encode_tree", "TreeReader", "SEP"]
 
@@ -179,7 +179,7 @@ def encode_tree(pages: TreePages, max_depth: int | None = None) -> dict[str, Any
     Parameters
     ----------
     pages
-        The model's :class:`~explorer.tree_pages.TreePages` (its new paths and output shapes
+        The model's :class:`~explorer.tree.pages.TreePages` (its new paths and output shapes
         are not stored here).
     max_depth
         Leave out the children of modules this many levels below the root (None: all); rows

@@ -27,15 +27,12 @@ __all__ = [
     "pack",
     "ROOT_CLASS",
     "STATIC",
-    "TREE_STATIC",
 ]
 
-STATIC = Path(__file__).parent / "static"
-TREE_STATIC = Path(__file__).parents[1] / "widgets" / "static"  # tree.js/tree.css, read as files
+STATIC = Path(__file__).parents[1] / "static"  # the package's browser files (built from js/)
 ROOT_CLASS = "txe-root"
 BODIES_PER_CHUNK = 64
 _MARK = re.compile(r"/\*@(\w+)@\*/")
-_RUNTIME = ("tree_data.js", "svgmap.js", "export.js")
 
 
 def script_json(obj: Any) -> str:
@@ -107,7 +104,7 @@ def pack(data: dict[str, Any]) -> dict[str, Any]:
     tree = dict(data["tree"])
     bodies = tree.pop("bodies")
     figures = [p.get("figure") for p in data["panels"]]
-    tree_js = (TREE_STATIC / "tree.js").read_text("utf-8")
+    tree_js = (STATIC / "tree.js").read_text("utf-8")
     return {
         "meta": data["meta"],
         "state": data["state"],
@@ -129,15 +126,17 @@ def pack(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _css() -> str:
-    tree_css = _inline_css((TREE_STATIC / "tree.css").read_text("utf-8"), "tree.css")
+    tree_css = _inline_css((STATIC / "tree.css").read_text("utf-8"), "tree.css")
     view_css = _inline_css((STATIC / "view.css").read_text("utf-8"), "view.css")
     return scope_css(view_css) + "\n" + scope_css(tree_css)
 
 
 def _runtime(uid: str) -> str:
-    body = "\n".join((STATIC / name).read_text("utf-8") for name in _RUNTIME)
+    # view.js defines txeView (its own scope here, so views on one page never share it).
+    body = (STATIC / "view.js").read_text("utf-8")
     return _inline_script(
-        f"(async (UID, HOST) => {{\n{body}\n}})({script_json(uid)}, document.currentScript)"
+        f"(async (UID, HOST) => {{\n{body}\nreturn txeView.run(UID, HOST);\n}})"
+        f"({script_json(uid)}, document.currentScript)"
         ".catch((err) => console.error('transformers-explorer view:', err));"
     )
 

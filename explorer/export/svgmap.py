@@ -1,11 +1,11 @@
 """The parameter treemap as plain SVG: squarified rectangles from the treemap's own numbers.
 
 No plotly.js: the rectangles come from :func:`explorer.treemap.treemap_data` (or an Explorer's
-figure), laid out by the squarified algorithm (Bruls, Huizing, van Wijk) that ``export.js``
-repeats when the reader zooms. Colours, sizes and text are SVG attributes, so the drawing
-survives renderers that strip classes, styles and scripts. No ``<title>`` tooltips here (a
-sanitizer that drops the SVG would spill their text); the script redraws with them. All model
-text is escaped.
+figure), laid out by the squarified algorithm (Bruls, Huizing, van Wijk) that the page's script
+(``js/export/svgmap.js``) repeats when the reader zooms. Colours, sizes and text are SVG
+attributes, so the drawing survives renderers that strip classes, styles and scripts. No
+``<title>`` tooltips here (a sanitizer that drops the SVG would spill their text); the script
+redraws with them. All model text is escaped.
 """
 
 from __future__ import annotations

@@ -1,21 +1,32 @@
-"""Task heads on text: sequence classification and extractive QA (= transformers 4.57's pipeline)."""
+"""Task heads on text, one module per task, each equal to transformers' own pipeline; every head
+runs the model through the one run seam (:func:`explorer.trace.run.run`)."""
 
-from .classify import ClassifyDetails, ClassifyInputs, classify, classify_details, classify_inputs
-from .qa import AnswerDetails, QAWindow, answer, answer_details
+from .checks import HeadRun
+from .classify import ClassifyDetails, classify, classify_details, classify_run
+from .classify_inputs import ClassifyInputs, classify_inputs
+from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
+from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
+from .traced import trace
 
 __all__ = [
+    "HeadRun",
     "classify",
     "classify_details",
+    "classify_run",
     "ClassifyDetails",
     "classify_inputs",
     "ClassifyInputs",
     "answer",
     "answer_details",
+    "answer_run",
     "AnswerDetails",
     "QAWindow",
+    "TooManyWindows",
+    "QA_OPTIONS",
     "qa_inputs",
     "QAInputs",
     "QAWindowInputs",
     "count_windows",
+    "trace",
 ]

@@ -1,37 +1,81 @@
-"""What both heads share: argument checks, the model's window, eval mode, the exact forward feed."""
+"""What every head shares: the model check, the model's window and the exact forward feed."""
 
 from __future__ import annotations
 
-import contextlib
 import inspect
-import numbers
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from weakref import WeakKeyDictionary
 
 import torch
 
-from ..model_info import check_runnable
+from ..model_info import check_runnable, inner_model
+from ..placement import execution_device
+
+__all__ = [
+    "HeadRun",
+    "check_model",
+    "model_device",
+    "model_window",
+    "forward_keys",
+    "model_feed",
+    "check_fits",
+    "output_names",
+    "HEADS",
+    "head_advice",
+]
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# (model, tokenizer input names) -> (keys, use_cache): inspect.signature costs ~30 µs a call
+_KEYS: WeakKeyDictionary = WeakKeyDictionary()
 
 
-def check_text(value, name: str, *, allow_blank: bool = False) -> str:
-    """Return ``value`` if it is a non-empty str, else raise TypeError/ValueError naming ``name``."""
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not allow_blank and not value.strip():
-        raise ValueError(f"{name} is empty")
-    return value
+@dataclass
+class HeadRun:
+    """A head's result on one input and, when it was traced, the trace of the same run.
+
+    Attributes
+    ----------
+    details
+        The head's details (e.g. :class:`~explorer.heads.ClassifyDetails`).
+    trace : explorer.trace.Trace or None
+        What every module computed in the same forward pass (None: not traced).
+    """
+
+    details: Any
+    trace: Any = None
 
 
-def check_int(value, name: str, *, minimum: int, allow_none: bool = False):
-    """Return ``value`` if it is an int >= ``minimum`` (or None when allowed), else raise."""
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
+#: The heads explorer runs, by the class-name ending that means them: ``(ending, what it is,
+#: the function that runs it)``. The first match names a model's head in error messages.
+HEADS = (
+    ("ForSequenceClassification", "a sequence-classification head", "classify()"),
+    ("ForQuestionAnswering", "an extractive question-answering head", "answer()"),
+    ("ForTokenClassification", "a token-classification head", "tag()"),
+    ("ForMaskedLM", "a masked-language-model head", "fill_mask()"),
+    ("ForCausalLM", "a causal language-model head", "next_token() or generate()"),
+    ("LMHeadModel", "a causal language-model head", "next_token() or generate()"),
+)
+
+
+def head_advice(model) -> str:
+    """What head ``model`` has and which explorer function runs it, as the end of an error
+    message: "; DistilBertForQuestionAnswering has an extractive question-answering head: use
+    answer()" (or what it has instead of a head explorer runs)."""
+    name = type(model).__name__
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False):
+        return (
+            f"; {name} is an encoder-decoder (sequence-to-sequence) model, which explorer's heads "
+            "do not run yet"
+        )
+    for ending, what, function in HEADS:
+        if ending in name:
+            return f"; {name} has {what}: use {function}"
+    if "For" not in name and not name.endswith("LMHeadModel"):
+        return f"; {name} is a bare backbone without a task head: load a class with one"
+    return f"; {name}'s head is none explorer runs yet"
 
 
 def check_model(model, tokenizer, task: str) -> None:
@@ -45,15 +89,24 @@ def check_model(model, tokenizer, task: str) -> None:
         raise TypeError(f"{task}: model has no .config (a Hugging Face model is expected)")
     if tokenizer is None or not callable(tokenizer):
         raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
+    if getattr(model.config, "is_encoder_decoder", False):  # before transformers' own riddles
+        raise TypeError(f"{task}: {head_advice(model).removeprefix('; ')}")
     check_runnable(model, tokenizer)  # weights on the meta device: nothing to run
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
-    """Device of the model's first parameter (or buffer), CPU when it has none."""
+    """Where the inputs go: the execution device of accelerate's hooks for a model it placed,
+    else the device of the model's first parameter (or buffer) off the meta device; CPU when
+    it has none."""
+    placed = execution_device(model)
+    if placed is not None:
+        return placed
     for tensor in model.parameters():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     for tensor in model.buffers():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     return torch.device("cpu")
 
 
@@ -69,35 +122,59 @@ def model_window(model, tokenizer=None) -> int | None:
     return min(limits) if limits else None
 
 
-def forward_keys(model, tokenizer) -> tuple[set[str], bool]:
+def forward_keys(model, tokenizer) -> tuple[frozenset[str], bool]:
     """Input names to pass to ``model.forward`` and whether it accepts ``use_cache``.
 
     A name is passed when the tokenizer produces it for the model and the forward accepts it
-    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them).
+    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). For a PEFT
+    wrapper, the forward of the model it adapts decides (the wrapper passes the inputs on).
+    Read once per model and tokenizer input names.
     """
-    params = inspect.signature(model.forward).parameters
-    var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    wanted = set(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
-    keys = {k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS)}
-    return keys, "use_cache" in params
+    wanted = tuple(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
+    known = _KEYS.setdefault(model, {})
+    if wanted not in known:
+        params = inspect.signature(inner_model(model).forward).parameters
+        var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+        keys = frozenset(k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS))
+        known[wanted] = (keys, "use_cache" in params)
+    return known[wanted]
 
 
-@contextlib.contextmanager
-def eval_mode(model: torch.nn.Module, *, inference: bool = True):
-    """Run with every submodule in eval mode, restoring each module's own flag afterwards.
-
-    Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
-    ``inference=False`` (tensors then keep their version counters, which a trace reads).
-    """
-    flags = [(m, m.training) for m in model.modules()]
+def _embedding_table(model) -> Any:
+    """The model's input embedding table (an ``nn.Embedding``), or None when it has none."""
+    get = getattr(model, "get_input_embeddings", None)
     try:
-        for module, _ in flags:
-            module.training = False
-        with torch.inference_mode() if inference else torch.no_grad():
-            yield
-    finally:
-        for module, flag in flags:
-            module.training = flag
+        table = get() if callable(get) else None
+    except (NotImplementedError, AttributeError):
+        return None
+    return table if isinstance(getattr(table, "num_embeddings", None), int) else None
+
+
+def check_fits(model, tokenizer, ids) -> None:
+    """Raise ValueError when ``ids`` (a tokenizer's output for this model) index past the model's
+    embedding table: a tokenizer from another checkpoint, cased with uncased, and so on.
+
+    Checked before the forward pass, where torch would only say "index out of range in self".
+    """
+    if not ids:
+        return
+    biggest = max(ids)
+    table = _embedding_table(model)
+    if table is None or biggest < table.num_embeddings:
+        return
+    rows = table.num_embeddings
+    path = next((p for p, m in model.named_modules() if m is table), "the input embeddings")
+    size = len(tokenizer) if hasattr(tokenizer, "__len__") else None
+    vocab = f" (its vocabulary has {size:,} tokens)" if isinstance(size, int) else ""
+    name = getattr(tokenizer, "name_or_path", "") or type(tokenizer).__name__
+    model_name = getattr(getattr(model, "config", None), "_name_or_path", "") or ""
+    model_name = f" ({model_name})" if model_name else ""
+    raise ValueError(
+        f"the tokenizer does not fit the model: tokenizer {name!r}{vocab} produced token id "
+        f"{biggest:,}, but {type(model).__name__}{model_name} has {rows:,} rows in its embedding "
+        f"table ({path}). Use the tokenizer saved with the model "
+        "(AutoTokenizer.from_pretrained of the same name or directory)."
+    )
 
 
 def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
@@ -113,12 +190,13 @@ def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
         Which sequence of a multi-window encoding to feed.
     """
     keys, use_cache = forward_keys(model, tokenizer)
+    check_fits(model, tokenizer, encoded["input_ids"] if row is None else encoded["input_ids"][row])
     device = model_device(model)
     feed = {}
     for key in keys:
         if key in encoded:
             value = encoded[key] if row is None else encoded[key][row]
-            feed[key] = torch.as_tensor([value]).to(device)
+            feed[key] = torch.tensor([value], device=device)
     if use_cache:
         feed["use_cache"] = False
     return feed

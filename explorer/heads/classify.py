@@ -6,28 +6,23 @@ import math
 import numbers
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 
+from ..args import check_int, check_text
 from ..model_info import class_labels
-from .checks import (
-    check_int,
-    check_model,
-    check_text,
-    eval_mode,
-    model_feed,
-    model_window,
-    output_names,
-)
+from ..trace.core import build_trace
+from ..trace.run import run
+from .checks import HeadRun, check_model, head_advice, output_names
+from .classify_inputs import ClassifyInputs, tokenized
 
 __all__ = [
     "classify",
     "classify_details",
+    "classify_run",
     "ClassifyDetails",
-    "classify_inputs",
-    "ClassifyInputs",
     "classify_logits",
     "details_from_logits",
     "apply_function",
@@ -80,6 +75,10 @@ class ClassifyDetails:
     num_tokens: int = 0
     max_length: int | None = None
     elapsed: float = 0.0
+
+    def to_dict(self) -> dict:
+        """Everything as JSON-safe data (lists, dicts, numbers, strings)."""
+        return asdict(self)
 
 
 def function_name(function_to_apply, config) -> str:
@@ -154,112 +153,21 @@ def _callable_scores(model, text: str) -> tuple[list[str], np.ndarray]:
     return labels, np.asarray(values, dtype=np.float64)
 
 
-@dataclass
-class ClassifyInputs:
-    """Exactly what :func:`classify` feeds the model for one text.
-
-    Attributes
-    ----------
-    text : str
-        The input text.
-    tokens, input_ids : list
-        The tokenizer's own tokens and their ids, special tokens included.
-    attention_mask : list of int
-        The mask fed to the model (all ones when it is fed none).
-    offsets : list of (int, int)
-        Character offsets of each token into ``text`` (empty for a slow tokenizer).
-    feed : dict of str to torch.Tensor
-        The keyword arguments of the forward pass: ``[1, n]`` tensors on the model's device
-        (and ``use_cache=False`` where the forward takes it).
-    truncated : bool
-        True when the text was longer than ``max_length`` tokens and was cut.
-    num_tokens : int
-        Token count of the whole text (before truncation).
-    max_length : int or None
-        The model's window in tokens.
-    """
-
-    text: str
-    tokens: list[str]
-    input_ids: list[int]
-    attention_mask: list[int]
-    offsets: list[tuple[int, int]]
-    feed: dict = field(repr=False)
-    truncated: bool = False
-    num_tokens: int = 0
-    max_length: int | None = None
-
-
-def classify_inputs(model, tokenizer, text) -> ClassifyInputs:
-    """Tokenize ``text`` as :func:`classify` does and build the exact forward-pass inputs.
-
-    Parameters
-    ----------
-    model : transformers sequence-classification model
-        Its window (position embeddings) bounds the input; its forward decides which inputs go in.
-    tokenizer : tokenizer
-        The model's tokenizer.
-    text : str
-        Non-empty text; longer texts are truncated to the model's window.
-
-    Returns
-    -------
-    ClassifyInputs
-    """
-    check_text(text, "text")
-    check_model(model, tokenizer, "classify")
-    window = model_window(model, tokenizer)
-    fast = bool(getattr(tokenizer, "is_fast", False))
-    encoded = tokenizer(
-        text,
-        truncation=window is not None,
-        max_length=window,
-        return_offsets_mapping=fast,
-    )
-    if fast:
-        enc = encoded.encodings[0]
-        tokens, offsets = list(enc.tokens), [tuple(o) for o in enc.offsets]
-        cut = sum(len(o.ids) - sum(o.special_tokens_mask) for o in enc.overflowing)
-        num_tokens = len(enc.ids) + cut
-    else:
-        tokens = tokenizer.convert_ids_to_tokens(encoded["input_ids"])
-        offsets = []
-        num_tokens = len(tokenizer(text)["input_ids"]) if window else len(encoded["input_ids"])
-    ids = list(encoded["input_ids"])
-    feed = model_feed(model, tokenizer, encoded)
-    mask = list(encoded["attention_mask"]) if "attention_mask" in feed else [1] * len(ids)
-    return ClassifyInputs(
-        text=text,
-        tokens=tokens,
-        input_ids=ids,
-        attention_mask=mask,
-        offsets=offsets,
-        feed=feed,
-        truncated=num_tokens > len(ids),
-        num_tokens=num_tokens,
-        max_length=window,
-    )
-
-
-def classify_logits(model, output) -> torch.Tensor:
+def classify_logits(model, output, task: str = "classify") -> torch.Tensor:
     """The one row of class logits in ``model``'s output, or a clear error naming what is there.
 
     Raises
     ------
     TypeError
         The output holds no sequence-classification logits (a question-answering model,
-        a model without a head, or logits per token).
+        a model without a head, or logits per token); the message names the head the model
+        has and the function that runs it. ``task`` names the caller.
     """
     name = type(model).__name__
-    need = "classify() needs a ...ForSequenceClassification model"
+    need = f"{task}() needs a ...ForSequenceClassification model{head_advice(model)}"
     if isinstance(output, Mapping):
         if "logits" not in output or output["logits"] is None:
-            hint = (
-                "; for this model use answer()"
-                if "start_logits" in output
-                else " (this one has no classification head)"
-            )
-            raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}{hint}")
+            raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}")
         logits = output["logits"]
     elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
         logits = output[0]
@@ -294,19 +202,80 @@ def classify_details(model, tokenizer, text, top_k=None, function_to_apply=None)
     -------
     ClassifyDetails
     """
+    return classify_run(model, tokenizer, text, top_k, function_to_apply).details
+
+
+def classify_run(
+    model,
+    tokenizer,
+    text,
+    top_k=None,
+    function_to_apply=None,
+    *,
+    traced: bool = False,
+    should_stop=None,
+    on_forward=None,
+    task: str = "classify",
+) -> HeadRun:
+    """Classify ``text`` in one forward pass; with ``traced``, record that pass too.
+
+    Parameters
+    ----------
+    model, tokenizer, text, top_k, function_to_apply
+        See :func:`classify_details`.
+    traced : bool
+        Also return the :class:`~explorer.trace.Trace` of the same forward pass (what every
+        module computed); a plain callable has none.
+    should_stop, on_forward
+        See :func:`explorer.trace.run.run`.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
+
+    Returns
+    -------
+    HeadRun
+        ``details`` (:class:`ClassifyDetails`) and ``trace`` (None unless traced).
+    """
     began = time.perf_counter()
     check_text(text, "text")
     top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
     if not isinstance(model, torch.nn.Module) and callable(model):
         labels, logits = _callable_scores(model, text)
-        return _scored(text, labels, logits, function_name(function_to_apply, None), top_k, began)
-    check_model(model, tokenizer, "classify")
+        function = function_name(function_to_apply, None)
+        return HeadRun(_scored(text, labels, logits, function, top_k, began))
+    check_model(model, tokenizer, task)
     function = function_name(function_to_apply, model.config)
-    inputs = classify_inputs(model, tokenizer, text)
-    with eval_mode(model):
-        output = model(**inputs.feed)
-    logits = classify_logits(model, output).detach().float().cpu().numpy()
-    return details_from_logits(model, inputs, logits, function, top_k, began)
+    inputs = tokenized(model, tokenizer, text)
+    done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
+               on_forward=on_forward)  # fmt: skip
+    own = classify_logits(model, done.outputs[0], task)
+    logits = own.detach().float().cpu().numpy()
+    details = details_from_logits(model, inputs, logits, function, top_k, began)
+    if not traced:
+        return HeadRun(details)
+    return HeadRun(details, _trace(model, inputs, done.recording, own, logits, details.elapsed))
+
+
+def _trace(model, inputs: ClassifyInputs, rec, own, logits, elapsed: float):
+    """The trace of a classification run: scores shown as :func:`classify` scores them."""
+    labels = class_labels(model.config, len(logits))
+    function = function_name(None, model.config)
+
+    def shown(value) -> dict[str, float]:
+        probs = apply_function(function, value.detach().float().cpu().numpy())
+        return dict(zip(labels, probs.tolist(), strict=True))
+
+    def details(top_k=None, function_to_apply=None) -> ClassifyDetails:
+        chosen = function_name(function_to_apply, model.config)
+        top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
+        began = time.perf_counter() - elapsed  # the details report the traced run's time
+        return details_from_logits(model, inputs, logits, chosen, top_k, began)
+
+    return build_trace(
+        model, rec, task="classify", inputs=inputs, own=own, shown=shown, raw=logits,
+        text=inputs.text, truncated=inputs.truncated, labels=labels, function=function,
+        elapsed=elapsed, details=details,
+    )  # fmt: skip
 
 
 def details_from_logits(
@@ -314,7 +283,7 @@ def details_from_logits(
 ) -> ClassifyDetails:
     """The :class:`ClassifyDetails` of one run: ``logits`` (1-D) of ``model`` on ``inputs``.
 
-    :func:`classify_details` ends here; so does a traced run (:meth:`explorer.trace.Trace`).
+    :func:`classify_run` ends here, traced or not.
     """
     return _scored(
         inputs.text,

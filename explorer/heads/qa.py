@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 
-from .checks import eval_mode, output_names
+from ..trace.core import build_trace
+from ..trace.run import run
+from .checks import HeadRun, head_advice, output_names
 from .qa_inputs import QAInputs, QAWindowInputs, qa_inputs
 
-__all__ = ["answer", "answer_details", "AnswerDetails", "QAWindow", "start_end_logits"]
+__all__ = [
+    "answer",
+    "answer_details",
+    "answer_run",
+    "AnswerDetails",
+    "QAWindow",
+    "TooManyWindows",
+    "start_end_logits",
+]
+
+
+class TooManyWindows(ValueError):
+    """The context needs more windows (forward passes) than the caller allows.
+
+    Attributes
+    ----------
+    windows, limit : int
+        Windows the context needs, and the most allowed.
+    """
+
+    def __init__(self, windows: int, limit: int) -> None:
+        super().__init__(f"the context needs {windows} windows of the model (at most {limit})")
+        self.windows, self.limit = windows, limit
+
 
 _MASKED = -10000.0  # logit given to tokens that cannot be part of an answer
 _NO_NULL = 1000000  # "no null score seen yet", as in transformers
@@ -85,6 +110,10 @@ class AnswerDetails:
         handle_impossible_answer, align_to_words.
     elapsed : float
         Seconds spent in tokenizer, model and post-processing.
+    sources : list of list of dict
+        Where each result's score comes from: the spans with its text (case-folded) in every
+        window, ``{"window", "start", "end", "score"}``; the pipeline adds equal texts' scores,
+        so a result's score is the sum of its sources' (empty for "no answer").
     """
 
     question: str
@@ -95,6 +124,11 @@ class AnswerDetails:
     question_first: bool
     params: dict = field(default_factory=dict)
     elapsed: float = 0.0
+    sources: list[list[dict]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Everything as JSON-safe data (lists, dicts, numbers, strings)."""
+        return asdict(self)
 
 
 def _softmax(logits: np.ndarray, masked: np.ndarray) -> np.ndarray:
@@ -133,13 +167,14 @@ def _char_span(enc, s: int, e: int, sequence: int, align_to_words: bool) -> tupl
     return enc.offsets[s][0], enc.offsets[e][1]
 
 
-def start_end_logits(model, output):
+def start_end_logits(model, output, task: str = "answer"):
     """The start and end logits (one value per token) in ``model``'s output, or a clear error.
 
     Raises
     ------
     TypeError
-        The output holds no start/end logits (a classifier, or a model without a head).
+        The output holds no start/end logits (a classifier, or a model without a head); the
+        message names the head the model has and the function that runs it.
     """
     if isinstance(output, Mapping):
         start, end = output.get("start_logits"), output.get("end_logits")
@@ -148,14 +183,9 @@ def start_end_logits(model, output):
     else:
         start = end = None
     if not (isinstance(start, torch.Tensor) and isinstance(end, torch.Tensor)):
-        hint = (
-            "; for this model use classify()"
-            if isinstance(output, Mapping) and "logits" in output
-            else ""
-        )
         raise TypeError(
             f"{type(model).__name__} returns {output_names(output)}, not start_logits/end_logits: "
-            f"answer() needs a ...ForQuestionAnswering model{hint}"
+            f"{task}() needs a ...ForQuestionAnswering model{head_advice(model)}"
         )
     return start[0], end[0]
 
@@ -213,41 +243,39 @@ def _score_window(tokenizer, inputs: QAInputs, win: QAWindowInputs, start, end):
 def _merge(windows: list[QAWindow], spans: list[list[tuple]], params: dict):
     """Answers over all windows, best first: equal texts (case-folded) add their scores.
 
-    Returns ``(results, null_score)``; the null score is the lowest over windows, or None when
+    Returns ``(results, sources, null_score)``: ``sources[i]`` lists the spans whose scores
+    make ``results[i]``'s (``{"window", "start", "end", "score"}``, in the order they were
+    added); the null score is the lowest over windows, or None when
     ``handle_impossible_answer`` is off.
     """
     answers: list[dict] = []
     by_text: dict[str, dict] = {}
-    for window_spans in spans:
+    parts: dict[int, list[dict]] = {}
+    for w, window_spans in enumerate(spans):
         for score, a, b, text in window_spans:
             seen = by_text.get(text.lower())
             if seen is not None:
                 seen["score"] += score
             else:
-                row = {"score": score, "start": a, "end": b, "answer": text}
-                by_text[text.lower()] = row
-                answers.append(row)
+                seen = by_text[text.lower()] = {
+                    "score": score,
+                    "start": a,
+                    "end": b,
+                    "answer": text,
+                }
+                answers.append(seen)
+            parts.setdefault(id(seen), []).append(
+                {"window": w, "start": a, "end": b, "score": score}
+            )
     null = None
     if params["handle_impossible_answer"]:
         null = min([_NO_NULL] + [w.null_score for w in windows])
         answers.append({"score": null, "start": 0, "end": 0, "answer": ""})
     results = sorted(answers, key=lambda row: row["score"], reverse=True)[: params["top_k"]]
-    return results, null
+    return results, [parts.get(id(row), []) for row in results], null
 
 
-def answer_details(
-    model,
-    tokenizer,
-    question,
-    context,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> AnswerDetails:
+def answer_details(model, tokenizer, question, context, **options) -> AnswerDetails:
     """Answer ``question`` from ``context`` and keep every window's logits and spans.
 
     Parameters
@@ -258,41 +286,70 @@ def answer_details(
         The model's tokenizer; character offsets need a fast (Rust) tokenizer.
     question, context : str
         Non-empty texts. Long contexts are split into overlapping windows.
-    top_k : int
-        Number of answers to return; fewer when fewer exist.
-    doc_stride : int or None
-        Overlap between windows in tokens; None means ``min(max_seq_len // 2, 128)``.
-    max_answer_len : int
-        Longest answer in tokens.
-    max_seq_len : int or None
-        Window length in tokens; None means ``min(tokenizer.model_max_length, 384)``.
-    max_question_len : int
-        Accepted for compatibility; like transformers, unused with a fast tokenizer.
-    handle_impossible_answer : bool
-        Add the "no answer" candidate ``{"start": 0, "end": 0, "answer": ""}``.
-    align_to_words : bool
-        Widen answers to whole words.
+    **options
+        ``top_k``, ``doc_stride``, ``max_answer_len``, ``max_seq_len``, ``max_question_len``,
+        ``handle_impossible_answer``, ``align_to_words``: see
+        :data:`explorer.heads.qa_inputs.OPTIONS` (their defaults are the pipeline's).
 
     Returns
     -------
     AnswerDetails
     """
+    return answer_run(model, tokenizer, question, context, **options).details
+
+
+def answer_run(
+    model,
+    tokenizer,
+    question,
+    context,
+    *,
+    traced: bool = False,
+    should_stop=None,
+    on_forward=None,
+    max_windows: int | None = None,
+    task: str = "answer",
+    **options,
+) -> HeadRun:
+    """Answer ``question`` from ``context``, one forward pass per window; with ``traced``, the
+    first window's pass is recorded too (no extra pass).
+
+    Parameters
+    ----------
+    model, tokenizer, question, context, **options
+        See :func:`answer_details`.
+    traced : bool
+        Also return the :class:`~explorer.trace.Trace` of the first window.
+    should_stop, on_forward
+        See :func:`explorer.trace.run.run`.
+    max_windows : int or None
+        Raise :class:`TooManyWindows` (before anything runs) when the context needs more.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
+
+    Returns
+    -------
+    HeadRun
+        ``details`` (:class:`AnswerDetails`) and ``trace`` (None unless traced).
+    """
     began = time.perf_counter()
-    inputs = qa_inputs(
-        model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
-        max_question_len, handle_impossible_answer, align_to_words,
-    )  # fmt: skip
-    windows, spans = [], []
-    with eval_mode(model):
-        for win in inputs.windows:
-            start_t, end_t = start_end_logits(model, model(**win.feed))
-            start = start_t.detach().float().cpu().numpy()
-            end = end_t.detach().float().cpu().numpy()
-            window, window_spans = _score_window(tokenizer, inputs, win, start, end)
-            windows.append(window)
-            spans.append(window_spans)
-    results, null = _merge(windows, spans, inputs.params)
-    return AnswerDetails(
+    inputs = qa_inputs(model, tokenizer, question, context, task=task, **options)
+    if max_windows is not None and len(inputs.windows) > max_windows:
+        raise TooManyWindows(len(inputs.windows), max_windows)
+    done = run(model, [w.feed for w in inputs.windows], trace=0 if traced else None,
+               should_stop=should_stop, on_forward=on_forward)  # fmt: skip
+    windows, spans, own = [], [], None
+    for win, output in zip(inputs.windows, done.outputs, strict=True):
+        start_t, end_t = start_end_logits(model, output, task)
+        if own is None:
+            own = (start_t, end_t)  # the first window's, for the trace
+        start = start_t.detach().float().cpu().numpy()
+        end = end_t.detach().float().cpu().numpy()
+        window, window_spans = _score_window(tokenizer, inputs, win, start, end)
+        windows.append(window)
+        spans.append(window_spans)
+    results, sources, null = _merge(windows, spans, inputs.params)
+    details = AnswerDetails(
         question=question,
         context=context,
         results=results,
@@ -301,7 +358,20 @@ def answer_details(
         question_first=inputs.question_first,
         params=dict(inputs.params),
         elapsed=time.perf_counter() - began,
+        sources=sources,
     )
+    if not traced:
+        return HeadRun(details)
+
+    def shown(pair):
+        return tuple(v.detach().float().cpu().numpy() for v in pair)
+
+    trace = build_trace(
+        model, done.recording, task="answer", inputs=inputs.windows[0], own=own, shown=shown,
+        raw=shown(own), text=question, context=context, windows=len(inputs.windows),
+        elapsed=details.elapsed,
+    )  # fmt: skip
+    return HeadRun(details, trace)
 
 
 def _window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p, null, best) -> QAWindow:
@@ -326,25 +396,12 @@ def _window(w, enc, seq, context_seq, allowed, start, end, start_p, end_p, null,
     )
 
 
-def answer(
-    model,
-    tokenizer,
-    question,
-    context,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> list[dict]:
+def answer(model, tokenizer, question, context, **options) -> list[dict]:
     """Extractive QA with the results of transformers 4.57's QuestionAnsweringPipeline.
 
     Parameters
     ----------
-    model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
-    max_question_len, handle_impossible_answer, align_to_words
+    model, tokenizer, question, context, **options
         See :func:`answer_details`.
 
     Returns
@@ -353,16 +410,4 @@ def answer(
         ``{"score": float, "start": int, "end": int, "answer": str}`` best first; ``start`` and
         ``end`` are character offsets into ``context``. Always a list, even for one answer.
     """
-    return answer_details(
-        model,
-        tokenizer,
-        question,
-        context,
-        top_k=top_k,
-        doc_stride=doc_stride,
-        max_answer_len=max_answer_len,
-        max_seq_len=max_seq_len,
-        max_question_len=max_question_len,
-        handle_impossible_answer=handle_impossible_answer,
-        align_to_words=align_to_words,
-    ).results
+    return answer_details(model, tokenizer, question, context, **options).results

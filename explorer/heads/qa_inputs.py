@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks import check_int, check_model, check_text, model_feed
+from ..args import check_int, check_text
+from .checks import check_model, model_feed
 
-__all__ = ["QAInputs", "QAWindowInputs", "qa_inputs", "count_windows"]
+__all__ = ["QAInputs", "QAWindowInputs", "qa_inputs", "count_windows", "OPTIONS", "settings"]
 
-_OPTIONS = (
-    "top_k",
-    "doc_stride",
-    "max_answer_len",
-    "max_seq_len",
-    "max_question_len",
-    "handle_impossible_answer",
-    "align_to_words",
-)
+#: The options of extractive question answering and their defaults, as transformers 4.57's
+#: QuestionAnsweringPipeline has them (the one list of them: every QA function takes these):
+#:
+#: - ``top_k`` (1): answers to return; fewer when fewer exist.
+#: - ``doc_stride`` (None: ``min(max_seq_len // 2, 128)``): overlap between windows, in tokens.
+#: - ``max_answer_len`` (15): longest answer, in tokens.
+#: - ``max_seq_len`` (None: ``min(tokenizer.model_max_length, 384)``): window length in tokens.
+#: - ``max_question_len`` (64): accepted for compatibility; unused with a fast tokenizer.
+#: - ``handle_impossible_answer`` (False): add the "no answer" candidate (start = end = 0, "").
+#: - ``align_to_words`` (True): widen answers to whole words.
+OPTIONS = {
+    "top_k": 1,
+    "doc_stride": None,
+    "max_answer_len": 15,
+    "max_seq_len": None,
+    "max_question_len": 64,
+    "handle_impossible_answer": False,
+    "align_to_words": True,
+}
 
 
 @dataclass
@@ -82,27 +94,36 @@ class QAInputs:
     windows: list[QAWindowInputs]
 
 
-def _settings(
-    model,
-    tokenizer,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> dict:
-    """The checked options with their defaults filled in, as transformers 4.57 chooses them."""
-    top_k = check_int(top_k, "top_k", minimum=1)
-    max_answer_len = check_int(max_answer_len, "max_answer_len", minimum=1)
-    max_question_len = check_int(max_question_len, "max_question_len", minimum=1)
+def settings(model, tokenizer, options: dict, *, task: str = "answer") -> dict:
+    """The checked :data:`OPTIONS`, defaults filled in as transformers 4.57 chooses them.
+
+    Raises
+    ------
+    TypeError
+        An unknown option (named, with the closest known one) or a value of the wrong type.
+    ValueError
+        A value out of range.
+    """
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], OPTIONS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(
+            f"{task}() got unexpected keyword arguments {unknown}{hint}; "
+            f"it takes {', '.join(OPTIONS)}"
+        )
+    o = {**OPTIONS, **options}
+    top_k = check_int(o["top_k"], "top_k", minimum=1)
+    max_answer_len = check_int(o["max_answer_len"], "max_answer_len", minimum=1)
+    max_question_len = check_int(o["max_question_len"], "max_question_len", minimum=1)
+    max_seq_len = o["max_seq_len"]
     if max_seq_len is None:
         max_seq_len = min(int(getattr(tokenizer, "model_max_length", 384) or 384), 384)
     max_seq_len = check_int(max_seq_len, "max_seq_len", minimum=4)
     positions = getattr(model.config, "max_position_embeddings", None)
     if isinstance(positions, int) and 0 < positions < max_seq_len:
         max_seq_len = positions  # longer windows would index past the position embeddings
+    doc_stride = o["doc_stride"]
     if doc_stride is None:
         doc_stride = min(max_seq_len // 2, 128)
     doc_stride = check_int(doc_stride, "doc_stride", minimum=0)
@@ -116,8 +137,8 @@ def _settings(
         max_answer_len=max_answer_len,
         max_seq_len=max_seq_len,
         max_question_len=max_question_len,
-        handle_impossible_answer=bool(handle_impossible_answer),
-        align_to_words=bool(align_to_words),
+        handle_impossible_answer=bool(o["handle_impossible_answer"]),
+        align_to_words=bool(o["align_to_words"]),
     )
 
 
@@ -157,37 +178,25 @@ def _check_room(tokenizer, question, context, max_seq_len, doc_stride) -> None:
             )
 
 
-def qa_inputs(
-    model,
-    tokenizer,
-    question,
-    context,
-    top_k=1,
-    doc_stride=None,
-    max_answer_len=15,
-    max_seq_len=None,
-    max_question_len=64,
-    handle_impossible_answer=False,
-    align_to_words=True,
-) -> QAInputs:
+def qa_inputs(model, tokenizer, question, context, *, task: str = "answer", **options) -> QAInputs:
     """Check the arguments, split the context into windows and build each window's model inputs.
 
     Parameters
     ----------
-    model, tokenizer, question, context, top_k, doc_stride, max_answer_len, max_seq_len,
-    max_question_len, handle_impossible_answer, align_to_words
+    model, tokenizer, question, context
         See :func:`explorer.heads.answer_details`.
+    task : str
+        The function the user called, for error messages.
+    **options
+        The question-answering options (:data:`OPTIONS`).
 
     Returns
     -------
     QAInputs
         What :func:`explorer.heads.answer_details` feeds the model, window by window.
     """
-    _checked(model, tokenizer, question, context, "answer")
-    params = _settings(
-        model, tokenizer, top_k, doc_stride, max_answer_len, max_seq_len, max_question_len,
-        handle_impossible_answer, align_to_words,
-    )  # fmt: skip
+    _checked(model, tokenizer, question, context, task)
+    params = settings(model, tokenizer, options, task=task)
     _check_room(tokenizer, question, context, params["max_seq_len"], params["doc_stride"])
     question_first = tokenizer.padding_side == "right"
     encoded = tokenizer(
@@ -206,7 +215,7 @@ def qa_inputs(
     return QAInputs(question, context, params, question_first, windows)
 
 
-def count_windows(model, tokenizer, question, context, **answer_kwargs) -> int:
+def count_windows(model, tokenizer, question, context, **options) -> int:
     """How many windows (model runs) :func:`answer` needs, from token counts alone.
 
     Cheaper than :func:`qa_inputs`: nothing is split, nothing runs.
@@ -215,21 +224,15 @@ def count_windows(model, tokenizer, question, context, **answer_kwargs) -> int:
     ----------
     model, tokenizer, question, context
         As for :func:`explorer.heads.answer`.
-    **answer_kwargs
-        The options of :func:`explorer.heads.answer` (``doc_stride``, ``max_seq_len``...).
+    **options
+        The question-answering options (:data:`OPTIONS`).
 
     Returns
     -------
     int
     """
-    unknown = sorted(set(answer_kwargs) - set(_OPTIONS))
-    if unknown:
-        raise TypeError(
-            f"count_windows() got unexpected keyword arguments {unknown}; "
-            f"it takes {', '.join(_OPTIONS)}"
-        )
+    params = settings(model, tokenizer, options, task="count_windows")
     _checked(model, tokenizer, question, context, "count_windows")
-    params = _settings(model, tokenizer, **answer_kwargs)
     stride = params["doc_stride"]
     _, room = _room(tokenizer, question, params["max_seq_len"])
     c_len = _length(tokenizer, context)

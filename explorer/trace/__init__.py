@@ -1,7 +1,8 @@
-"""One traced run of a text model: the exact input, every module's output, attention and lens."""
+"""What a model computes for one input: the run seam (``run``), its record, the Trace, attention, lens."""
 
-from .core import Trace, trace
+from .core import Trace, build_trace
 from .outputs import ModuleOutput
 from .record import TraceCancelled
+from .run import Run, run
 
-__all__ = ["trace", "Trace", "ModuleOutput", "TraceCancelled"]
+__all__ = ["Trace", "build_trace", "ModuleOutput", "TraceCancelled", "Run", "run"]

@@ -13,6 +13,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..adapters import acts_as
+
 __all__ = ["AttentionLayout", "layout", "weights"]
 
 # (query projection, key projection) child names, by family
@@ -35,7 +37,7 @@ def _unreadable(module: nn.Module, path: str) -> str | None:
     """Why ``module`` is not a self-attention module this reader handles, or None."""
     names = dict(module.named_children())
     pair = next(((q, k) for q, k in _PROJECTIONS if q in names and k in names), None)
-    if pair is None or not all(isinstance(names[n], nn.Linear) for n in pair):
+    if pair is None or not all(acts_as(names[n], nn.Linear) for n in pair):  # LoRA's too
         return (
             f"{path} ({type(module).__name__}) is not an attention module this trace can read: "
             "it has no query/key projections (query and key, or q_lin and k_lin, Linear layers)"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,24 +10,15 @@ from typing import Any
 import numpy as np
 from torch import nn
 
-from ..heads.checks import check_int, eval_mode
-from ..heads.classify import (
-    ClassifyDetails,
-    apply_function,
-    classify_inputs,
-    classify_logits,
-    details_from_logits,
-    function_name,
-)
-from ..heads.qa import start_end_logits
-from ..heads.qa_inputs import qa_inputs
-from ..model_info import class_labels
+from ..args import check_int
+from ..model_info import inner_model
 from . import attention as attn
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
-from .record import Recording, TraceCancelled, first_tensor, recording
+from .record import Recording, first_tensor, nonfinite_warnings
+from .run import eval_mode
 
-__all__ = ["Trace", "trace"]
+__all__ = ["Trace", "build_trace"]
 
 
 @dataclass(repr=False, eq=False)
@@ -64,6 +54,7 @@ class Trace:
         The model's own head applied to every hidden state: the embeddings' output (the input
         of the first block), then each block's output. Entries have the form of
         ``prediction``; the last one IS ``prediction``. None when the lens cannot be built.
+        Computed when first read (a run shows it only when asked).
     lens_note : dict of str to str
         ``{"en": ..., "ko": ...}``: what the lens means (earlier entries are a probe the head was
         never trained for), or why there is none.
@@ -73,6 +64,9 @@ class Trace:
         What was fed, as :func:`explorer.heads.classify_inputs` / ``qa_inputs`` built it.
     head_output : numpy.ndarray or tuple
         The head's raw values: the logits (``"classify"``), or ``(start_logits, end_logits)``.
+    warnings : list of str
+        Plain sentences about what went wrong in the run, e.g. the first module whose output
+        holds NaN or inf, in forward order (empty when nothing did).
     """
 
     task: str
@@ -87,29 +81,48 @@ class Trace:
     labels: list[str] | None
     function: str | None
     prediction: Any
-    lens: list | None
-    lens_note: dict[str, str]
     elapsed: float
     inputs: Any
     head_output: Any
+    warnings: list[str]
     _model: nn.Module
     _rec: Recording
+    _own: Any = None  # the head's value on the last hidden state, as the model computed it
+    _shown: Callable | None = None  # head value -> what ``prediction`` holds
+    _details: Callable | None = None  # (top_k, function_to_apply) -> ClassifyDetails
     _cache: dict = field(default_factory=dict)
 
-    def classify_details(self, top_k=None, function_to_apply=None) -> ClassifyDetails:
+    def classify_details(self, top_k=None, function_to_apply=None) -> Any:
         """This run as :func:`explorer.classify_details` reports it (``"classify"`` traces).
 
         The same numbers as ``classify_details(model, tokenizer, text)``: one forward pass
         serves both the prediction and the view of every module.
         """
-        if self.task != "classify":
+        if self.task != "classify" or self._details is None:
             raise ValueError("classify_details needs a classification trace (no context given)")
-        function = function_name(function_to_apply, self._model.config)
-        top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
-        began = time.perf_counter() - self.elapsed  # the details report the traced run's time
-        return details_from_logits(
-            self._model, self.inputs, self.head_output, function, top_k, began
-        )
+        return self._details(top_k, function_to_apply)
+
+    def _lens(self) -> tuple[list | None, dict[str, str]]:
+        """``(lens, note)``, computed on first use, in eval mode without gradients."""
+        if "lens" not in self._cache:
+            rec, model = self._rec, self._model
+            try:
+                hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
+                with eval_mode(model, inference=False):
+                    values = lens_values(inner_model(model), self.task, hidden, self._own)
+                lens = [*map(self._shown, values[:-1]), self.prediction]
+                self._cache["lens"] = (lens, note(model, None))
+            except NoLens as exc:
+                self._cache["lens"] = (None, note(model, exc))
+        return self._cache["lens"]
+
+    @property
+    def lens(self) -> list | None:
+        return self._lens()[0]
+
+    @property
+    def lens_note(self) -> dict[str, str]:
+        return self._lens()[1]
 
     def __repr__(self) -> str:
         return (
@@ -226,76 +239,42 @@ class Trace:
         return attn.weights(query, key, spec, self.attention_mask)
 
 
-def trace(
-    model: Any,
-    tokenizer: Any,
+def build_trace(
+    model: nn.Module,
+    rec: Recording,
+    *,
+    task: str,
+    inputs: Any,
+    own: Any,
+    shown: Callable,
+    raw: Any,
     text: str,
     context: str | None = None,
-    *,
-    should_stop: Callable[[], bool] | None = None,
-    **answer_kwargs: Any,
+    windows: int = 1,
+    truncated: bool = False,
+    labels: list[str] | None = None,
+    function: str | None = None,
+    elapsed: float = 0.0,
+    details: Callable | None = None,
 ) -> Trace:
-    """Run the model once on what :func:`classify` (or :func:`answer`) feeds it, recording
-    what every module computed.
+    """The :class:`Trace` of one recorded forward pass (a head's traced run builds it).
 
     Parameters
     ----------
-    model : transformers model
-        A ``...ForSequenceClassification`` model, or a ``...ForQuestionAnswering`` one when
-        ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
-        config and attention setting; every hook is removed, also when the forward raises.
-    tokenizer : tokenizer
-        The model's tokenizer (a fast one for question answering).
-    text : str
-        The text to classify, or the question.
-    context : str or None
-        The context of a question: the trace runs :func:`answer`'s first window.
-    should_stop : callable or None
-        Checked before every module runs; when it returns true the run stops with
-        :class:`TraceCancelled` (the model still comes back untouched).
-    **answer_kwargs
-        Options of :func:`answer` that shape the windows (``max_seq_len``, ``doc_stride``...).
-
-    Returns
-    -------
-    Trace
-
-    Notes
-    -----
-    Hooks keep a reference to every module's output until the trace is dropped; statistics are
-    computed when asked for. Another thread running the same model meanwhile would be recorded
-    too. The shapes :attr:`Trace.shapes` make a separate shape-recording pass unnecessary.
+    model, rec
+        The model and what :func:`explorer.trace.run.run` recorded of the pass.
+    task
+        The head: ``"classify"`` or ``"answer"``.
+    inputs
+        What was fed (the head's inputs object: ``tokens``, ``input_ids``, ``attention_mask``,
+        ``feed``).
+    own, shown, raw
+        The head's value as the model computed it (tensors), how such a value is shown
+        (``prediction`` and every lens entry), and the raw numbers for ``head_output``.
+    text, context, windows, truncated, labels, function, elapsed, details
+        As the :class:`Trace` attributes; ``details(top_k, function_to_apply)`` serves
+        :meth:`Trace.classify_details`.
     """
-    began = time.perf_counter()
-    if should_stop is not None and not callable(should_stop):
-        raise TypeError(f"should_stop must be callable, got {type(should_stop).__name__}")
-    task = "classify" if context is None else "answer"
-    if task == "classify":
-        if answer_kwargs:
-            raise TypeError(f"{sorted(answer_kwargs)} apply to question answering: pass context")
-        inputs = classify_inputs(model, tokenizer, text)
-        windows, truncated = 1, inputs.truncated
-    else:
-        all_windows = qa_inputs(model, tokenizer, text, context, **answer_kwargs).windows
-        inputs, windows, truncated = all_windows[0], len(all_windows), False
-    if should_stop is not None and should_stop():
-        raise TraceCancelled("the trace was cancelled: should_stop() returned True")
-    with eval_mode(model, inference=False):
-        with recording(model, should_stop) as rec:
-            output = model(**inputs.feed)
-        own = (classify_logits if task == "classify" else start_end_logits)(model, output)
-        try:
-            hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
-            lens, why = lens_values(model, task, hidden, own), None
-        except NoLens as exc:
-            lens, why = None, exc
-    labels = function = None
-    if task == "classify":
-        labels = class_labels(model.config, own.shape[0])
-        function = function_name(None, model.config)
-    shown = _shown(labels, function)
-    prediction = shown(own)
-    raw = _shown(None, None) if task == "answer" else (lambda t: t.detach().float().cpu().numpy())
     return Trace(
         task=task,
         text=text,
@@ -308,25 +287,14 @@ def trace(
         truncated=truncated,
         labels=labels,
         function=function,
-        prediction=prediction,
-        lens=None if lens is None else [*map(shown, lens[:-1]), prediction],
-        lens_note=note(model, why),
-        elapsed=time.perf_counter() - began,
+        prediction=shown(own),
+        elapsed=elapsed,
         inputs=inputs,
-        head_output=raw(own),
+        head_output=raw,
+        warnings=nonfinite_warnings(rec, own),
         _model=model,
         _rec=rec,
+        _own=own,
+        _shown=shown,
+        _details=details,
     )
-
-
-def _shown(labels: list[str] | None, function: str | None) -> Callable:
-    """How head values are shown: ``{label: score}`` scored as :func:`classify` does, or
-    ``(start_logits, end_logits)`` arrays."""
-    if labels is None:
-        return lambda pair: tuple(v.detach().float().cpu().numpy() for v in pair)
-
-    def scores(logits) -> dict[str, float]:
-        probs = apply_function(function, logits.detach().float().cpu().numpy())
-        return dict(zip(labels, probs.tolist(), strict=True))
-
-    return scores

@@ -7,6 +7,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
+from ..adapters import acts_as
+
 __all__ = ["NoLens", "head_of", "matches", "note", "lens_values"]
 
 Head = Callable[[torch.Tensor], object]
@@ -25,15 +27,15 @@ def _classification_head(model: nn.Module) -> Head:
     pre = getattr(model, "pre_classifier", None)
     classifier = getattr(model, "classifier", None)
     pooler = getattr(base, "pooler", None)
-    if isinstance(pre, nn.Linear) and isinstance(classifier, nn.Linear):
+    if acts_as(pre, nn.Linear) and acts_as(classifier, nn.Linear):
         # DistilBERT: [CLS] vector -> pre_classifier -> ReLU -> (dropout) -> classifier
         return lambda h: classifier(torch.relu(pre(h[:, 0])))
-    if isinstance(classifier, nn.Linear) and isinstance(pooler, nn.Module):
+    if acts_as(classifier, nn.Linear) and isinstance(pooler, nn.Module):
         activation = getattr(base, "pooler_activation", None)
         if isinstance(activation, nn.Module):  # ALBERT: Linear pooler + tanh on [CLS]
             return lambda h: classifier(activation(pooler(h[:, 0])))
         return lambda h: classifier(pooler(h))  # BERT: the pooler picks [CLS] itself
-    if isinstance(classifier, nn.Module) and not isinstance(classifier, nn.Linear):
+    if isinstance(classifier, nn.Module) and not acts_as(classifier, nn.Linear):
         return lambda h: classifier(h)  # RoBERTa, ELECTRA: a head module on the hidden states
     raise NoLens(
         "its classification head is none this trace knows (DistilBERT's pre_classifier, "
@@ -45,7 +47,7 @@ def _classification_head(model: nn.Module) -> Head:
 
 def _qa_head(model: nn.Module) -> Head:
     qa = getattr(model, "qa_outputs", None)
-    if not isinstance(qa, nn.Linear) or qa.out_features != 2:
+    if not acts_as(qa, nn.Linear) or qa.out_features != 2:
         raise NoLens(
             "it has no qa_outputs layer giving 2 values per token",
             "토큰마다 값 2개를 내는 qa_outputs 층이 없습니다",

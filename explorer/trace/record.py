@@ -10,11 +10,23 @@ from typing import Any
 import torch
 from torch import nn
 
-__all__ = ["TraceCancelled", "Recording", "recording", "first_tensor", "layer_stack"]
+from ..latest import Stale
+
+__all__ = [
+    "TraceCancelled",
+    "Recording",
+    "recording",
+    "first_tensor",
+    "layer_stack",
+    "nonfinite_warnings",
+]
 
 
-class TraceCancelled(Exception):
-    """Raised inside the forward pass when ``should_stop()`` turned true: the work is obsolete."""
+class TraceCancelled(Stale):
+    """Raised inside the forward pass when ``should_stop()`` turned true: the work is obsolete.
+
+    A :class:`~explorer.latest.Stale`: a live panel's runner treats it as newer input arriving.
+    """
 
 
 def first_tensor(value: Any) -> torch.Tensor | None:
@@ -150,3 +162,35 @@ def recording(model: nn.Module, should_stop: Callable[[], bool] | None = None):
     finally:
         for handle in handles:
             handle.remove()
+
+
+def _finite(value: Any) -> bool:
+    """False when a float tensor in ``value`` (a tensor or a tuple of them) holds NaN or inf."""
+    tensors = value if isinstance(value, (tuple, list)) else (value,)
+    return all(
+        torch.isfinite(t).all().item()
+        for t in tensors
+        if isinstance(t, torch.Tensor) and t.is_floating_point()
+    )
+
+
+def nonfinite_warnings(rec: Recording, head: Any) -> list[str]:
+    """Plain sentences about NaN or inf in a run: empty when the head's value is finite, else
+    naming the first module (in the order calls finished) whose output holds them."""
+    if _finite(head):
+        return []
+    for i, out, _ in rec.log:
+        tensor = first_tensor(out)
+        if tensor is not None and not _finite(tensor):
+            path = rec.paths[i]
+            kind = type(rec.modules[path]).__name__
+            return [
+                f"The prediction holds NaN or infinite values. They first appear in the output of "
+                f"{path or 'the model'} ({kind}), and every number computed from it is not a "
+                "number either. Check that module's weights (a failed load, an overflow in float16) "
+                "and the input."
+            ]
+    return [
+        "The prediction holds NaN or infinite values, though no module's output did: the head "
+        "computed them (check its weights)."
+    ]

@@ -1,4 +1,4 @@
-"""The Explorer: module tree + parameter treemap + panels, linked by one selected path."""
+"""The Explorer: module tree + parameter treemap + tabs, linked by one selected path, wired here alone."""
 
 from __future__ import annotations
 
@@ -7,22 +7,30 @@ from typing import Any
 
 import ipywidgets
 import traitlets
+from torch import nn
 
 from ..anatomy import ModuleNode, module_tree
+from ..facts import TREE_HEIGHT, VIEW_MAX_SECTORS
 from ..model_info import load_info, new_module_paths, unwrap_model
 from ..treemap import ROOT_ID, treemap_spec
 from .options import check_options
 from .plot import PlotWidget, plotly_lib
 from .tree import ModuleTree, UnknownPathError
+from .treemap_link import TreemapLink
 
 __all__ = ["Explorer", "explore", "UnknownPathError"]
 
-_OTHER = "\x00other"  # suffix of the treemap's aggregated "N more" sectors
-_RESULT_ATTRS = ("last_result", "details", "result")  # where a panel keeps its last result
+_NO_INSIDE = (
+    " The Inside tab (attention per head, the lens, per-token norms) follows a live panel's "
+    "input, so it is not shown either."
+)
 
 
 class Explorer(ipywidgets.VBox):
-    """A model's module tree beside its parameter treemap, with room for more panels.
+    """A model's module tree beside its parameter treemap, with tabs below them.
+
+    The Explorer alone wires its views: a tab receives what it needs (its head's run, the
+    selection, a line in the tree's details, its part of the static view), never the Explorer.
 
     Parameters
     ----------
@@ -38,34 +46,38 @@ class Explorer(ipywidgets.VBox):
     Attributes
     ----------
     selected : str
-        The selected module path ("" is the root). The single link between the views: set it
-        from code and the tree reveals the row and the treemap zooms; click either view and it
-        changes. An unknown path raises :class:`~explorer.widgets.tree.UnknownPathError`
-        (a ``ValueError`` and a ``TraitError``) naming it, and nothing changes.
+        The selected module path ("" is the root): the one link between the views. It is the
+        tree's synced field (``tree_widget.selected``), validated once per change: set it from
+        code and the tree reveals the row and the treemap zooms; click either view and it
+        changes; ``observe(handler, "selected")`` follows it. An unknown path raises
+        :class:`~explorer.widgets.tree.UnknownPathError` (a ``ValueError`` and a
+        ``TraitError``) naming it, and nothing changes.
     model, tokenizer
         What was explored (``model`` is the ``nn.Module``; ``source`` is what was passed).
     tree : ModuleNode
         The anatomy of the model.
     tree_widget : ModuleTree
-        The tree view (anywidget); ``tree_widget.selected`` is the synced field.
+        The tree view (anywidget).
     figure : explorer.widgets.plot.PlotWidget
         The treemap (``figure.figure`` is the ``go.Figure``); ``figure.data[0].level`` is the
         zoomed sector.
     panels : ipywidgets.Tab
-        Extra panels (see :meth:`add_panel`); hidden while there are none.
+        The tabs (see :meth:`add_panel`); hidden while there are none.
+    task_panel, inside, explain_panel, budget_view
+        The tabs :func:`explore` adds (None when absent).
+    output_shapes : dict
+        ``{path: [shape, ...]}`` of the live panel's last run (shown in the tree's details).
     load_info : dict or None
         ``model._explorer_load_info`` when the model came from :func:`explorer.load`.
     """
-
-    selected = traitlets.Unicode("")
 
     def __init__(
         self,
         model: Any,
         tokenizer: Any = None,
         *,
-        height: int = 560,
-        max_sectors: int = 2000,
+        height: int = TREE_HEIGHT,
+        max_sectors: int = VIEW_MAX_SECTORS,
         **kwargs: Any,
     ) -> None:
         check_options(type(self), kwargs)
@@ -93,18 +105,18 @@ class Explorer(ipywidgets.VBox):
         # and it ships plotly.js (~5 MB) with every figure. PlotWidget sends each click as its
         # own message and shares one plotly.js per kernel.
         self.figure = PlotWidget.from_spec(spec)
-        self._ids = trace["ids"]
-        self._sectors = set(self._ids)
-        self._parent = dict(zip(self._ids, trace["parents"]))
-        self._branches = set(trace["parents"])
-        self._level = ROOT_ID
-        self._clicking = False
-        self.figure.on_click(self._on_sector_click)
+        self._map = TreemapLink(
+            self.figure, trace["ids"], trace["parents"], self._select, self.tree_widget.open_module
+        )
         self.panels = ipywidgets.Tab(layout=ipywidgets.Layout(display="none"))
-        self.explain_panel = None  # see add_explain()
-        self.inside = None  # see add_inside()
-        self.budget_view = None  # see add_budget()
+        self.task_panel: Any = None
+        self.output_shapes: dict[str, list[list[int]]] = {}
+        self.explain_panel: Any = None
+        self.inside: Any = None
+        self.budget_view: Any = None
         self._callbacks: list[Callable[[str, ModuleNode], Any]] = []
+        self._on_tab: dict[int, Callable[[bool], Any]] = {}  # id(tab) -> shown(visible)
+        self._linked: set[int] = set()  # tabs whose language follows the Explain tab
         plot = ipywidgets.Box(
             [self.figure], layout={"flex": "1.2 1 340px", "min_width": "min(340px, 100%)"}
         )
@@ -114,138 +126,70 @@ class Explorer(ipywidgets.VBox):
             layout=ipywidgets.Layout(width="100%", align_items="stretch", flex_flow="row wrap"),
         )
         super().__init__([main, self.panels], **kwargs)
-        self.tree_widget.observe(self._tree_changed, "selected")
+        self.tree_widget.observe(self._selection_changed, "selected")
+        self.panels.observe(self._tab_changed, "selected_index")
 
-    # -- selection: tree_widget.selected is the synced truth, Explorer.selected mirrors it -------
-    @traitlets.validate("selected")
-    def _check_selected(self, proposal: dict) -> str:
-        self.tree_widget.node(proposal["value"])
-        return proposal["value"]
+    # -- selection: the tree's synced field is the one truth --------------------------------------
+    @property
+    def selected(self) -> str:
+        return self.tree_widget.selected
 
-    @traitlets.observe("selected")
-    def _selected_changed(self, change: dict) -> None:
-        self.tree_widget.selected = change["new"]
+    @selected.setter
+    def selected(self, path: str) -> None:
+        self.tree_widget.selected = path
 
-    def _tree_changed(self, change: dict) -> None:
-        path = change["new"]
-        self.selected = path
-        self._zoom(path)
-        sector = self.sector_for(path)  # outlined: small modules too, not only zoomed to
-        self.figure.highlight = None if sector == ROOT_ID else sector
-        node = self.tree.find(path)
+    def _select(self, path: str) -> None:
+        self.tree_widget.selected = path
+
+    def observe(self, handler: Any, names: Any = traitlets.All, type: str = "change") -> None:
+        """As ``HasTraits.observe``; ``"selected"`` is observed on the tree, where it lives."""
+        rest = self._split_selected(names, lambda: self.tree_widget.observe(handler, "selected"))
+        if rest:
+            super().observe(handler, rest, type)
+
+    def unobserve(self, handler: Any, names: Any = traitlets.All, type: str = "change") -> None:
+        rest = self._split_selected(names, lambda: self.tree_widget.unobserve(handler, "selected"))
+        if rest:
+            super().unobserve(handler, rest, type)
+
+    @staticmethod
+    def _split_selected(names: Any, on_selected: Callable[[], Any]) -> Any:
+        if names is traitlets.All:
+            return names
+        names = [names] if isinstance(names, str) else list(names)
+        if "selected" in names:
+            on_selected()
+        return [n for n in names if n != "selected"]
+
+    def _selection_changed(self, change: dict) -> None:
+        path, node = change["new"], self.tree_widget.selected_node
+        self._map.show(path)
         for callback in list(self._callbacks):
             callback(path, node)
 
     def sector_for(self, path: str) -> str:
         """The treemap sector id showing ``path``: its own, else its nearest ancestor's."""
         self.tree_widget.node(path)
-        while path:
-            if path in self._sectors:
-                return path
-            path = path.rpartition(".")[0]
-        return ROOT_ID
+        return self._map.sector_for(path)
 
     def level_for(self, path: str) -> str:
         """The treemap level that shows ``path``: its sector, or its parent's for a leaf sector."""
-        sector = self.sector_for(path)
-        if sector not in self._branches and sector != ROOT_ID:
-            return self._parent[sector]  # a leaf is shown among its siblings
-        return sector
+        self.tree_widget.node(path)
+        return self._map.level_for(path)
 
-    def _zoom(self, path: str) -> None:
-        level = self.level_for(path)
-        if level == self._level or self._clicking:
-            return
-        self._level = level
-        self.figure.restyle(0, level=level)  # sends only the level
-
-    def _clicked_id(self, points: list[dict]) -> str | None:
-        """The treemap id of the first clicked point (by ``id``, else by ``pointNumber``)."""
-        ids = self._ids
-        for p in points:
-            if not isinstance(p, dict) or p.get("curveNumber", 0) != 0:
-                continue
-            if isinstance(p.get("id"), str):
-                return p["id"]
-            i = p.get("pointNumber")
-            if isinstance(i, int) and 0 <= i < len(ids):
-                return ids[i]
-        return None
-
-    def _on_sector_click(self, points: list[dict]) -> None:
-        """A treemap click: Plotly has already zoomed, so select without zooming again."""
-        sector = self._clicked_id(points)
-        if sector not in self._parent:
-            return
-        if sector.endswith(_OTHER):
-            # "N more" (the smaller modules summed into one sector): select the module that
-            # holds them (the treemap shows its sectors) and list them, opened, in the tree.
-            holder = sector[: -len(_OTHER)]
-            self.selected = holder
-            self.tree_widget.open_module(holder)
-            return
-        if sector == self._level and sector != ROOT_ID:
-            # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
-            sector = self._parent[sector]
-        self._level = sector  # where the browser is now (a restyle mid-transition is lost)
-        self._clicking = True
-        try:
-            self.selected = "" if sector == ROOT_ID else sector
-        finally:
-            self._clicking = False
-
-    # -- panels ------------------------------------------------------------------------------------
     def on_select(self, callback: Callable[[str, ModuleNode], Any]) -> None:
         """Call ``callback(path, node)`` whenever the selection changes (from any view or code)."""
         if not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self._callbacks.append(callback)
 
-    def add_explain(self, lang: str = "en") -> ipywidgets.Widget:
-        """Add the "Explain" tab: the selected module in plain English or Korean, with a switch.
-
-        Returns the :class:`~explorer.widgets.explain.ExplainPanel` (also ``.explain_panel``).
-        """
-        from .explain import ExplainPanel
-
-        self.explain_panel = ExplainPanel(self.model, self.tree, lang=lang)
-        return self.add_panel(self.explain_panel, "Explain", on_select=self.explain_panel.show)
-
-    def add_inside(self, lang: str | None = None) -> ipywidgets.Widget | None:
-        """Add the "Inside" tab: the selected module's work on the live panel's current input.
-
-        The model itself shows the lens, an attention module its weights per head, every
-        module its per-token norms, shape and statistics; all follow the typing and the
-        selection, and the language of the Explain tab. Returns the
-        :class:`~explorer.widgets.inside.InsideView` (also ``.inside``), or None when there is
-        no live panel running a PyTorch model (no task panel, or one that only says why: no
-        weights, no tokenizer), which adds nothing.
-        """
-        from .inside import add_inside_view
-
-        self.inside = add_inside_view(self, lang)
-        return self.inside
-
-    def add_budget(self) -> ipywidgets.Widget:
-        """Add the "Budget" tab: what the model costs in each counting convention, its weights
-        in a chosen dtype, training memory, the KV cache for a context length, the GPUs needed,
-        each figure with its formula and source; for mixture-of-experts models, a treemap sized
-        by the parameters one token uses. The tree's details show each module's share.
-
-        The budget is computed when the tab is first shown (or a module's details first need
-        it), never for the first display. Returns the
-        :class:`~explorer.widgets.budget.BudgetView` (also ``.budget_view``).
-        """
-        from .budget import add_budget_view
-
-        self.budget_view = add_budget_view(self)
-        return self.budget_view
-
+    # -- tabs ---------------------------------------------------------------------------------------
     def add_panel(
         self,
         widget: ipywidgets.Widget,
         title: str,
         on_select: Callable[[str, ModuleNode], Any] | None = None,
+        on_shown: Callable[[bool], Any] | None = None,
     ) -> ipywidgets.Widget:
         """Add ``widget`` as a tab below the tree and treemap; return it.
 
@@ -258,6 +202,8 @@ class Explorer(ipywidgets.VBox):
         on_select
             Optional ``callback(path, node)`` called now with the current selection and again
             whenever it changes: the way a panel follows the selected module.
+        on_shown
+            Optional ``callback(visible)`` called now and whenever the tab is shown or hidden.
         """
         if not isinstance(widget, ipywidgets.Widget):
             raise TypeError(f"a panel must be an ipywidgets widget, got {type(widget).__name__}")
@@ -268,12 +214,156 @@ class Explorer(ipywidgets.VBox):
         self.panels.layout.display = None
         if on_select is not None:
             self.on_select(on_select)
-            on_select(self.selected, self.tree.find(self.selected))
+            on_select(self.selected, self.tree_widget.selected_node)
+        if on_shown is not None:
+            self._on_tab[id(widget)] = on_shown
+            on_shown(self._shown_tab() is widget)
         return widget
+
+    def _shown_tab(self) -> ipywidgets.Widget | None:
+        index, tabs = self.panels.selected_index, self.panels.children
+        return tabs[index] if index is not None and 0 <= index < len(tabs) else None
+
+    def _tab_changed(self, _change: Any = None) -> None:
+        shown = self._shown_tab()
+        for tab in self.panels.children:
+            callback = self._on_tab.get(id(tab))
+            if callback is not None:
+                callback(tab is shown)
+
+    def add_task_panel(self, task: Any = "auto") -> ipywidgets.Widget | None:
+        """Detect the model's head and add its live panel (``task`` as in :func:`explore`).
+
+        The panel's last run gives each module's output shape in the tree's details
+        (``output_shapes``) and follows the selection. Returns the panel (also ``.task_panel``),
+        or a note panel saying why there is none (a known head that cannot run here; with
+        ``task="auto"``, a model with no head a panel runs), or None for ``task=None``.
+        """
+        from .panels import LivePanel, NotePanel, detect_task, make_panel, no_panel_reason
+
+        found = detect_task(self.source, task)
+        made = make_panel(self.model, self.tokenizer, found)
+        if made is None:
+            if found is None and task == "auto":  # say why, rather than show nothing
+                note = NotePanel(no_panel_reason(self.source) + _NO_INSIDE)
+                self.add_panel(note, "Live panel")
+                self.task_panel = note
+                return note
+            return None
+        title, panel = made
+        if isinstance(panel, LivePanel):
+            self._shapes_changed(panel.output_shapes)
+            panel.on_shapes(self._shapes_changed)
+            self.add_panel(panel, title, on_select=panel.show_shape)
+        else:
+            self.add_panel(panel, title)
+        self.task_panel = panel
+        return panel
+
+    def _shapes_changed(self, shapes: dict) -> None:
+        self.output_shapes = shapes
+        self.tree_widget.set_output_shapes(shapes)  # the tree's details show them
+
+    def add_explain(self, lang: str = "en") -> ipywidgets.Widget:
+        """Add the "Explain" tab: the selected module in plain English or Korean, with a switch.
+
+        Returns the :class:`~explorer.widgets.explain.ExplainPanel` (also ``.explain_panel``);
+        the Inside tab's language follows its switch.
+        """
+        from .explain import ExplainPanel
+
+        self.explain_panel = ExplainPanel(self.model, self.tree, lang=lang)
+        self._follow_language()
+        return self.add_panel(self.explain_panel, "Explain", on_select=self.explain_panel.show)
+
+    def add_inside(self, lang: str | None = None) -> ipywidgets.Widget | None:
+        """Add the "Inside" tab: the selected module's work on the live panel's current input.
+
+        The model itself shows the lens, an attention module its weights per head, every
+        module its per-token norms, shape and statistics; all follow the typing and the
+        selection, and the language of the Explain tab. Returns the
+        :class:`~explorer.widgets.inside.InsideView` (also ``.inside``), or None when there is
+        no live panel running a PyTorch model (no task panel, or one that only says why: no
+        weights, no tokenizer), which adds nothing.
+        """
+        from .inside import InsideView
+        from .panels import LivePanel
+
+        panel = self.task_panel
+        if not isinstance(panel, LivePanel) or not isinstance(
+            getattr(panel, "model", None), nn.Module
+        ):
+            return None
+        explain_lang = getattr(self.explain_panel, "lang", None)
+        self.inside = InsideView(panel, lang=lang or explain_lang or "en")
+        self._follow_language()
+
+        def shown(visible: bool) -> None:
+            self.inside.visible = visible  # a hidden tab draws nothing per keystroke
+
+        return self.add_panel(self.inside, "Inside", on_select=self.inside.show, on_shown=shown)
+
+    def _follow_language(self) -> None:
+        """The Inside tab's and the live panel's language follow the Explain tab's switch."""
+        if self.explain_panel is None:
+            return
+        for tab in (self.inside, self.task_panel):
+            if tab is not None and tab.has_trait("lang") and id(tab) not in self._linked:
+                traitlets.dlink((self.explain_panel, "lang"), (tab, "lang"))
+                self._linked.add(id(tab))
+
+    def add_budget(self) -> ipywidgets.Widget:
+        """Add the "Budget" tab: what the model costs in each counting convention, its weights
+        in a chosen dtype, training memory, the KV cache for a context length, the GPUs needed,
+        each figure with its formula and source; for mixture-of-experts models, a treemap sized
+        by the parameters one token uses. The tree's details show each module's share.
+
+        The budget is computed when the tab is first shown (or a module's details first need
+        it), never for the first display. Returns the
+        :class:`~explorer.widgets.budget.BudgetView` (also ``.budget_view``).
+        """
+        from ..budget import budget
+        from .budget import BudgetView
+
+        pages, tree = self.tree_widget.pages, self.tree_widget
+        made: list = []
+
+        def costs():
+            if not made:
+                made.append(budget(self.model))
+                pages.costs = made[0]  # computed: details asking only for a ready one get it too
+            return made[0]
+
+        view = BudgetView(self.model, costs=costs, lazy=True)
+        pages.costs, pages.cost_dtype = costs, view.dtype
+
+        def on_dtype(change: dict) -> None:
+            pages.cost_dtype = change["new"]
+            if made:  # the browser asks for the selected module's details (and cost) again
+                tree.refresh_details()
+
+        def shown(visible: bool) -> None:
+            if visible and not view.loaded:
+                had = bool(made)
+                view.load()
+                if not had:
+                    tree.refresh_details()
+
+        view.observe(on_dtype, "dtype")
+        self.budget_view = view
+        return self.add_panel(view, "Budget", on_shown=shown)
 
     # -- export ----------------------------------------------------------------------------------
     def _export_source(self) -> dict[str, Any]:
-        """What :func:`explorer.save_html` writes for this Explorer, as it is now."""
+        """What :func:`explorer.save_html` writes for this Explorer, as it is now: each tab
+        gives its own part (``export_part()``)."""
+        from ..export import panel_part
+
+        parts = []
+        for i, tab in enumerate(self.panels.children):
+            part = panel_part(tab)
+            if part:
+                parts.append({"title": self.panels.get_title(i) or f"Panel {i + 1}", **part})
         return {
             "model": self.model,
             "tree": self.tree,
@@ -281,8 +371,9 @@ class Explorer(ipywidgets.VBox):
             "figure": self.figure,  # its .to_dict() needs no plotly.py; .figure is the go.Figure
             "selected": self.selected,
             "height": self.tree_widget.height,
-            "panels": self._panel_snapshots(),
+            "panels": parts,
             "budget": self._budget_snapshot(),
+            "lang": getattr(self.explain_panel, "lang", "en"),
         }
 
     def _budget_snapshot(self) -> dict[str, Any] | None:
@@ -295,33 +386,6 @@ class Explorer(ipywidgets.VBox):
             return view.to_dict()
         except Exception:  # a model with no config: the rest of the page still shows
             return None
-
-    def _panel_snapshots(self) -> list[dict[str, Any]]:
-        """Title, figure JSON and last-result text of each panel that has any of them."""
-        import json
-
-        from ..export import plotly_figure, result_text
-
-        out = []
-        for i, panel in enumerate(self.panels.children):
-            catch_up = getattr(panel, "catch_up", None)
-            if callable(catch_up):  # a hidden tab draws what it skipped, for the page
-                catch_up()
-            result = next(
-                (r for r in (getattr(panel, n, None) for n in _RESULT_ATTRS) if r is not None),
-                None,
-            )
-            title = self.panels.get_title(i) or getattr(panel, "title", None) or f"Panel {i + 1}"
-            fig = getattr(panel, "figure", None)
-            fig = plotly_figure(fig) if fig is not None else None  # no plotly import for none
-            entry = {
-                "title": str(title),
-                "figure": json.loads(fig.to_json()) if fig is not None else None,
-                "text": result_text(result),
-            }
-            if entry["figure"] is not None or entry["text"]:
-                out.append(entry)
-        return out
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
         """The widget view, plus a static ``text/html`` view for pages with no kernel.
@@ -388,7 +452,7 @@ def explore(
     >>> w = explorer.explore(model, tokenizer)       # doctest: +SKIP
     >>> w.selected = "distilbert.transformer.layer.0"  # doctest: +SKIP
     """
-    from .panels import add_task_panel, resolve_source, standalone_panel
+    from .panels import resolve_source, standalone_panel
 
     check_options(Explorer, kwargs, also=("height", "max_sectors"))
     model, tokenizer = resolve_source(model, tokenizer)
@@ -396,7 +460,7 @@ def explore(
     if panel is not None:
         return panel
     explorer = Explorer(model, tokenizer, **kwargs)
-    add_task_panel(explorer, task)
+    explorer.add_task_panel(task)
     explorer.add_inside(lang)
     explorer.add_explain(lang)
     explorer.add_budget()

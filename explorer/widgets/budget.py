@@ -11,17 +11,17 @@ import ipywidgets
 import traitlets
 
 from ..budget import Budget, budget
+from ..budget.content import DTYPES, budget_content
+from ..facts import VIEW_MAX_SECTORS
 from ..model_info import unwrap_model
 from ..treemap import ROOT_ID, treemap_spec
-from .budget_content import DTYPES, budget_content
 from .options import check_options
 from .panels.chrome import PanelChrome
 from .plot import PlotWidget
 
-__all__ = ["BudgetView", "BudgetTable", "add_budget_view", "DTYPES"]
+__all__ = ["BudgetView", "BudgetTable", "DTYPES"]
 
-STATIC = Path(__file__).parent / "static"
-ACTIVE_SECTORS = 2000  # sectors of the treemap sized by active parameters (as the Explorer's)
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
 class BudgetTable(anywidget.AnyWidget):
@@ -29,7 +29,7 @@ class BudgetTable(anywidget.AnyWidget):
 
     Synced traits: the inputs as typed (``dtype``, ``tokens``, ``batch``, ``gpu_gb``,
     ``show_active``) and what to show (``content``: see
-    :func:`explorer.widgets.budget_content.budget_content`; ``{"pending": ...}`` until
+    :func:`explorer.budget.content.budget_content`; ``{"pending": ...}`` until
     computed).
     """
 
@@ -74,7 +74,7 @@ class BudgetView(ipywidgets.VBox):
     show_active : bool
         Show the treemap sized by active parameters (mixture-of-experts models).
     content : dict
-        What the view shows now (see :func:`~explorer.widgets.budget_content.budget_content`).
+        What the view shows now (see :func:`~explorer.budget.content.budget_content`).
     table : BudgetTable
         The browser part; ``active_treemap`` the :class:`PlotWidget` of the active treemap
         (None until shown).
@@ -183,7 +183,7 @@ class BudgetView(ipywidgets.VBox):
     def _toggle_active(self, change: dict) -> None:
         if change["new"] and self.active_treemap is None:
             b = self.budget
-            spec = treemap_spec(b, max_sectors=ACTIVE_SECTORS, height=480, size="active")
+            spec = treemap_spec(b, max_sectors=VIEW_MAX_SECTORS, height=480, size="active")
             spec["layout"].update(autosize=True, paper_bgcolor="rgba(0,0,0,0)")
             spec["layout"]["margin"]["t"] = 28  # pathbar room
             spec["data"][0]["level"] = ROOT_ID
@@ -194,47 +194,3 @@ class BudgetView(ipywidgets.VBox):
             )
             self._plot_box.children = (caption, self.active_treemap)
         self._plot_box.layout.display = "flex" if change["new"] else "none"
-
-
-def add_budget_view(explorer: Any) -> BudgetView:
-    """Add the "Budget" tab to ``explorer`` and give its tree each module's cost.
-
-    The budget is computed once, when the tab is first shown or a module's details first ask
-    for it (never for the first display); the tree's details follow the tab's dtype.
-    """
-    made: list[Budget] = []
-
-    def costs() -> Budget:
-        if not made:
-            made.append(budget(explorer.model))
-            pages.costs = made[0]  # computed: details asking only for a ready one get it too
-        return made[0]
-
-    view = BudgetView(explorer.model, costs=costs, lazy=True)
-    tree = explorer.tree_widget
-    pages = tree.pages
-    pages.costs = costs
-    pages.cost_dtype = view.dtype
-
-    def refresh_details() -> None:
-        if made:  # the browser asks for the selected module's details (and cost) again
-            tree.refresh_details()
-
-    def on_dtype(change: dict) -> None:
-        pages.cost_dtype = change["new"]
-        refresh_details()
-
-    view.observe(on_dtype, "dtype")
-    explorer.add_panel(view, "Budget")
-    index = len(explorer.panels.children) - 1
-
-    def on_tab(change: dict) -> None:
-        if change["new"] == index and not view.loaded:
-            had = bool(made)
-            view.load()
-            if not had:
-                refresh_details()
-
-    explorer.panels.observe(on_tab, "selected_index")
-    on_tab({"new": explorer.panels.selected_index})
-    return view

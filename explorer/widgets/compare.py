@@ -10,12 +10,12 @@ import anywidget
 import traitlets
 
 from ..compare import Comparison
-from ..compare_pages import ComparePages
+from ..compare.pages import ComparePages
 from .options import check_options
 
 __all__ = ["CompareWidget"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 LANGS = ("en", "ko")
 
 
@@ -42,9 +42,9 @@ class CompareWidget(anywidget.AnyWidget):
 
     ``initial``
         Set once: the first page of the main list, the page size and the row counts by status
-        (:meth:`explorer.compare_pages.ComparePages.initial`). Python to browser.
+        (:meth:`explorer.compare.pages.ComparePages.initial`). Python to browser.
     ``summary``
-        :meth:`~explorer.compare_summary.Summary.to_dict` with its path lists cut to 20
+        :meth:`~explorer.compare.summary.Summary.to_dict` with its path lists cut to 20
         entries (their full lengths in ``n_changed``, ``n_only_a``, ``n_only_b``); ``text`` in
         en / ko.
     ``labels``
@@ -59,7 +59,7 @@ class CompareWidget(anywidget.AnyWidget):
         Pixel height of the scrolling rows area.
 
     Everything else travels as custom messages the browser asks for, answered by
-    :class:`~explorer.compare_pages.ComparePages` (``.pages``): ``{"op": "page" | "reveal",
+    :class:`~explorer.compare.pages.ComparePages` (``.pages``): ``{"op": "page" | "reveal",
     "id": ...}``, each answered by one message carrying the same ``id``.
     """
 

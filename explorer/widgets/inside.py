@@ -10,14 +10,15 @@ import ipywidgets
 import traitlets
 from torch import nn
 
-from .. import figures_trace as ft
-from .inside_text import summary, words
+from ..export import export_part
+from ..figures import trace as ft
+from ..figures.inside_text import summary, words
 from .options import check_options
 from .panels.base import LivePanel
 from .panels.chrome import PanelChrome
 from .plot import PlotWidget
 
-__all__ = ["InsideView", "add_inside_view", "is_attention"]
+__all__ = ["InsideView", "is_attention"]
 
 _INPUTS = ("text_box", "question_box", "context_box")  # the panels' input boxes, mirrored here
 _PAIRS = ({"query", "key"}, {"q_lin", "k_lin"})
@@ -233,6 +234,11 @@ class InsideView(ipywidgets.VBox):
         if self._behind:
             self._render(force=True)
 
+    def export_part(self) -> dict[str, Any] | None:
+        """This tab's part of the static view: what it shows now (a hidden tab catches up)."""
+        self.catch_up()
+        return export_part(self.figure, self.result)
+
     def _render(self, force: bool = False) -> None:
         if not (self._visible or force):  # typing goes on elsewhere: no figure per keystroke
             self._behind = True
@@ -410,45 +416,3 @@ class InsideView(ipywidgets.VBox):
 
     def __repr__(self) -> str:
         return f"InsideView(path={self.path!r}, kind={self.kind!r})"
-
-
-def add_inside_view(explorer: Any, lang: str | None = None) -> InsideView | None:
-    """Add an "Inside" tab to ``explorer`` following its live task panel and its selection.
-
-    Returns None (and adds nothing) when the Explorer has no live panel running a PyTorch
-    model: no panel (``task=None``), or a note instead of one (weights on the meta device, no
-    tokenizer); that tab already says why. The view's language follows the Explain tab's switch
-    (now, or once that tab is added).
-    """
-    panel = getattr(explorer, "task_panel", None)
-    if not isinstance(panel, LivePanel) or not isinstance(getattr(panel, "model", None), nn.Module):
-        return None
-    explain = getattr(explorer, "explain_panel", None)
-    view = InsideView(panel, lang=lang or getattr(explain, "lang", None) or "en")
-    explorer.add_panel(view, "Inside", on_select=view.show)
-
-    def shown(_change: Any = None) -> None:
-        tabs = explorer.panels
-        index = tabs.selected_index
-        view.visible = (
-            index is not None and index < len(tabs.children) and (tabs.children[index] is view)
-        )
-
-    explorer.panels.observe(shown, "selected_index")
-    shown()
-
-    def follow(_change: Any = None) -> bool:
-        source = getattr(explorer, "explain_panel", None)
-        if source is None:
-            return False
-        traitlets.dlink((source, "lang"), (view, "lang"))
-        return True
-
-    if not follow():
-
-        def added(change: dict) -> None:
-            if follow():
-                explorer.panels.unobserve(added, "children")
-
-        explorer.panels.observe(added, "children")
-    return view

@@ -27,47 +27,7 @@ from ..plotlyjs import TRACES, plotly_js
 
 __all__ = ["PlotWidget", "PlotlyLib", "plotly_lib", "check_traces"]
 
-STATIC = Path(__file__).parent / "static"
-
-
-_LOADER = """
-// One load of plotly.js per page, shared with plot.js through globalThis.__xpPlotlyReady.
-function ready() {
-  let st = globalThis.__xpPlotlyReady;
-  if (!st) {
-    st = { started: false };
-    st.promise = new Promise((resolve, reject) => Object.assign(st, { resolve, reject }));
-    globalThis.__xpPlotlyReady = st;
-  }
-  return st;
-}
-const BEFORE = "const __xpPrev = globalThis.Plotly;\\n";
-const AFTER = "\\n;globalThis.__xpPlotly = globalThis.Plotly;\\n"
-  + "if (__xpPrev) globalThis.Plotly = __xpPrev;\\n";
-export default {
-  initialize({ model }) {
-    // Start evaluating at once, without making anywidget wait for it (it gives initialize 2 s).
-    // The source arrives as a binary buffer (a DataView): no string copy of ~1.3 MB.
-    const st = ready();
-    if (st.started) return;
-    st.started = true;
-    performance.mark("xp-plotly-start");
-    const parts = [BEFORE, model.get("source"), AFTER];
-    const url = URL.createObjectURL(new Blob(parts, { type: "text/javascript" }));
-    import(url)
-      .then(() => {
-        performance.mark("xp-plotly-ready");
-        if (!globalThis.__xpPlotly) throw new Error("plotly.js did not define Plotly");
-        st.resolve(globalThis.__xpPlotly);
-      })
-      .catch((err) => {
-        globalThis.__xpPlotlyReady = undefined; // a later kernel's PlotlyLib may try again
-        st.reject(err);
-      })
-      .finally(() => URL.revokeObjectURL(url));
-  },
-};
-"""
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
 class PlotlyLib(anywidget.AnyWidget):
@@ -77,7 +37,7 @@ class PlotlyLib(anywidget.AnyWidget):
     A page already holding another ``Plotly`` (plotly's own renderer) keeps it.
     """
 
-    _esm = _LOADER
+    _esm = STATIC / "plotly_loader.js"
     source = traitlets.Bytes(b"").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:

@@ -9,16 +9,18 @@ from typing import Any
 import anywidget
 import traitlets
 
-from .. import tree_pages
 from ..anatomy import ModuleNode
+from ..facts import TREE_HEIGHT
+from ..tree import TreePages
+from ..tree import UnknownPathError as _UnknownPath
 from .options import check_options
 
 __all__ = ["ModuleTree", "UnknownPathError"]
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"  # built from js/ (tools/build_js.py)
 
 
-class UnknownPathError(tree_pages.UnknownPathError, traitlets.TraitError):
+class UnknownPathError(_UnknownPath, traitlets.TraitError):
     """A path that names no module of the model (both a ``TraitError`` and a ``ValueError``)."""
 
 
@@ -42,7 +44,7 @@ class ModuleTree(anywidget.AnyWidget):
     (the root and its first levels, set once), ``height``, ``shapes_rev`` (bumped: the details
     changed, ask again; see :meth:`refresh_details`). Everything else
     travels as custom messages the browser asks for, answered by
-    :class:`explorer.tree_pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
+    :class:`explorer.tree.pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
     "search" | "details", "id": ...}``, each answered by one message carrying the same ``id``.
     """
 
@@ -51,7 +53,7 @@ class ModuleTree(anywidget.AnyWidget):
 
     selected = traitlets.Unicode("").tag(sync=True)
     initial = traitlets.Dict().tag(sync=True)
-    height = traitlets.Int(560).tag(sync=True)
+    height = traitlets.Int(TREE_HEIGHT).tag(sync=True)
     # Bumped when the output shapes of the last run change: the browser asks for details again.
     shapes_rev = traitlets.Int(0).tag(sync=True)
 
@@ -60,12 +62,12 @@ class ModuleTree(anywidget.AnyWidget):
         model: Any,
         *,
         new_paths: list[str] | tuple[str, ...] = (),
-        height: int = 560,
+        height: int = TREE_HEIGHT,
         selected: str = "",
         **kwargs: Any,
     ) -> None:
         check_options(type(self), kwargs)
-        self.pages = tree_pages.TreePages(model, new_paths)
+        self.pages = TreePages(model, new_paths)
         super().__init__(initial=self.pages.initial(), height=height, **kwargs)
         self.selected = selected
         self.on_msg(self._on_msg)
@@ -79,13 +81,21 @@ class ModuleTree(anywidget.AnyWidget):
         """The node at ``path``; raise :class:`UnknownPathError` naming it when there is none."""
         try:
             return self.pages.node(path)
-        except tree_pages.UnknownPathError as exc:
+        except _UnknownPath as exc:
             raise UnknownPathError(str(exc)) from None
 
     @traitlets.validate("selected")
     def _check_selected(self, proposal: dict) -> str:
-        self.node(proposal["value"])
+        self._selected_node = self.node(proposal["value"])  # resolved once per selection
         return proposal["value"]
+
+    @property
+    def selected_node(self) -> ModuleNode:
+        """The :class:`~explorer.anatomy.ModuleNode` of ``selected`` (resolved when it was set)."""
+        node = getattr(self, "_selected_node", None)
+        if node is None or node.path != self.selected:
+            node = self._selected_node = self.node(self.selected)
+        return node
 
     def set_output_shapes(self, shapes: dict[str, list[list[int]]] | None) -> None:
         """Show each module's output shape for the last input (``{path: [shape, ...]}``).

@@ -169,6 +169,22 @@ def test_compare_lazy_rows_selection_and_keys(jupyter_server, browser_page):
     page.keyboard.press("Enter")  # by keyboard too
     expect(big.locator(".cmp-in-fold")).to_have_count(600)
 
+    # A page that fails says why on its own line, which keeps the focus; Enter asks again.
+    kernel_exec(jupyter_server, NAME, "wb.pages.page = lambda key, offset=0: 1 / 0")
+    more.focus()
+    page.keyboard.press("Enter")
+    failed = big.locator(".cmp-failed")
+    expect(failed).to_have_text(
+        "could not load: ZeroDivisionError: division by zero (Enter or click to retry)"
+    )
+    expect(failed).to_be_focused()
+    expect(big.locator(".cmp-status")).to_be_hidden()  # said on the line, not twice
+    kernel_exec(jupyter_server, NAME, "del wb.pages.page")
+    page.keyboard.press("Enter")
+    expect(big.locator(".cmp-in-fold")).to_have_count(800)
+    expect(failed).to_have_count(0)
+    expect(more).to_contain_text("13,698 more rows")
+
     # Python selects a row deep inside another closed fold: the browser opens the way to it.
     kernel_exec(jupyter_server, NAME, "wb.selected = '0.4321.2'")
     deep = line(big, "0.4321.2")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from explorer.tree_pages import PAGE, TreePages
+from explorer.tree.pages import PAGE, TreePages
 
 from .checks import block_network
 from .harness import screenshot

@@ -11,7 +11,7 @@ from torch import nn
 
 import explorer
 from explorer.export import save_html
-from explorer.tree_pages import PAGE
+from explorer.tree.pages import PAGE
 
 from .checks import block_network
 from .harness import screenshot

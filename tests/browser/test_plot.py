@@ -48,9 +48,6 @@ def test_plots_share_one_plotly_and_report_clicks(jupyter_server, browser_page):
     box = cell(page, 1).locator("g.point path").nth(1).bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     show = "print([(p['x'], p['y']) for p in clicks])"
-    page.wait_for_function(
-        "() => true", polling=200, timeout=1000
-    )  # let the click message reach the kernel before asking it
     out = ""
     for _ in range(50):
         out = kernel_exec(jupyter_server, "plot.ipynb", show)
@@ -111,7 +108,7 @@ def _figures() -> dict:
     import _tiny_models as tm
     from torch import nn
 
-    from explorer.figures import class_bars, span_logits
+    from explorer.figures.heads import class_bars, span_logits
     from explorer.heads import answer_details, classify_details
     from explorer.treemap import treemap_spec
     from explorer.widgets.plot import PlotWidget

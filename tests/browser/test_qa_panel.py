@@ -15,7 +15,7 @@ CELLS = [
     f"import sys, time\nsys.path.insert(0, {str(REPO / 'tests')!r})\n"
     "import torch\nimport _tiny_models as tm\n"
     "from explorer.widgets.panels import QAPanel\n"
-    "from explorer.figures import NEAR, answer_window\n"
+    "from explorer.figures.heads import NEAR, answer_window\n"
     "torch.set_num_threads(1)\n"
     "tok = tm.tokenizer(token_type_ids=False)\n"
     "squad = tm.build('distilbert_qa')\n"

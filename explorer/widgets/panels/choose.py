@@ -1,41 +1,87 @@
-"""How explore() picks a live panel for a model: detect the task, make the panel, or say why not."""
+"""How explore() picks a live panel for a model: the panel registry, detection, and why not."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets
 import torch
 
-from ...model_info import unwrap, why_not_runnable
+from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
 from .qa import QAPanel
 from .sentiment import SentimentPanel
 
 __all__ = [
+    "PanelSpec",
+    "PANELS",
+    "TASKS",
     "NotePanel",
     "detect_task",
     "make_panel",
-    "add_task_panel",
+    "no_panel_reason",
     "standalone_panel",
     "resolve_source",
-    "TASKS",
 ]
 
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """One live panel: the task it runs, how explore() recognises its head, how it is made.
+
+    Attributes
+    ----------
+    task : str
+        The task's name, as transformers' pipeline calls it (``task=`` accepts it).
+    title : str
+        The tab's title.
+    suffixes : tuple of str
+        Class names that mean this head (``"ForSequenceClassification"``), matched in the
+        model's class name and its ``config.architectures``.
+    make : callable
+        ``make(model, tokenizer) -> LivePanel``.
+    aliases : tuple of str
+        Other ``task=`` names for it (``"sentiment-analysis"``).
+    fast_tokenizer : bool
+        The head needs a fast (Rust) tokenizer (character offsets).
+    """
+
+    task: str
+    title: str
+    suffixes: tuple[str, ...]
+    make: Callable[[Any, Any], LivePanel]
+    aliases: tuple[str, ...] = ()
+    fast_tokenizer: bool = False
+
+
+#: The live panels, in detection order: registering a panel is one entry here.
+PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec(
+        "text-classification",
+        "Sentiment",
+        ("ForSequenceClassification",),
+        SentimentPanel,
+        aliases=("sentiment-analysis",),
+    ),
+    PanelSpec(
+        "question-answering",
+        "Question answering",
+        ("ForQuestionAnswering",),
+        QAPanel,
+        fast_tokenizer=True,
+    ),
+)
+_BY_TASK = {spec.task: spec for spec in PANELS}
+
 #: Accepted ``task=`` values and the panel each one means (None: no panel).
-TASKS = {
-    "text-classification": "text-classification",
-    "sentiment-analysis": "text-classification",
-    "question-answering": "question-answering",
+TASKS: dict[str, str | None] = {
+    **{name: spec.task for spec in PANELS for name in (spec.task, *spec.aliases)},
     "none": None,
 }
-_TITLES = {"text-classification": "Sentiment", "question-answering": "Question answering"}
-_SUFFIXES = (
-    ("ForSequenceClassification", "text-classification"),
-    ("ForQuestionAnswering", "question-answering"),
-)
 
 
 class NotePanel(ipywidgets.VBox):
@@ -55,8 +101,13 @@ class NotePanel(ipywidgets.VBox):
         self.add_class("xp-panel")
 
 
+def _names(inner: Any) -> list[str]:
+    """The model's class name, a PEFT wrapper's adapted model's, its config's architectures."""
+    return class_names(inner)
+
+
 def detect_task(model: Any, task: Any = "auto") -> str | None:
-    """Which task panel fits ``model``: "text-classification", "question-answering" or None.
+    """Which task panel fits ``model``: a task of :data:`PANELS`, or None.
 
     Parameters
     ----------
@@ -68,8 +119,9 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     Notes
     -----
     Detection order: a pipeline's ``.task``; the class name (``...ForSequenceClassification``,
-    ``...ForQuestionAnswering``); ``config.architectures``; a plain callable (not a module) is
-    a classifier. Anything else gets no panel.
+    ``...ForQuestionAnswering``), then a PEFT wrapper's adapted model's; ``config.architectures``;
+    a plain callable (not a module) is a classifier. Anything else gets no panel
+    (:func:`no_panel_reason` says why).
     """
     if task is None:
         return None
@@ -85,16 +137,50 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
         if TASKS.get(pipe_task):
             return TASKS[pipe_task]
     inner, _ = unwrap(model, None)
-    names = [type(inner).__name__]
-    config = getattr(inner, "config", None)
-    names += [a for a in (getattr(config, "architectures", None) or []) if isinstance(a, str)]
-    for name in names:
-        for suffix, found in _SUFFIXES:
-            if suffix in name:
-                return found
+    for name in _names(inner):
+        for spec in PANELS:
+            if any(suffix in name for suffix in spec.suffixes):
+                return spec.task
     if not isinstance(inner, torch.nn.Module) and callable(inner):
         return "text-classification"
     return None
+
+
+def no_panel_reason(model: Any) -> str:
+    """Why ``model`` gets no live panel, in one plain sentence (the rest of the explorer works)."""
+    inner, _ = unwrap(model, None)
+    name = type(inner).__name__
+    config = getattr(inner, "config", None)
+    heads = ", ".join(f"...{spec.suffixes[0]}" for spec in PANELS)
+    if config is None:
+        return (
+            f"No live panel: {name} is a plain PyTorch module, and the live panels run the "
+            f"text heads of transformers models ({heads}). The tree, treemap, explanations and "
+            "budget work as for any model."
+        )
+    main_input = getattr(inner, "main_input_name", "input_ids")
+    if main_input != "input_ids":
+        kind = "images" if "pixel" in main_input else "audio or other signals"
+        return (
+            f"No live panel: {name} reads {kind} ({main_input}), and the live panels take typed "
+            "text. The tree, treemap, explanations and budget work as for any model."
+        )
+    if getattr(config, "is_encoder_decoder", False):
+        return (
+            f"No live panel for {name} yet: it is an encoder-decoder (sequence-to-sequence) "
+            f"model; the live panels run {heads}. The tree, treemap, explanations and budget "
+            "work as for any model."
+        )
+    if "For" not in name:
+        return (
+            f"No live panel: {name} is a bare backbone without a task head, so it predicts "
+            f"nothing to show. Load a model class with a head ({heads}), e.g. with "
+            "explorer.load(name, task=...)."
+        )
+    return (
+        f"No live panel for {name}'s head yet; the live panels run {heads}. The tree, "
+        "treemap, explanations and budget work as for any model."
+    )
 
 
 def make_panel(model: Any, tokenizer: Any, task: str | None):
@@ -105,44 +191,15 @@ def make_panel(model: Any, tokenizer: Any, task: str | None):
     """
     if task is None:
         return None
-    title = _TITLES[task]
+    spec = _BY_TASK[task]
     model, tokenizer = unwrap(model, tokenizer)
-    why = why_not_runnable(model, tokenizer, fast=task == "question-answering")
+    why = why_not_runnable(model, tokenizer, fast=spec.fast_tokenizer)
     if why is not None:
-        return title, NotePanel(f"No live {title.lower()} panel: {why}.")
+        return spec.title, NotePanel(f"No live {spec.title.lower()} panel: {why}.")
     try:
-        if task == "question-answering":
-            return title, QAPanel(model, tokenizer)
-        return title, SentimentPanel(model, tokenizer)
+        return spec.title, spec.make(model, tokenizer)
     except (TypeError, ValueError) as exc:
-        return title, NotePanel(f"No live {title.lower()} panel: {exc}")
-
-
-def add_task_panel(explorer: Any, task: Any = "auto"):
-    """Detect the head of ``explorer``'s model and add its panel; return the panel or None.
-
-    The panel follows the Explorer's selection with the selected module's output shape for
-    the last input, and keeps ``explorer.output_shapes`` (``{path: [shape, ...]}``) current.
-    """
-    explorer.output_shapes = {}
-    made = make_panel(explorer.model, explorer.tokenizer, detect_task(explorer.source, task))
-    explorer.task_panel = None
-    if made is None:
-        return None
-    title, panel = made
-    if isinstance(panel, LivePanel):
-
-        def keep(shapes: dict) -> None:
-            explorer.output_shapes = shapes
-            explorer.tree_widget.set_output_shapes(shapes)  # the tree's details show them
-
-        keep(panel.output_shapes)
-        panel.on_shapes(keep)
-        explorer.add_panel(panel, title, on_select=panel.show_shape)
-    else:
-        explorer.add_panel(panel, title)
-    explorer.task_panel = panel
-    return panel
+        return spec.title, NotePanel(f"No live {spec.title.lower()} panel: {exc}")
 
 
 def standalone_panel(model: Any, task: Any = "auto"):

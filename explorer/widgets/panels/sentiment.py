@@ -7,13 +7,12 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...figures import class_bars, update_class_bars
-from ...heads import ClassifyDetails, classify_details
+from ...figures.heads import class_bars, update_class_bars
+from ...heads import ClassifyDetails, classify_run
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
-from ...trace import trace
 from ..options import check_options
 from ..plot import PlotWidget
-from .base import LivePanel, traced_run
+from .base import LivePanel
 
 __all__ = ["SentimentPanel", "DEFAULT_TEXT"]
 
@@ -49,6 +48,22 @@ class SentimentPanel(LivePanel):
         The truncation note (empty when the text fits).
     """
 
+    WORDS = {
+        "en": {
+            "placeholder": "Type a text to classify",
+            "hint": "Type a text to classify.",
+            "tokens": "{n} tokens",
+            "truncated": "Text truncated: it is {n:,} tokens long and the model reads only the first "
+            "{max:,}.",
+        },
+        "ko": {
+            "placeholder": "분류할 문장을 입력하세요",
+            "hint": "분류할 문장을 입력하세요.",
+            "tokens": "토큰 {n}개",
+            "truncated": "문장이 잘렸습니다: 토큰 {n:,}개 중 모델은 앞의 {max:,}개만 읽습니다.",
+        },
+    }
+
     def __init__(
         self,
         model: Any,
@@ -76,7 +91,7 @@ class SentimentPanel(LivePanel):
         self.details: ClassifyDetails | None = None
         self.text_box = ipywidgets.Textarea(
             value=text,
-            placeholder="Type a text to classify",
+            placeholder=self.words("placeholder"),
             continuous_update=True,
             rows=3,
             layout=ipywidgets.Layout(width="100%"),
@@ -118,17 +133,16 @@ class SentimentPanel(LivePanel):
         return self.text_box.value
 
     def _hint(self, text: str) -> str | None:
-        return "Type a text to classify." if not text.strip() else None
+        return self.words("hint") if not text.strip() else None
 
     def _compute(self, text: str, stale) -> tuple[ClassifyDetails, Any]:
-        """A model runs once, traced: the scores and what every module computed (the trace's
-        own hooks give the shapes and stop a stale run: no second set of hooks)."""
-        if not isinstance(self.model, torch.nn.Module):
-            details = classify_details(self.model, None, text, self.top_k, self.function_to_apply)
-            return details, None
-        traced = traced_run(trace, self.model, self.tokenizer, text, should_stop=stale)
-        self.forward_passes += 1
-        return traced.classify_details(self.top_k, self.function_to_apply), traced
+        """One traced forward pass: the scores and what every module computed."""
+        done = classify_run(
+            self.model, self.tokenizer, text, self.top_k, self.function_to_apply,
+            traced=isinstance(self.model, torch.nn.Module), should_stop=stale,
+            on_forward=self._forward_done,
+        )  # fmt: skip
+        return done.details, done.trace
 
     def _show(self, details: ClassifyDetails) -> None:
         self.details = details
@@ -138,13 +152,12 @@ class SentimentPanel(LivePanel):
             best = details.results[0]
             parts.append(f"{best['label']}  {best['score']:.3f} ({details.function})")
         if details.tokens:
-            parts.append(f"{len(details.tokens)} tokens")
+            parts.append(self.words("tokens", n=len(details.tokens)))
         parts.append(f"{details.elapsed * 1000:.0f} ms")
         self._set_status(" \u00b7 ".join(parts))
         if details.truncated:
-            self.note.value = (
-                f"Text truncated: it is {details.num_tokens:,} tokens long and the model reads "
-                f"only the first {details.max_length:,}."
+            self.note.value = self.words(
+                "truncated", n=details.num_tokens, max=details.max_length or 0
             )
         else:
             self.note.value = ""
@@ -154,6 +167,9 @@ class SentimentPanel(LivePanel):
         self.note.value = ""
         update_class_bars(self.figure, self._blank(), title="no result")
         super()._clear(message)
+
+    def _relabel(self) -> None:
+        self.text_box.placeholder = self.words("placeholder")
 
     def _owned(self):
         return (*super()._owned(), self.text_box, self.note, self.figure)
