@@ -11,7 +11,7 @@ from torch import nn
 
 import explorer
 from explorer.model_info import modules, named_modules, tensors
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 from explorer.treemap import ROOT_ID, treemap_data
 
 DEPTHS = [3_000, 10_000]

@@ -16,7 +16,7 @@ import explorer
 from explorer.export.data import page_data
 from explorer.export.encode import TreeReader, encode_tree
 from explorer.export.html import page_html
-from explorer.tree_pages import TreePages
+from explorer.tree.pages import TreePages
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ opens, one request at a time: ``{"op": "children" | "reveal" | "search" | "detai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import adapters, placement
@@ -112,6 +112,7 @@ class TreePages(Answerer):
         self._pdt: dict[str, tuple[str, ...]] = {}
         self._placement: Any = False  # a Placement, None (nothing to say) or False (not read)
         self._places: dict[str, tuple[str, ...]] = {}
+        self._adapted: bool | None = None
 
     @property
     def size(self) -> int:
@@ -188,22 +189,7 @@ class TreePages(Answerer):
 
     def param_dtypes(self, node: ModuleNode) -> tuple[str, ...]:
         """Sorted dtypes of the parameters under ``node`` (buffers such as int64 ids left out)."""
-        got = self._pdt.get(node.path)
-        if got is None:
-            # Children before parents, with an explicit stack: trees can nest without limit.
-            todo, stack = [], [node]
-            while stack:
-                n = stack.pop()
-                if n.path not in self._pdt:
-                    todo.append(n)
-                    stack.extend(n.children)
-            for n in reversed(todo):
-                found = {t["dtype"] for t in n.tensors if t["kind"] == "param"}
-                for child in n.children:
-                    found.update(self._pdt[child.path])
-                self._pdt[n.path] = tuple(sorted(found))
-            got = self._pdt[node.path]
-        return got
+        return _gathered(node, self._pdt, _param_dtypes)
 
     def placement(self) -> placement.Placement | None:
         """Where accelerate put each tensor, for a model it placed (None for any other)."""
@@ -219,17 +205,23 @@ class TreePages(Answerer):
         where = self.placement()
         if where is None:
             return ()
-        got = self._places.get(node.path)
-        if got is None:
-            found = set(where.own(node.path).values())
-            for child in node.children:
-                found.update(self.places(child))
-            got = self._places[node.path] = tuple(sorted(found))
-        return got
+        return _gathered(node, self._places, lambda n: where.own(n.path).values())
+
+    def adapted(self) -> bool:
+        """Whether the model holds a PEFT module (an adapter layer, a PeftModel or a tuner)."""
+        if self._adapted is None:
+            self._adapted = any(
+                adapters.kind(n.module) is not None
+                or adapters.is_peft_model(n.module)
+                or adapters.is_tuner_model(n.module)
+                for n in self.root.walk()
+            )
+        return self._adapted
 
     def notes(self, node: ModuleNode) -> list[list[str]]:
         """Extra ``[label, text]`` lines for the details: PEFT adapters and accelerate placement."""
-        out = adapter_notes(self.root.module, node.module, node.path)
+        # Only a model holding PEFT modules has adapter lines (asking costs a walk up the path).
+        out = adapter_notes(self.root.module, node.module, node.path) if self.adapted() else []
         where = self.placement()
         if where is not None:
             out += placement_notes(where, node.path, list(self.places(node)))
@@ -489,6 +481,31 @@ class TreePages(Answerer):
                 elif r.get("k") and (max_depth is None or _depth(r["p"]) < max_depth):
                     todo.append((r["p"], None))
         return lists
+
+
+def _param_dtypes(node: ModuleNode) -> list[str]:
+    return [t["dtype"] for t in node.tensors if t["kind"] == "param"]
+
+
+def _gathered(node: ModuleNode, cache: dict, own: Callable[[ModuleNode], Iterable[str]]):
+    """Sorted distinct values of ``own(n)`` over ``node``'s subtree, kept in ``cache`` by path
+    for every node below too: children before parents, with an explicit stack (trees can nest
+    without limit), the walk stopping at nodes already known."""
+    got = cache.get(node.path)
+    if got is None:
+        todo, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            if n.path not in cache:
+                todo.append(n)
+                stack.extend(n.children)
+        for n in reversed(todo):
+            found = set(own(n))
+            for child in n.children:
+                found.update(cache[child.path])
+            cache[n.path] = tuple(sorted(found))
+        got = cache[node.path]
+    return got
 
 
 def _depth(path: str) -> int:
