@@ -15,7 +15,7 @@ from explorer.tree.pages import TreePages
 from explorer.treemap import ROOT_ID, treemap_data
 
 DEPTHS = [3_000, 10_000]
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.version_free]  # pure torch
 
 
 class Level(nn.Module):

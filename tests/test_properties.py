@@ -18,7 +18,7 @@ from explorer.export.encode import TreeReader, encode_tree
 from explorer.export.html import page_html
 from explorer.tree.pages import TreePages
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.version_free]  # pure torch
 
 CONTAINERS = ("module", "sequential", "moduledict")
 LEAVES = ("linear", "linear", "linear_nobias", "layernorm", "embedding", "relu", "own", "lazy")
