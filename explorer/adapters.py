@@ -479,12 +479,13 @@ def part_of(model: nn.Module, path: str) -> tuple[str, nn.Module, str] | None:
     """The PEFT layer that the module at ``path`` is a part of: ``(layer path, layer, the part's
     path inside it)``, e.g. ``("...query", <lora.Linear>, "lora_A.default")``; None otherwise."""
     parts = path.split(".") if path else []
-    for cut in range(len(parts) - 1, 0, -1):
-        holder = ".".join(parts[:cut])
-        try:
-            module = model.get_submodule(holder)
-        except AttributeError:
+    chain = [model]  # the modules on the way down, each read once (any depth, linear time)
+    for name in parts[:-1]:
+        module = getattr(chain[-1], name, None)
+        if not isinstance(module, nn.Module):
             return None
-        if kind(module) is not None:
-            return holder, module, ".".join(parts[cut:])
+        chain.append(module)
+    for cut in range(len(parts) - 1, 0, -1):
+        if kind(chain[cut]) is not None:
+            return ".".join(parts[:cut]), chain[cut], ".".join(parts[cut:])
     return None

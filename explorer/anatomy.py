@@ -129,21 +129,39 @@ class ModuleNode:
     def dtypes(self) -> list[str]:
         """Sorted distinct dtypes of the tensors under this path."""
         if self._dtypes is None:
-            found = {_dtype_name(t.dtype) for _, t, *_ in self._raw}
-            for c in self.children:
-                found.update(c.dtypes)
-            self._dtypes = sorted(found)
+            for node in self._uncached("_dtypes"):
+                found = {_dtype_name(t.dtype) for _, t, *_ in node._raw}
+                for c in node.children:
+                    found.update(c._dtypes)
+                node._dtypes = sorted(found)
         return self._dtypes
 
     @property
     def devices(self) -> list[str]:
         """Sorted distinct devices of the tensors under this path."""
         if self._devices is None:
-            found = {_device_name(t.device) for _, t, *_ in self._raw}
-            for c in self.children:
-                found.update(c.devices)
-            self._devices = sorted(found)
+            for node in self._uncached("_devices"):
+                found = {_device_name(t.device) for _, t, *_ in node._raw}
+                for c in node.children:
+                    found.update(c._devices)
+                node._devices = sorted(found)
         return self._devices
+
+    def _uncached(self, slot: str) -> list[ModuleNode]:
+        """Nodes of this subtree whose ``slot`` is still None, every child before its parent.
+
+        A value summed up from the children is cached for a whole subtree at once, so the walk
+        stops at a node that has it. No recursion: trees can be thousands of levels deep.
+        """
+        out = []
+        stack = [self]
+        while stack:
+            node = stack.pop()
+            if getattr(node, slot) is None:
+                out.append(node)
+                stack.extend(node.children)
+        out.reverse()
+        return out
 
     @property
     def tensors(self) -> list[dict[str, Any]]:
@@ -195,19 +213,20 @@ class ModuleNode:
     def signature(self) -> int:
         """Equal for subtrees that print and count the same: the basis of folding."""
         if self._sig is None:
-            key = (
-                self.type,
-                self.repr,
-                self.own_params,
-                self.trainable_params,
-                self.alias_of is not None,
-                tuple([r[3] for r in self._raw]),
-                tuple(self.dtypes),
-                tuple(self.devices),
-                tuple([(c.name, c.signature) for c in self.children]),
-            )
             ids = self._ctx.sig_ids
-            self._sig = ids.setdefault(key, len(ids))
+            for node in self._uncached("_sig"):
+                key = (
+                    node.type,
+                    node.repr,
+                    node.own_params,
+                    node.trainable_params,
+                    node.alias_of is not None,
+                    tuple([r[3] for r in node._raw]),
+                    tuple(node.dtypes),
+                    tuple(node.devices),
+                    tuple([(c.name, c._sig) for c in node.children]),
+                )
+                node._sig = ids.setdefault(key, len(ids))
         return self._sig
 
     # -- navigation -----------------------------------------------------------------------------
@@ -292,18 +311,7 @@ class ModuleNode:
             Fold runs of identical siblings into ``{"group": True, "name": "0-5", "count": 6,
             "members": [...]}`` entries (members are full nodes, nothing is dropped).
         """
-        out = self.summary()
-        if max_depth is not None and max_depth <= 0:
-            return out
-        nxt = None if max_depth is None else max_depth - 1
-        if fold:
-            out["children"] = [
-                g.to_dict(nxt) if isinstance(g, Group) else g.to_dict(nxt, fold=True)
-                for g in self.groups()
-            ]
-        else:
-            out["children"] = [c.to_dict(nxt) for c in self.children]
-        return out
+        return _nested(self, max_depth, fold)
 
     def __repr__(self) -> str:  # a short, useful repr in notebooks
         return (
@@ -338,6 +346,10 @@ class Group:
 
     def to_dict(self, max_depth: int | None = None) -> dict[str, Any]:
         """JSON-safe data: the run's label and its member nodes (folded themselves)."""
+        return _nested(self, max_depth, True)
+
+    def head(self) -> dict[str, Any]:
+        """The run's own facts (label, count, summed totals, member paths) without members."""
         return {
             "group": True,
             "name": self.name,
@@ -348,11 +360,39 @@ class Group:
             "buffers": sum(m.buffers for m in self.members),
             "bytes": sum(m.bytes for m in self.members),
             "paths": [m.path for m in self.members],
-            "members": [m.to_dict(max_depth, fold=True) for m in self.members],
         }
 
     def __repr__(self) -> str:
         return f"Group({self.name!r}: {self.count} x {self.type})"
+
+
+def _nested(top: ModuleNode | Group, max_depth: int | None, fold: bool) -> dict[str, Any]:
+    """``to_dict`` of a node or a group, built with an explicit stack (no recursion limit).
+
+    A node's dict is its ``summary()`` plus ``children`` (``max_depth`` levels, None: all); with
+    ``fold`` its children are its ``groups()``, a group's dict is its ``head()`` plus ``members``
+    (nodes at the group's own depth, folded).
+    """
+    todo: list[tuple[ModuleNode, dict, int | None]] = []
+
+    def place(item: ModuleNode | Group, depth: int | None) -> dict[str, Any]:
+        if isinstance(item, Group):
+            out = item.head()
+            out["members"] = [place(m, depth) for m in item.members]
+            return out
+        out = item.summary()
+        todo.append((item, out, depth))
+        return out
+
+    root = place(top, max_depth)
+    while todo:
+        node, out, depth = todo.pop()
+        if depth is not None and depth <= 0:
+            continue
+        nxt = None if depth is None else depth - 1
+        items = node.groups() if fold else node.children
+        out["children"] = [place(item, nxt) for item in items]
+    return root
 
 
 _MODULE_REPR = nn.Module.__repr__
@@ -405,7 +445,43 @@ class _Builder:
         self.tensor_more: dict[int, list[tuple]] = {}  # id(tensor) -> later (full path, node)
         self.on_stack: set[int] = set()
 
-    def build(self, module: nn.Module, name: str, path: str, depth: int, in_alias: bool):
+    def build(self, module: nn.Module) -> ModuleNode:
+        """The tree of ``module``, walked with an explicit stack (no recursion limit).
+
+        Each node's own tensors are read when it is first reached (pre-order: the order of
+        ``named_parameters()``, which decides where a tensor is counted); its totals are summed
+        when its last child is done.
+        """
+        enter, finish, on_stack = self.enter, self.finish, self.on_stack
+        root = enter(module, "", "", 0, False)
+        if not module._modules:
+            finish(root, None)
+            return root
+        on_stack.add(id(module))
+        # (node, its children still to build, id(module), inside an alias, prefix of their paths)
+        stack = [(root, iter(module._modules.items()), id(module), root.alias_of is not None, "")]
+        while stack:
+            node, kids, mid, in_alias, prefix = stack[-1]
+            children, depth = node.children, node.depth + 1
+            for name, child in kids:
+                if child is None:
+                    continue
+                c = enter(child, name, prefix + name, depth, in_alias)
+                children.append(c)
+                cid = id(child)
+                if child._modules and cid not in on_stack:  # a module holding itself: not again
+                    on_stack.add(cid)
+                    alias = in_alias or c.alias_of is not None
+                    stack.append((c, iter(child._modules.items()), cid, alias, c.path + "."))
+                    break  # its subtree first; this loop resumes after it
+                c.frozen = c.params > 0 and c.trainable_params == 0  # a leaf: totals are its own
+            else:
+                stack.pop()
+                finish(node, mid)
+        return root
+
+    def enter(self, module: nn.Module, name: str, path: str, depth: int, in_alias: bool):
+        """A node with this module's own tensors read and counted (children still to come)."""
         mid = id(module)
         alias_of = self.module_first.get(mid)
         if alias_of is None:
@@ -447,31 +523,32 @@ class _Builder:
                         trainable += numel
                 else:
                     nbuf += numel
-        total, total_train = own, trainable
-        kids = module._modules
-        if kids and mid not in self.on_stack:  # a module containing itself is not entered again
-            self.on_stack.add(mid)
-            children = node.children
-            for cname, child in kids.items():
-                if child is None:
-                    continue
-                c = self.build(child, cname, prefix + cname, depth + 1, in_alias)
-                children.append(c)
-                total += c.params
-                total_train += c.trainable_params
-                nbuf += c.buffers
-                nbytes += c.bytes
-                if c.lazy:
-                    lazy = True
-            self.on_stack.discard(mid)
-        node.own_params = own
+        node.own_params = node.params = own
+        node.trainable_params = trainable
+        node.buffers = nbuf
+        node.bytes = nbytes
+        node.lazy = lazy
+        return node
+
+    def finish(self, node: ModuleNode, entered: int | None) -> None:
+        """Add the children's totals to ``node`` once all of them are built."""
+        if entered is not None:
+            self.on_stack.discard(entered)
+        total, total_train = node.params, node.trainable_params
+        nbuf, nbytes, lazy = node.buffers, node.bytes, node.lazy
+        for c in node.children:
+            total += c.params
+            total_train += c.trainable_params
+            nbuf += c.buffers
+            nbytes += c.bytes
+            if c.lazy:
+                lazy = True
         node.params = total
         node.trainable_params = total_train
         node.buffers = nbuf
         node.bytes = nbytes
         node.lazy = lazy
         node.frozen = total > 0 and total_train == 0
-        return node
 
     def link_shared(self) -> None:
         """Record, for every tensor held at several paths, all of them; flag their holders."""
@@ -514,7 +591,7 @@ def module_tree(model: Any) -> ModuleNode:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        root = builder.build(module, "", "", 0, False)
+        root = builder.build(module)
         builder.link_shared()
     finally:
         if was_enabled:

@@ -26,6 +26,14 @@ def model(name: str):
     return full_size(name)
 
 
+def experts_of_layer_0(m) -> str:
+    """Mixtral's routed experts of layer 0: ``model.layers.0.mlp.experts`` in transformers 5,
+    ``model.layers.0.block_sparse_moe.experts`` in transformers 4."""
+    return next(
+        p for p, _ in m.named_modules() if p.startswith("model.layers.0.") and p.endswith("experts")
+    )
+
+
 def rows_by_key(view: BudgetView, part: str) -> dict:
     return {r["key"]: r for r in view.content[part]}
 
@@ -158,7 +166,7 @@ def test_tree_details_carry_each_modules_cost_in_the_chosen_dtype():
     ex = explore(m)
     view, pages = ex.budget_view, ex.tree_widget.pages
     wire = Wire(ex.tree_widget)
-    paths = ["", "model.embed_tokens", "model.layers.0.mlp.experts", "model.layers.0.self_attn"]
+    paths = ["", "model.embed_tokens", experts_of_layer_0(m), "model.layers.0.self_attn"]
     # explore() computes no budget: the first display asks only for a ready one
     assert not view.loaded and pages.budget(compute=False) is None
     first = wire.ask(op="details", path="", cost="ready", id="v:1")
@@ -167,7 +175,7 @@ def test_tree_details_carry_each_modules_cost_in_the_chosen_dtype():
     for path in paths:  # a selection asks for it: computed once, then read
         got = wire.ask(op="details", path=path, cost=True, id="v:2")["cost"]
         assert got == b.module(path, "bfloat16")
-    experts = pages.details("model.layers.0.mlp.experts", cost=True)["cost"]
+    experts = pages.details(experts_of_layer_0(m), cost=True)["cost"]
     expert = 3 * m.config.hidden_size * m.config.intermediate_size
     assert experts["skipped"] == (m.config.num_local_experts - 2) * expert
     # the Budget tab's dtype switch changes the tree's bytes, and the browser asks again
@@ -204,7 +212,7 @@ def test_active_treemap_for_mixture_of_experts():
     values = dict(zip(trace["ids"], trace["values"]))
     b = budget(m)
     assert values["."] == b.active
-    experts = "model.layers.0.mlp.experts"
+    experts = experts_of_layer_0(m)
     assert values[experts] == b.active_by_path()[experts] == 2 * (b.module(experts)["params"] // 8)
     assert view.children[1].layout.display == "flex"
     view.show_active = False

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.version_free  # the package's own import graph
 PACKAGE = Path(__file__).resolve().parents[1] / "explorer"
 
 # Components from the bottom up: each may import its own layer and the ones below, never above.

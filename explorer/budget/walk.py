@@ -159,25 +159,42 @@ def account(tree: ModuleNode, root: nn.Module, config: Any) -> Accounts:
             else:
                 emb_elsewhere.append(t)
 
-    def visit(node: ModuleNode, module: nn.Module, parent: ModuleNode | None, up: Any) -> list:
-        row = own(node, module)
-        if module is out or isinstance(module, nn.Embedding):
-            embedding(node, row)
-            if module is out and acc.output_embeddings is None:
-                acc.output_embeddings = node.path
-        layout = expert_layout(node.name, module) if parent is not None else None
-        kids = module._modules
-        for child in node.children:
-            c = visit(child, kids[child.name], node, module)
-            row[0] += c[0]
-            row[1] += c[1]
-            row[2] += c[2]
-            row[3] += c[3]
-            row[4] += c[4]
-        rows[node.path] = row
-        if layout is not None:
-            experts(node, module, parent, up, row, *layout)
-        return row
+    def visit(tree: ModuleNode, root: nn.Module) -> list:
+        """Each node's row: its own on the way down, its children's added on the way up.
+
+        An explicit stack in the order a recursion would take (models nest without limit).
+        """
+        done: dict[int, list] = {}  # id(node) -> finished row, until its parent takes it
+        stack: list[tuple] = [(tree, root, None, None, None)]
+        while stack:
+            node, module, parent, up, layout = stack.pop()
+            if layout is None:  # on the way down
+                row = own(node, module)
+                if module is out or isinstance(module, nn.Embedding):
+                    embedding(node, row)
+                    if module is out and acc.output_embeddings is None:
+                        acc.output_embeddings = node.path
+                layout = expert_layout(node.name, module) if parent is not None else None
+                done[id(node)] = row
+                stack.append((node, module, parent, up, layout or ()))
+                kids = module._modules
+                stack.extend(
+                    (child, kids[child.name], node, module, None)
+                    for child in reversed(node.children)
+                )
+                continue
+            row = done[id(node)]
+            for child in node.children:
+                c = done.pop(id(child))
+                row[0] += c[0]
+                row[1] += c[1]
+                row[2] += c[2]
+                row[3] += c[3]
+                row[4] += c[4]
+            rows[node.path] = row
+            if layout:
+                experts(node, module, parent, up, row, *layout)
+        return done.pop(id(tree))
 
     def experts(node, module, parent, up, row, kind: str, n: int) -> None:
         if kind == "fused":
@@ -206,7 +223,7 @@ def account(tree: ModuleNode, root: nn.Module, config: Any) -> Accounts:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        acc.total = visit(tree, root, None, None)
+        acc.total = visit(tree, root)
     finally:
         if was_enabled:
             gc.enable()

@@ -128,25 +128,31 @@ def _merged_children(a: ModuleNode | None, b: ModuleNode | None) -> list:
 def align(tree_a: ModuleNode, tree_b: ModuleNode) -> list[Row]:
     """One row per module path in either tree, in pre-order (parents before their children)."""
     rows: list[Row] = []
-
-    def visit(name: str, path: str, depth: int, a, b) -> bool:
-        index = len(rows)
-        rows.append(_row(path, name, depth, a, b))
-        below = False
-        for cname, ca, cb in _merged_children(a, b):
-            cpath = f"{path}.{cname}" if path else cname
-            below = visit(cname, cpath, depth + 1, ca, cb) or below
-        if below:
-            rows[index] = replace(rows[index], differs_below=True)
-        return below or rows[index].status != "same"
-
+    parents: list[int] = []  # index of each row's parent row (-1 for the root)
     # As in module_tree: the rows are small objects that all stay alive, so cyclic garbage
     # collection would only rescan them (and both trees) again and again; paused meanwhile.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        # the recursion depth is the models' nesting (tens of levels)
-        visit("", "", 0, tree_a, tree_b)
+        # An explicit stack, not recursion: models can nest thousands of levels deep.
+        stack = [("", "", 0, tree_a, tree_b, -1)]
+        while stack:
+            name, path, depth, a, b, parent = stack.pop()
+            index = len(rows)
+            rows.append(_row(path, name, depth, a, b))
+            parents.append(parent)
+            kids = _merged_children(a, b)
+            for cname, ca, cb in reversed(kids):
+                cpath = f"{path}.{cname}" if path else cname
+                stack.append((cname, cpath, depth + 1, ca, cb, index))
+        # Children come after their parent: going backwards, each row is final before its
+        # parent hears whether something under it differs.
+        below = [False] * len(rows)
+        for i in range(len(rows) - 1, -1, -1):
+            if below[i]:
+                rows[i] = replace(rows[i], differs_below=True)
+            if i and (below[i] or rows[i].status != "same"):
+                below[parents[i]] = True
     finally:
         if was_enabled:
             gc.enable()

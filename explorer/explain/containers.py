@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..model_info import named_modules, tensors
 from .language import names, num
 from .structure import find_stack, has_attention, is_decoder, parts_sentence
 
@@ -46,7 +47,7 @@ def describe_module_list(ctx):
     rng_ko = rng.replace("indices", "인덱스").replace("index", "인덱스")
     plural = "s" if n != 1 else ""
     if all(has_attention(c) for _, c in kids):
-        each = sum(p.numel() for p in kids[0][1].parameters())
+        each = sum(p.numel() for p in tensors(kids[0][1]))
         return [
             (
                 f"A list (ModuleList) of {n} {kind} block{plural} ({rng}); the model runs them one "
@@ -99,7 +100,7 @@ def describe_block(ctx):
     pos_en = f" {i + 1} of {n} (index {i})" if where else ""
     pos_ko = f"블록 {n}개 중 {i + 1}번째(인덱스 {i})" if where else ""
     cross = any(
-        "Cross" in type(sub).__name__ or "EncDec" in sub_path for sub_path, sub in m.named_modules()
+        "Cross" in type(sub).__name__ or "EncDec" in sub_path for sub_path, sub in named_modules(m)
     )
     head_ko = (
         f"{ctx.type} 형식의 트랜스포머 블록으로, {pos_ko}입니다. "

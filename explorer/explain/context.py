@@ -6,8 +6,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from torch import nn
+from torch.nn.parameter import UninitializedTensorMixin
 
 from ..anatomy import module_tree
+from ..model_info import tensors
 
 
 @dataclass
@@ -38,9 +40,8 @@ class Ctx:
     def ancestors(self) -> list:
         """``[(path, module), ...]`` from the root down to the parent."""
         out, parts = [("", self.model)], self.path.split(".") if self.path else []
-        for i in range(1, len(parts)):
-            p = ".".join(parts[:i])
-            out.append((p, self.model.get_submodule(p)))
+        for i in range(1, len(parts)):  # one step down each time: any depth in linear time
+            out.append((".".join(parts[:i]), out[-1][1].get_submodule(parts[i - 1])))
         return out if self.path else []
 
     @property
@@ -71,7 +72,9 @@ def _counts(node, module: nn.Module, path: str):
     """Parameters counted at ``path`` (module_tree's rule: each tensor once, at its first path),
     parameters the module uses, and its tensors that other paths hold too (tied weights)."""
     prefix = f"{path}." if path else ""
-    total = sum(p.numel() for p in module.parameters())
+    total = sum(  # a lazy module's tensors have no size yet: 0, as module_tree counts them
+        p.numel() for p in tensors(module) if not isinstance(p, UninitializedTensorMixin)
+    )
     shared = []
     for sub in node.walk():
         for t in sub.tensors:
@@ -96,8 +99,12 @@ def make_ctx(model: nn.Module, path: str, tree=None) -> Ctx:
         ) from None
     if tree is None:
         tree = module_tree(model)
-    counted, total, shared = _counts(tree.find(path), module, path)
+    node = tree.find(path)
+    counted, total, shared = _counts(node, module, path)
+    # Every path holding this module object: its first path and the nodes naming it as theirs
+    # (the tree lists a module at each of its paths, as named_modules(remove_duplicate=False)).
+    first = node.alias_of or path
     aliases = [
-        p for p, m in model.named_modules(remove_duplicate=False) if m is module and p != path
+        n.path for n in tree.walk() if (n.path == first or n.alias_of == first) and n.path != path
     ]
     return Ctx(model, module, path, counted, total, shared, aliases)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from torch import nn
+from torch.nn.parameter import UninitializedTensorMixin
 
 from .language import names
 
@@ -33,8 +34,8 @@ def describe_generic(ctx) -> list:
         has_ko = f" 하위 모듈 {len(kids)}개({names(kids)})를 가지고 있습니다."
     else:
         has_en, has_ko = " with no submodules", " 하위 모듈은 없습니다."
-    own = [
-        f"{n} {list(x.shape)}"
+    own = [  # a lazy module's tensors have no shape until its first forward
+        f"{n} {'(lazy)' if isinstance(x, UninitializedTensorMixin) else list(x.shape)}"
         for n, x in list(m.named_parameters(recurse=False)) + list(m.named_buffers(recurse=False))
     ]
     out = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..model_info import named_modules
 from .language import num
 
 _QUERY = {"q_lin", "q_proj", "query", "q", "to_q", "wq"}
@@ -47,7 +48,7 @@ def _tied_to_input(ctx):
     weight = getattr(ctx.module, "weight", None)
     if emb is None or weight is None or getattr(emb, "weight", None) is not weight:
         return None
-    for path, mod in ctx.model.named_modules():
+    for path, mod in named_modules(ctx.model):
         if mod is emb:
             return path
     return None

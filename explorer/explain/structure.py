@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
+from ..model_info import modules, named_modules
 from .language import names
 
 
@@ -19,14 +20,14 @@ def is_attention(module: nn.Module) -> bool:
 
 def has_attention(module: nn.Module) -> bool:
     """True when the module or one of its submodules is an attention."""
-    return any(is_attention(m) for m in module.modules())
+    return any(is_attention(m) for m in modules(module))
 
 
 def is_decoder(module: nn.Module) -> bool:
     """True when an attention inside ``module`` is causal or marked as a decoder's."""
     return any(
         is_attention(m) and (getattr(m, "is_causal", False) or getattr(m, "is_decoder", False))
-        for m in module.modules()
+        for m in modules(module)
     )
 
 
@@ -44,9 +45,10 @@ def find_stack(module: nn.Module):
 
     A list of blocks is a non-empty ``nn.ModuleList`` whose every item holds an attention.
     """
-    for rel, m in module.named_modules():
+    for m in modules(module):  # no paths built on the way: only the one found needs its own
         if isinstance(m, nn.ModuleList) and len(m) and all(has_attention(b) for b in m):
             kinds = {type(b).__name__ for b in m}
+            rel = next(p for p, x in named_modules(module) if x is m)
             return rel, m, " / ".join(sorted(kinds)), len(m)
     return None
 

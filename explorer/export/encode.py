@@ -39,10 +39,11 @@ def _irregular(root: ModuleNode) -> set[str]:
     out: set[str] = set()
     for node in root.walk():
         if node.shared or node.alias_of is not None or node.lazy:
-            parts = node.path.split(".") if node.path else []
             out.add("")
-            for i in range(1, len(parts) + 1):
-                out.add(".".join(parts[:i]))
+            p = node.path
+            while p and p not in out:  # the node and its ancestors, up to one already in
+                out.add(p)
+                p = p.rpartition(".")[0]
     return out
 
 
@@ -77,6 +78,34 @@ class _Encoder:
         return got
 
     def shape(self, node: ModuleNode, parent: ModuleNode | None, depth: int) -> int:
+        """The shape index of ``node``'s subtree, with an explicit stack (no recursion limit).
+
+        Shapes are made in the order a recursion would make them: a node's body before its
+        children's, its shape after theirs.
+        """
+        got = self.open(node, parent, depth)
+        if isinstance(got, int):
+            return got
+        stack = [got]
+        while True:
+            frame = stack[-1]
+            todo, done = frame[4], frame[5]
+            if len(done) < len(todo):
+                got = self.open(todo[len(done)], frame[0], frame[1] + 1)
+                if isinstance(got, int):
+                    done.append(got)
+                else:
+                    stack.append(got)
+                continue
+            stack.pop()
+            got = self.close(frame)
+            if not stack:
+                return got
+            stack[-1][5].append(got)
+
+    def open(self, node: ModuleNode, parent: ModuleNode | None, depth: int) -> int | list:
+        """A shape index when known already (an equal twin, or no children to wait for), else
+        ``[node, depth, memo key, record, children to shape, their shapes so far]``."""
         left = None if self.max_depth is None else self.max_depth - depth
         memo_key = None
         if node.path not in self.irregular:
@@ -97,8 +126,25 @@ class _Encoder:
         if cut:
             row["k"] = 0
         rec: dict[str, Any] = {"r": row, "d": self.body(node)}
+        todo: list[ModuleNode] = []
         if not cut and node.children:
-            rec["k"] = [self.kid(it, node, depth + 1) for it in self.pages.folded(node)]
+            for it in self.pages.folded(node):
+                todo.extend(it.members if isinstance(it, Group) else (it,))
+            rec["k"] = None  # filled by close, in its place among the keys
+        frame = [node, depth, memo_key, rec, todo, []]
+        return self.close(frame) if not todo else frame
+
+    def close(self, frame: list) -> int:
+        """The shape index of a node whose children's shapes are all known."""
+        node, _, memo_key, rec, _, done = frame
+        if "k" in rec:
+            shapes = iter(done)
+            rec["k"] = [
+                self.kid(it, [next(shapes) for _ in it.members])
+                if isinstance(it, Group)
+                else [it.name, next(shapes)]
+                for it in self.pages.folded(node)
+            ]
         key = _key(rec)
         got = self.shape_ids.get(key)
         if got is None:
@@ -108,11 +154,10 @@ class _Encoder:
             self.memo[memo_key] = got
         return got
 
-    def kid(self, it: ModuleNode | Group, parent: ModuleNode, depth: int) -> Any:
-        if not isinstance(it, Group):
-            return [it.name, self.shape(it, parent, depth)]
+    @staticmethod
+    def kid(it: Group, hs: list[int]) -> dict[str, Any]:
+        """A folded run's entry: its group row, member names and member shapes ``hs``."""
         row = TreePages.group_row(it)
-        hs = [self.shape(m, parent, depth) for m in it.members]
         names = [m.name for m in it.members]
         first = names[0]
         if (

@@ -8,7 +8,7 @@ opens, one request at a time: ``{"op": "children" | "reveal" | "search" | "detai
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import adapters, placement
@@ -112,6 +112,7 @@ class TreePages(Answerer):
         self._pdt: dict[str, tuple[str, ...]] = {}
         self._placement: Any = False  # a Placement, None (nothing to say) or False (not read)
         self._places: dict[str, tuple[str, ...]] = {}
+        self._adapted: bool | None = None
 
     @property
     def size(self) -> int:
@@ -188,13 +189,7 @@ class TreePages(Answerer):
 
     def param_dtypes(self, node: ModuleNode) -> tuple[str, ...]:
         """Sorted dtypes of the parameters under ``node`` (buffers such as int64 ids left out)."""
-        got = self._pdt.get(node.path)
-        if got is None:
-            found = {t["dtype"] for t in node.tensors if t["kind"] == "param"}
-            for child in node.children:
-                found.update(self.param_dtypes(child))
-            got = self._pdt[node.path] = tuple(sorted(found))
-        return got
+        return _gathered(node, self._pdt, _param_dtypes)
 
     def placement(self) -> placement.Placement | None:
         """Where accelerate put each tensor, for a model it placed (None for any other)."""
@@ -210,17 +205,23 @@ class TreePages(Answerer):
         where = self.placement()
         if where is None:
             return ()
-        got = self._places.get(node.path)
-        if got is None:
-            found = set(where.own(node.path).values())
-            for child in node.children:
-                found.update(self.places(child))
-            got = self._places[node.path] = tuple(sorted(found))
-        return got
+        return _gathered(node, self._places, lambda n: where.own(n.path).values())
+
+    def adapted(self) -> bool:
+        """Whether the model holds a PEFT module (an adapter layer, a PeftModel or a tuner)."""
+        if self._adapted is None:
+            self._adapted = any(
+                adapters.kind(n.module) is not None
+                or adapters.is_peft_model(n.module)
+                or adapters.is_tuner_model(n.module)
+                for n in self.root.walk()
+            )
+        return self._adapted
 
     def notes(self, node: ModuleNode) -> list[list[str]]:
         """Extra ``[label, text]`` lines for the details: PEFT adapters and accelerate placement."""
-        out = adapter_notes(self.root.module, node.module, node.path)
+        # Only a model holding PEFT modules has adapter lines (asking costs a walk up the path).
+        out = adapter_notes(self.root.module, node.module, node.path) if self.adapted() else []
         where = self.placement()
         if where is not None:
             out += placement_notes(where, node.path, list(self.places(node)))
@@ -343,13 +344,14 @@ class TreePages(Answerer):
                 if len(matches) < limit:
                     matches.append(node)
         shown: dict[str, ModuleNode] = {}
-        for m in matches:
-            parts = m.path.split(".")
-            for i in range(1, len(parts) + 1):
-                p = ".".join(parts[:i])
-                if p not in shown:
-                    shown[p] = self.root.find(p)
-        rows = [self.row(n) for n in shown.values()]
+        for m in matches:  # each match and its ancestors, up to one already shown
+            way, p = [], m.path
+            while p and p not in shown:
+                way.append(p)
+                p = p.rpartition(".")[0]
+            for p in reversed(way):
+                shown[p] = self.root.find(p)
+        rows = [self.row(n) for n in shown.values()]  # tree order, as the matches
         out.update(total=total, matches=[m.path for m in matches], rows=rows)
         return out
 
@@ -446,7 +448,7 @@ class TreePages(Answerer):
         return {"op": op, "id": request.get("id"), **body}
 
     def all_lists(self, max_depth: int | None = None) -> dict[str, list]:
-        """Every children list a viewer can ask for, whole (all pages), by key.
+        """Every non-empty children list a viewer can ask for, whole (all pages), by key.
 
         Parameters
         ----------
@@ -455,7 +457,7 @@ class TreePages(Answerer):
         """
         lists: dict[str, list] = {}
         todo: list[tuple[str, str | None]] = []
-        if max_depth is None or max_depth > 0:
+        if self.root.children and (max_depth is None or max_depth > 0):
             todo.append(("", None))
         while todo:
             path, group = todo.pop()
@@ -479,6 +481,31 @@ class TreePages(Answerer):
                 elif r.get("k") and (max_depth is None or _depth(r["p"]) < max_depth):
                     todo.append((r["p"], None))
         return lists
+
+
+def _param_dtypes(node: ModuleNode) -> list[str]:
+    return [t["dtype"] for t in node.tensors if t["kind"] == "param"]
+
+
+def _gathered(node: ModuleNode, cache: dict, own: Callable[[ModuleNode], Iterable[str]]):
+    """Sorted distinct values of ``own(n)`` over ``node``'s subtree, kept in ``cache`` by path
+    for every node below too: children before parents, with an explicit stack (trees can nest
+    without limit), the walk stopping at nodes already known."""
+    got = cache.get(node.path)
+    if got is None:
+        todo, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            if n.path not in cache:
+                todo.append(n)
+                stack.extend(n.children)
+        for n in reversed(todo):
+            found = set(own(n))
+            for child in n.children:
+                found.update(cache[child.path])
+            cache[n.path] = tuple(sorted(found))
+        got = cache[node.path]
+    return got
 
 
 def _depth(path: str) -> int:

@@ -86,15 +86,19 @@ CELLS = [
         token uses only 2 of the 8, so about 13 billion parameters are active per token.
 
         In transformers 5 the 8 experts of a layer are stored together in one module (`experts`,
-        with stacked weight tensors) rather than as 8 separate modules.
+        with stacked weight tensors) rather than as 8 separate modules. transformers 4 names the
+        block `block_sparse_moe` instead of `mlp` (and keeps 8 expert modules): the cells below
+        read which one the model has.
         """,
     ),
     (
         "code",
         """
         mixtral = models["mistralai/Mixtral-8x7B-v0.1"].model
+        block = "mlp" if hasattr(mixtral.model.layers[0], "mlp") else "block_sparse_moe"
+        moe = f"model.layers.0.{block}"  # the mixture-of-experts block of the first layer
         mixtral_view = explorer.explore(mixtral)
-        mixtral_view.selected = "model.layers.0.mlp.experts"
+        mixtral_view.selected = f"{moe}.experts"
         mixtral_view
         """,
     ),
@@ -149,7 +153,7 @@ CELLS = [
     (
         "code",
         """
-        for path in ["model.layers.0.mlp", "model.layers.0.mlp.gate", "model.layers.0.mlp.experts"]:
+        for path in [moe, f"{moe}.gate", f"{moe}.experts"]:
             print(f"Mixtral {path}:")
             print("  en:", explorer.explain(mixtral, path))
             print("  ko:", explorer.explain(mixtral, path, lang="ko"))
