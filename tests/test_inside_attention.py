@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import transformers as tf
 from test_attention import TEXT, build, cached, config, tokenizer
+from test_figures_trace import decoded
 
 import explorer
+from explorer.export import page_data
 from explorer.figures import trace as ft
 from explorer.widgets.inside import InsideView
 from explorer.widgets.panels import QAPanel, SentimentPanel
@@ -78,6 +80,12 @@ def test_a_decoder_classifier_in_the_explorer_shows_its_causal_triangle_and_grou
         exp.selected = path
         assert inside.kind == "norms" and inside._attn.facts.layout.display == "none"
         assert inside.head_picker.layout.display == "none" and inside._attn.lines == []
+    exp.selected = LLAMA
+    part = {e["title"]: e for e in page_data(exp)["panels"]}["Inside"]  # the static view
+    cover = decoded(part["figure"]["data"][1]["z"]).astype(float)
+    np.testing.assert_array_equal(~np.isnan(cover), np.triu(np.ones((n, n), dtype=bool), k=1))
+    assert part["figure"]["data"][1]["visible"] is True
+    assert part["text"].endswith("\n".join(facts(inside))) and HEADS in part["text"]
     exp.selected = ""  # the model itself: the lens over the last token's score head
     assert inside.kind == "lens" and t.lens[-1] == t.prediction
     np.testing.assert_array_equal(np.asarray(inside.lens_plot.figure.data[0].z)[-1],
