@@ -25,6 +25,10 @@ TASKS = {
     "text-classification": "AutoModelForSequenceClassification",
     "sentiment-analysis": "AutoModelForSequenceClassification",
     "question-answering": "AutoModelForQuestionAnswering",
+    "fill-mask": "AutoModelForMaskedLM",
+    "zero-shot-classification": "AutoModelForSequenceClassification",
+    "token-classification": "AutoModelForTokenClassification",
+    "ner": "AutoModelForTokenClassification",
     "feature-extraction": "AutoModel",
 }
 #: Keyword arguments that only steer downloading; AutoConfig.from_pretrained accepts them too.

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..adapters import acts_as
 from ..model_info import inner_model
+from .mlm_lens import masked_lm_head
 from .record import layer_stack
 
 __all__ = [
@@ -189,6 +190,28 @@ def _qa_outputs(model):
     return lambda h, feed: _start_end(qa(norm(h)))
 
 
+# -- masked language models ----------------------------------------------------------------------
+
+
+def _masked_lm(model):
+    """A masked LM's own head layers on every position, its top tokens kept (``mlm_lens``)."""
+    head = masked_lm_head(model)
+    return None if head is None else (lambda h, feed: head(h))
+
+
+def _per_token(model):
+    """Token classification: the final norm (if any), ModernBERT's head (if any), then the
+    classifier (``score`` in decoders) on every token: ``[tokens, labels]`` logits."""
+    layer = next((m for m in (getattr(model, "classifier", None), getattr(model, "score", None))
+                  if _linear(m)), None)  # fmt: skip
+    if layer is None:
+        return None
+    head = getattr(model, "head", None)
+    head = head if isinstance(head, nn.Module) else (lambda h: h)
+    norm = _normed(model)
+    return lambda h, feed: layer(head(norm(h)))[0]
+
+
 #: The heads the lens knows, tried in order for the trace's task.
 HEADS: list[HeadEntry] = [
     HeadEntry("classify", "DistilBERT's pre_classifier + ReLU + classifier on [CLS]",
@@ -207,14 +230,21 @@ HEADS: list[HeadEntry] = [
               "ModernBERT의 마지막 정규화 → head → 토큰별 classifier", _modernbert_qa),
     HeadEntry("answer", "the final norm (if any) + qa_outputs per token",
               "마지막 정규화(있으면) + 토큰별 qa_outputs", _qa_outputs),
+    HeadEntry("fill_mask", "the masked-LM head's own layers at every token (top tokens kept)",
+              "마스크 언어 모델 헤드의 층들을 모든 토큰에 적용(상위 토큰만 보관)", _masked_lm),
+    HeadEntry("tag", "the final norm (if any) + the classifier on every token",
+              "마지막 정규화(있으면) + 토큰마다 classifier", _per_token),
 ]  # fmt: skip
 
 
 def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     """The first entry of :data:`HEADS` for ``task`` that applies to ``model``, and its head.
 
-    Classification heads return the ``[labels]`` logits, question answering ``(start, end)``.
-    Raises :class:`NoLens` naming the heads it knows.
+    Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
+    a masked LM (``"fill_mask"``) the top tokens per position
+    (:func:`explorer.trace.mlm_lens.top_tokens`), token classification (``"tag"``)
+    ``[tokens, labels]`` logits. Raises :class:`NoLens`
+    naming the heads it knows.
     """
     inner = inner_model(model)
     entries = [e for e in HEADS if e.task == task]
