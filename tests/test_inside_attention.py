@@ -7,7 +7,7 @@ import _tiny_models as tm
 import numpy as np
 import pytest
 import transformers as tf
-from test_attention import TEXT, build, cached, config, tokenizer
+from test_attention import TEXT, TRANSFORMERS_5, build, cached, config, tokenizer
 from test_figures_trace import decoded
 
 import explorer
@@ -254,3 +254,16 @@ def test_a_decoder_question_answering_model(arch):
     n = len(t.tokens)
     assert inside.kind == "attention" and CAUSAL in facts(inside)
     np.testing.assert_array_equal(masked(inside), np.triu(np.ones((n, n), dtype=bool), k=1))
+
+
+def test_what_the_layer_ignores_is_said():
+    """transformers 4's SDPA ignores Gemma 2's softcap: the view says so beside the weights."""
+    if TRANSFORMERS_5:
+        pytest.skip("Gemma 2 runs eager under transformers 5: its softcap is applied")
+    model = build("gemma2", "cls", attn="sdpa")
+    inside = InsideView(SentimentPanel(model, tokenizer("gemma2"), text=TEXT))
+    inside.path = "model.layers.0.self_attn"
+    assert inside.kind == "attention" and not any(x.startswith("Softcap") for x in facts(inside))
+    (note,) = inside.messages
+    assert "A softcap of 0.5 is configured, but SDPA does not apply it" in note
+    assert "SDPA does not apply it" in inside.notes.value
