@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from explorer.figures import attention as fa
 from explorer.figures import trace as ft
 from explorer.heads import trace
 from explorer.plotlyjs import TRACES
@@ -59,37 +60,6 @@ def test_layer_labels_name_the_embeddings_blocks_and_the_prediction():
     assert ft.layer_labels(3, "ko") == ["임베딩", "블록 1", "블록 2 = 예측"]
     with pytest.raises(ValueError, match="lang must be one of 'en', 'ko', got 'fr'"):
         ft.layer_labels(3, "fr")
-
-
-def test_attention_heatmap_holds_the_exact_weights_of_the_head(sst2_trace):
-    t = sst2_trace
-    weights = t.attention(ATTN)
-    fig = ft.attention_heatmap()
-    for head in range(weights.shape[0]):
-        assert ft.update_attention(fig, weights, t.tokens, ATTN, head) is fig
-        heat = fig.data[0]
-        assert heat.type == "heatmap"
-        np.testing.assert_array_equal(np.asarray(heat.z), weights[head])
-        assert list(heat.x) == list(heat.y) == ft.token_labels(t.tokens)
-        assert heat.zmin == 0 and heat.zmax == pytest.approx(float(weights[head].max()))
-        assert fig.layout.title.text == f"{ATTN}: attention of head {head + 1} of 2"
-    assert "%{z:.6f}" in heat.hovertemplate and "%{x}" in heat.hovertemplate
-    assert fig.layout.yaxis.autorange == "reversed"  # the first token's row on top
-    assert fig.layout.xaxis.type == fig.layout.yaxis.type == "category"
-    data = check_figure(fig)  # what a page receives: the same float32 numbers, bit for bit
-    np.testing.assert_array_equal(decoded(data["data"][0]["z"]).astype(np.float32), weights[1])
-    assert "&lt;" in data["data"][0]["x"] and "<" not in "".join(data["data"][0]["x"])
-
-
-def test_attention_update_refuses_mismatched_input(sst2_trace):
-    t, fig = sst2_trace, ft.attention_heatmap()
-    weights = t.attention(ATTN)
-    with pytest.raises(ValueError, match=r"head 2 is out of range: there are 2 heads"):
-        ft.update_attention(fig, weights, t.tokens, ATTN, 2)
-    with pytest.raises(ValueError, match=r"must be \[heads, tokens, tokens\]"):
-        ft.update_attention(fig, weights[0], t.tokens, ATTN, 0)
-    with pytest.raises(ValueError, match=r"tokens for weights over"):
-        ft.update_attention(fig, weights, t.tokens[:-1], ATTN, 0)
 
 
 def test_norms_bar_holds_each_tokens_norm(sst2_trace):
@@ -162,9 +132,9 @@ def test_updates_work_in_place_on_a_plot_widget(sst2_trace):
     from explorer.widgets.plot import PlotWidget
 
     t = sst2_trace
-    plot = PlotWidget(ft.attention_heatmap())
+    plot = PlotWidget(fa.attention_heatmap())
     before = plot.spec
-    ft.update_attention(plot, t.attention(ATTN), t.tokens, ATTN, 1)
+    fa.update_attention(plot, t.attention(ATTN), t.tokens, ATTN, 1)
     assert plot.spec != before  # sent to the browser once, as the whole figure
     sent = json.loads(plot.spec)["data"][0]
     np.testing.assert_array_equal(decoded(sent["z"]).astype(np.float32), t.attention(ATTN)[1])

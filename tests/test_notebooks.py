@@ -45,6 +45,16 @@ SST2_TOTAL = _distilbert(30522) + SST2_HEAD
 SQUAD_TOTAL = _distilbert(28996) + QA_HEAD
 
 
+def _llama(vocab: int, dim: int, hidden: int, layers: int, kv_dim: int, labels: int) -> int:
+    """LlamaForSequenceClassification: embeddings, blocks (q, k, v, o without biases, the gated
+    MLP, two RMSNorm weights), the final RMSNorm, ``score`` without a bias."""
+    block = 2 * dim * dim + 2 * dim * kv_dim + 3 * dim * hidden + 2 * dim
+    return vocab * dim + layers * block + dim + dim * labels
+
+
+DECODER_TOTAL = _llama(30522, dim=64, hidden=128, layers=2, kv_dim=32, labels=2)
+
+
 # -- running ---------------------------------------------------------------------------------------
 def _kernel_env(tmp_path: Path, monkeypatch) -> Path:
     """A python3 kernelspec for this interpreter, no hub, a private HF cache; returns the cwd."""
@@ -167,6 +177,24 @@ def test_01_seed_walkthrough(tmp_path, monkeypatch):
     assert "출력 모양 (1, 15, 768); 평균 " in text and "표시: 토큰별 출력 벡터의 노름" in text
     assert "lens | start logits by layer: (7, " in text
     assert "last row = the model's start logits: True" in text
+    # The decoder section: 2 layers of width 64, 4 query heads sharing 2 key/value heads.
+    for line in [
+        f"random weights: {DECODER_TOTAL:,} parameters",
+        "(rotary_emb): LlamaRotaryEmbedding()",
+        "(k_proj): Linear(in_features=64, out_features=32, bias=False)",
+        "(score): Linear(in_features=64, out_features=2, bias=False)",
+        "positions\n  DistilBERT: Embedding(512, 768)\n  decoder:    LlamaRotaryEmbedding, 0 weights",
+        "norm\n  DistilBERT: LayerNorm((768,), eps=1e-12, elementwise_affine=True",
+        "  decoder:    LlamaRMSNorm((64,), eps=1e-06)",
+        "mask\n  DistilBERT: bidirectional\n  decoder:    causal",
+        "Positions: rotary (queries and keys are turned by their position)",
+        "Heads: 4 query heads share 2 key/value heads",
+        "Mask: causal: each token sees itself and the tokens before it",
+        "Shown: attention weights of head 3 of 4, which uses key/value head 2 of 2",
+        f"masked cells (the future): {15 * 14 // 2} of {15 * 15}",
+    ]:
+        assert line in text, line
+    assert "lens | lens rows: 3" in text and text.count("last row = the prediction: True") == 2
     page = cwd / "seed-sentiment-explorer.html"
     assert page.stat().st_size > 0 and "<html" in page.read_text(encoding="utf-8")[:500].lower()
 

@@ -1,2 +1,2 @@
-"""Plotly figures of results: the task heads' (``heads``) and a traced run's (``trace``), and the
-Inside view's sentences (``inside_text``)."""
+"""Plotly figures of results: the task heads' (``heads``), a traced run's (``trace``, attention in
+``attention``), and the Inside view's sentences (``inside_text``)."""

@@ -1,4 +1,4 @@
-"""Plotly figures of one traced run: attention weights, per-token norms and the lens by layer."""
+"""Plotly figures of one traced run: per-token norms and the lens by layer."""
 
 from __future__ import annotations
 
@@ -12,8 +12,6 @@ __all__ = [
     "TEXT",
     "token_labels",
     "layer_labels",
-    "attention_heatmap",
-    "update_attention",
     "norms_bar",
     "update_norms",
     "lens_figure",
@@ -28,10 +26,6 @@ _ZW = "\u200b"  # zero-width space: tells repeated tokens apart on a category ax
 #: Figure texts in English and Korean (the Explorer's two languages).
 TEXT = {
     "en": {
-        "query": "query token (attending)",
-        "key": "key token (attended to)",
-        "weight": "weight",
-        "attention": "{path}: attention of head {head} of {heads}",
         "norm": "norm",
         "norms": "{path}: norm of each token's output vector",
         "token": "token",
@@ -51,10 +45,6 @@ TEXT = {
         "score": {"softmax": "probability", "sigmoid": "score (sigmoid)", "none": "value"},
     },
     "ko": {
-        "query": "쿼리 토큰 (주의를 보내는 쪽)",
-        "key": "키 토큰 (주의를 받는 쪽)",
-        "weight": "가중치",
-        "attention": "{path}: 헤드 {head}/{heads}의 어텐션",
         "norm": "노름",
         "norms": "{path}: 토큰별 출력 벡터의 노름",
         "token": "토큰",
@@ -129,57 +119,6 @@ def _layout(height: int, **extra) -> dict:
 
 def _token_height(n: int) -> int:
     return int(min(900, max(380, 160 + 16 * n)))
-
-
-# -- attention ---------------------------------------------------------------------------------
-def attention_heatmap(lang: str = "en") -> go.Figure:
-    """An empty attention heatmap; fill it with :func:`update_attention`.
-
-    Rows are query tokens (top to bottom in input order), columns key tokens; the hover gives
-    both tokens (escaped) and the exact weight.
-    """
-    words = _text(lang)
-    heat = go.Heatmap(
-        colorscale=_SCALE,
-        zmin=0.0,
-        colorbar=dict(title=dict(text=_esc(words["weight"])), thickness=12),
-        hovertemplate=f"{_esc(words['query'])}: %{{y}}<br>{_esc(words['key'])}: %{{x}}"
-        "<br>%{z:.6f}<extra></extra>",
-    )
-    layout = _layout(
-        _token_height(12),
-        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["key"]))),
-        yaxis=_axis(type="category", autorange="reversed", title=dict(text=_esc(words["query"]))),
-    )
-    return go.Figure(heat, layout=layout)
-
-
-def update_attention(
-    fig, weights: np.ndarray, tokens: Sequence[str], path: str, head: int, lang: str = "en"
-):
-    """Show head ``head`` of ``weights`` (``[heads, tokens, tokens]``) in a figure from
-    :func:`attention_heatmap` (a ``go.Figure`` or a ``PlotWidget``), in place.
-
-    The heatmap's ``z`` is ``weights[head]`` as given (float32, exact); the colour scale runs
-    from 0 to the head's largest weight. Returns ``fig``.
-    """
-    weights = np.asarray(weights)
-    if weights.ndim != 3 or weights.shape[1] != weights.shape[2]:
-        raise ValueError(f"weights must be [heads, tokens, tokens], got shape {weights.shape}")
-    if not 0 <= head < weights.shape[0]:
-        raise ValueError(f"head {head} is out of range: there are {weights.shape[0]} heads")
-    if weights.shape[1] != len(tokens):
-        raise ValueError(f"{len(tokens)} tokens for weights over {weights.shape[1]} tokens")
-    z = weights[head]
-    labels = token_labels(tokens)
-    title = _text(lang)["attention"].format(path=path, head=head + 1, heads=weights.shape[0])
-    with fig.batch_update():
-        trace = fig.data[0]
-        trace.z, trace.x, trace.y = z, labels, labels
-        trace.zmax = float(z.max()) if z.size and float(z.max()) > 0 else 1.0
-        fig.layout.title.text = _esc(title)
-        fig.layout.height = _token_height(len(labels))
-    return fig
 
 
 # -- per-token norms ---------------------------------------------------------------------------

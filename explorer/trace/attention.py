@@ -79,9 +79,9 @@ def attention_problem(module: nn.Module, path: str, family: str | None = None) -
     family = _family(module, family)
     if kind is None:
         return (
-            f"{where} is not an attention module this trace can read: it calls no attention "
-            "function of transformers and has no query/key projections (query and key, or "
-            "q_lin and k_lin)"
+            f"{family}: {where} is not an attention module this trace can read: it calls no "
+            "attention function of transformers and has no query/key projections (query and "
+            "key, or q_lin and k_lin)"
         )
     if kind in ("function", "modernbert"):
         impl = implementation(module)

@@ -11,25 +11,19 @@ import traitlets
 from torch import nn
 
 from ..export import export_part
+from ..figures import attention as fa
 from ..figures import trace as ft
 from ..figures.fill_mask import token_lens_figure, update_token_lens
 from ..figures.inside_text import summary, words
+from .inside_attention import AttentionPart
 from .options import check_options
 from .panels.base import LivePanel
 from .panels.chrome import PanelChrome
 from .plot import PlotWidget
 
-__all__ = ["InsideView", "is_attention"]
+__all__ = ["InsideView"]
 
 _INPUTS = ("text_box", "question_box", "context_box")  # the panels' input boxes, mirrored here
-_PAIRS = ({"query", "key"}, {"q_lin", "k_lin"})
-
-
-def is_attention(module: nn.Module) -> bool:
-    """True for a module the view reads as attention: "Attention" in its class name, or its own
-    query and key projections (``query``/``key`` or ``q_lin``/``k_lin``)."""
-    names = set(dict(module.named_children()))
-    return "attention" in type(module).__name__.lower() or any(p <= names for p in _PAIRS)
 
 
 def _lens_figure(task: str, lang: str) -> Any:
@@ -46,7 +40,10 @@ class InsideView(ipywidgets.VBox):
     """Every module's work on the current input of a live panel, for the selected module.
 
     Selecting the model itself (path ``""``) shows the lens (the head on every layer);
-    an attention module shows its weights with a head picker; every module shows the norm
+    an attention module (as :func:`explorer.trace.is_attention` decides) shows its weights with
+    a head picker, the cells its layer masked drawn apart, and how the layer attends (positions,
+    head grouping, causal or not, window, softcap); attention the trace cannot read says why;
+    every module shows the norm
     of each token's output vector, its shape and statistics. Figures are updated in place
     when the panel delivers a new trace (each keystroke) and when the selection changes.
 
@@ -97,18 +94,16 @@ class InsideView(ipywidgets.VBox):
         self._closed = self._quiet = self._ready = False
         self._visible, self._behind = True, False  # see .visible
         self._drawn: dict[str, Any] = {}  # plot name -> what it shows now (skip equal redraws)
-        self._weights: tuple = (None, None)  # ((trace id, path, call), attention weights)
         self._boxes, self._links = self._mirror(panel)
         self.heading = ipywidgets.HTML()
         self.heading.add_class("xp-inside-heading")
         self.notes = ipywidgets.HTML()
         self.notes.add_class("xp-inside-notes")
-        self.head_picker = ipywidgets.Dropdown(options=[("head 1", 0)], value=0, description="Head")
+        self._attn = AttentionPart(model, lang)
+        self.head_picker, self.attention_plot = self._attn.head_picker, self._attn.plot
         self.call_picker = ipywidgets.Dropdown(options=[("call 1 of 1", 0)], value=0)
-        for picker in (self.head_picker, self.call_picker):
-            picker.layout = ipywidgets.Layout(width="auto", display="none")
+        self.call_picker.layout = ipywidgets.Layout(width="auto", display="none")
         self._pickers = ipywidgets.HBox([self.head_picker, self.call_picker])
-        self.attention_plot = PlotWidget(ft.attention_heatmap(lang))
         self.norms_plot = PlotWidget(ft.norms_bar(lang))
         self.lens_plot: PlotWidget | None = None
         self._lens_task: str | None = None
@@ -163,8 +158,8 @@ class InsideView(ipywidgets.VBox):
                 box.add_class("xp-inside-plot")
             self._plot_boxes[name] = box
         self.children = (
-            *self._boxes, self.heading, self.notes, self._pickers, *self._plot_boxes.values(),
-            self.stats, self._chrome,
+            *self._boxes, self.heading, self._attn.facts, self.notes, self._pickers,
+            *self._plot_boxes.values(), self.stats, self._chrome,
         )  # fmt: skip
 
     def _on_trace(self, trace: Any) -> None:
@@ -172,7 +167,8 @@ class InsideView(ipywidgets.VBox):
         if self._closed:
             return
         self.trace = trace
-        self._weights, self._drawn = (None, None), {}  # a new trace: everything is redrawn
+        self._drawn = {}  # a new trace: everything is redrawn
+        self._attn.reset()
         self._render()
 
     def show(self, path: str, _node: Any = None) -> None:
@@ -189,7 +185,7 @@ class InsideView(ipywidgets.VBox):
         if change["old"] == change["new"] or not self._ready:
             return
         lang = change["new"]
-        self._retext(self.attention_plot, ft.attention_heatmap(lang))
+        self._retext(self.attention_plot, fa.attention_heatmap(lang))
         self._retext(self.norms_plot, ft.norms_bar(lang))
         if self.lens_plot is not None:
             self._retext(self.lens_plot, _lens_figure(self._lens_task, lang))
@@ -263,9 +259,10 @@ class InsideView(ipywidgets.VBox):
         for name, box in self._plot_boxes.items():
             box.layout.display = None if name in shown else "none"
         if "attention_plot" not in shown:
-            self.head_picker.layout.display = "none"
+            self._attn.hide()
         self.notes.value = _paragraphs(self.messages)
-        self.stats.value = _paragraphs(self.result.split("\n")[1:])  # the heading names it
+        facts = set(self._attn.lines)  # shown above the figure; the heading names the module
+        self.stats.value = _paragraphs([x for x in self.result.split("\n")[1:] if x not in facts])
         self.render_seconds = time.perf_counter() - began
 
     def _where(self) -> str:
@@ -294,8 +291,11 @@ class InsideView(ipywidgets.VBox):
         line = ""
         if path == "":
             line = self._lens(t, shown)
-        elif module is not None and is_attention(module):
-            line = self._attention(t, path, call, shown)
+        elif self._attn.wants(path):
+            line = self._attn.show(t, path, call, self.head, self.lang, self._drawn, self.messages)
+            if line:
+                shown.add("attention_plot")
+                line = "\n".join([line, *self._attn.lines])
         if path != "":
             norms_line = self._norms(t, path, out, module, shown)
             line = line or norms_line
@@ -364,31 +364,6 @@ class InsideView(ipywidgets.VBox):
                 old.close()
         return self.lens_plot
 
-    def _attention(self, t: Any, path: str, call: int, shown: set[str]) -> str:
-        w = words(self.lang)
-        cached = self._weights
-        if cached[0] != (id(t), path, call):  # a head switch reuses them
-            try:
-                cached = self._weights = ((id(t), path, call), t.attention(path, call))
-            except ValueError as exc:
-                self.messages.append(w["no_attention"].format(where=path, why=exc))
-                return ""
-        weights = cached[1]
-        heads = weights.shape[0]
-        options = [(w["head_n"].format(i=i + 1), i) for i in range(heads)]
-        if list(self.head_picker.options) != options:
-            self.head_picker.options = options
-        head = min(self.head, heads - 1)
-        self.head_picker.value = head
-        self.head_picker.description = w["head"]
-        self.head_picker.layout.display = None
-        key = (id(t), path, call, head, self.lang)
-        if self._drawn.get("attention") != key:
-            ft.update_attention(self.attention_plot, weights, t.tokens, path, head, self.lang)
-            self._drawn["attention"] = key
-        shown.add("attention_plot")
-        return w["shown_attention"].format(head=head + 1, heads=heads)
-
     def _norms(self, t: Any, path: str, out: Any, module: Any, shown: set[str]) -> str:
         w = words(self.lang)
         if not out.ran:
@@ -416,9 +391,10 @@ class InsideView(ipywidgets.VBox):
             self._closed = True
             for link in self._links:
                 link.unlink()
-            owned = [*self._boxes, self.heading, self.notes, self.head_picker, self.call_picker,
-                     self._pickers, self.attention_plot, self.norms_plot, self.lens_plot,
-                     *self._plot_boxes.values(), self.stats, self._chrome]  # fmt: skip
+            self._attn.close()
+            owned = [*self._boxes, self.heading, self.notes, self.call_picker, self._pickers,
+                     self.norms_plot, self.lens_plot, *self._plot_boxes.values(), self.stats,
+                     self._chrome]  # fmt: skip
             for widget in owned:
                 if widget is not None:
                     widget.close()

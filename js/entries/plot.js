@@ -43,7 +43,8 @@ export default {
 
     let alive = true;
     let drawing = Promise.resolve();
-    let width = 0; // the box width the figure was last laid out for (0: not drawn yet)
+    let width = 0; // the box width the figure was last laid out for (0: not drawn yet, or hidden)
+    let drawn = false; // a first draw was made
     let configText = null; // the config last given to Plotly (given again only when it changes)
     const draw = () => {
       if (!alive) return drawing;
@@ -74,7 +75,11 @@ export default {
       return drawing;
     };
     const onChange = () => {
-      if (width > 0) draw(); // not drawn yet: the first draw will read the new state
+      if (width > 0) draw();
+      // Last drawn while the page hid the box (JupyterLab's theme switch hides it for a moment,
+      // too briefly for the ResizeObserver to see): draw as a first time. Not drawn yet at all:
+      // the first draw will read the new state.
+      else if (drawn && box.isConnected && box.clientWidth > 0) first();
     };
     const onClick = (ev) => {
       const points = (ev && ev.points ? ev.points : []).map(plainPoint);
@@ -92,9 +97,14 @@ export default {
     // Draw once the box has its width (a view is often rendered before it is in the page; a
     // figure drawn at width 0 is drawn again at once). Afterwards only a new width redraws:
     // the height is the figure's own, and the box growing to it must not draw it twice.
+    let clicks = false; // plotly_click is listened to (once)
     const first = async () => {
+      drawn = true;
       await draw();
-      if (alive && graph.on) graph.on("plotly_click", onClick);
+      if (alive && graph.on && !clicks) {
+        graph.on("plotly_click", onClick);
+        clicks = true;
+      }
     };
     let resize = null;
     if (typeof ResizeObserver !== "undefined") {

@@ -372,6 +372,124 @@ CELLS = [
     (
         "md",
         """
+        ## The same sentence in a decoder
+
+        Today's chat models are decoders (Llama, Qwen, Mistral), and they classify too:
+        `LlamaForSequenceClassification` is the class behind many reward models and classifiers
+        fine-tuned from a chat model. Below is a small Llama-style classifier built from a config:
+        2 layers of width 64, **random weights**, online or offline (nothing is downloaded: the
+        structure is the point here, its predictions are noise). It reads the notes' sentence with
+        the sentiment model's tokenizer.
+
+        > 요즘의 챗 모델은 디코더입니다. 설정(config)만으로 만든 작은 Llama식 분류기(가중치는 무작위)로
+        > 같은 문장을 읽혀 DistilBERT와 무엇이 다른지 봅니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        import torch
+        import transformers
+
+        config = transformers.LlamaConfig(
+            vocab_size=sst2_model.config.vocab_size, hidden_size=64, intermediate_size=128,
+            num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
+            pad_token_id=sst2_tok.pad_token_id, id2label=sst2_model.config.id2label,
+        )
+        torch.manual_seed(0)
+        decoder = transformers.LlamaForSequenceClassification(config).eval()
+        print(f"random weights: {explorer.module_tree(decoder).params:,} parameters")
+        print(decoder)
+        """,
+    ),
+    (
+        "md",
+        """
+        Next to DistilBERT's tree, five things changed, read off the two models below:
+
+        * **positions**: DistilBERT adds a learned position embedding (512 rows) to each token;
+          the decoder has none: its `rotary_emb` turns the queries and keys by their position
+          inside every attention layer (it holds no weights);
+        * **norms**: `LayerNorm` (mean and variance, a weight and a bias) became `LlamaRMSNorm`
+          (root mean square only, a weight), placed before each sublayer;
+        * **grouped-query attention**: `k_proj` and `v_proj` are half as wide as `q_proj`:
+          4 query heads share 2 key/value heads, which halves the KV cache;
+        * **a causal mask**: each token sees only itself and the tokens before it;
+        * **the head**: DistilBERT classifies its first token (`[CLS]`) through `pre_classifier`
+          and `classifier`; the decoder's `score` layer reads the **last** token, the only one
+          that has seen the whole sentence.
+        """,
+    ),
+    (
+        "code",
+        """
+        bert, llama = explorer.module_tree(sst2_model), explorer.module_tree(decoder)
+        rotary, causal = llama.find("model.rotary_emb"), decoder.model.layers[0].self_attn.is_causal
+        rows = {
+            "positions": (bert.find("distilbert.embeddings.position_embeddings").repr,
+                          f"{rotary.type}, {rotary.params} weights"),
+            "norm": (bert.find("distilbert.transformer.layer.0.sa_layer_norm").repr,
+                     llama.find("model.layers.0.input_layernorm").repr),
+            "keys": (bert.find("distilbert.transformer.layer.0.attention.k_lin").repr,
+                     llama.find("model.layers.0.self_attn.k_proj").repr),
+            "mask": ("bidirectional", "causal" if causal else "bidirectional"),
+            "head": ("pre_classifier + classifier on [CLS]",
+                     "score on the last token: " + llama.find("score").repr),
+        }
+        for aspect, (a, b) in rows.items():
+            print(f"{aspect}\\n  DistilBERT: {a}\\n  decoder:    {b}")
+        """,
+    ),
+    (
+        "md",
+        """
+        In the explorer, the decoder's attention layer shows its **causal triangle**: the cells a
+        token may not look at (the future) are grey, apart from weights that are merely small, and
+        their hover says "masked: future token". The header names what the layer does: rotary
+        positions, 4 query heads sharing 2 key/value heads (the head picker says which key/value
+        head each query head uses), causal. Of the 15 x 15 = 225 cells, 105 are the future.
+
+        > 디코더의 어텐션에서는 미래 토큰 칸이 회색으로 가려집니다(인과 마스크). 머리말은 회전 위치,
+        > 쿼리 헤드 4개가 키/값 헤드 2개를 나눠 쓰는 구조, 인과적 마스크를 알려 줍니다.
+        """,
+    ),
+    (
+        "code",
+        """
+        decoder_view = explorer.explore(decoder, sst2_tok)
+        decoder_view.task_panel.text = TEXT
+        decoder_view.task_panel.flush()
+        decoder_inside = decoder_view.inside
+        LAYER = "model.layers.0.self_attn"
+        decoder_view.selected = LAYER
+        decoder_inside.head = 2  # head 3, which uses key/value head 2
+        info = decoder_inside.trace.attention_info(LAYER)
+        print(decoder_inside.result)
+        print(f"masked cells (the future): {int((~info.allowed).sum())} of {info.allowed.size}")
+        decoder_inside
+        """,
+    ),
+    (
+        "md",
+        """
+        The lens works as for DistilBERT: the decoder's own head (its final `RMSNorm`, then `score`
+        on the last token) applied to the output of the embeddings and of each block; only the last
+        row is the model's prediction.
+        """,
+    ),
+    (
+        "code",
+        """
+        decoder_view.selected = ""
+        decoder_trace = decoder_inside.trace
+        print(decoder_inside.kind, "| lens rows:", len(decoder_trace.lens))
+        print("last row = the prediction:", decoder_trace.lens[-1] == decoder_trace.prediction)
+        decoder_inside
+        """,
+    ),
+    (
+        "md",
+        """
         ## Next
 
         * `02-compare-heads.ipynb`: the two models side by side, and a plain-language
