@@ -10,7 +10,17 @@ from .anatomy import ModuleNode, module_tree
 from .budget import Budget, budget
 from .compare import Comparison, compare
 from .explain import explain
-from .heads import answer, answer_details, classify, classify_details, trace
+from .heads import (
+    answer,
+    answer_details,
+    classify,
+    classify_details,
+    generate,
+    generate_details,
+    next_token,
+    next_token_details,
+    trace,
+)
 from .load import load
 from .trace import Trace, TraceCancelled
 from .treemap import treemap
@@ -32,8 +42,12 @@ __all__ = [
     "compare",
     "explain",
     "explore",
+    "generate",
+    "generate_details",
     "load",
     "module_tree",
+    "next_token",
+    "next_token_details",
     "save_html",
     "trace",
     "treemap",

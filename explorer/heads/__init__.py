@@ -1,9 +1,12 @@
 """Task heads on text, one module per task, each equal to transformers' own pipeline; every head
 runs the model through the one run seam (:func:`explorer.trace.run.run`)."""
 
+from .causal import NextTokenDetails, next_token, next_token_details, next_token_run
+from .causal_inputs import CausalInputs, causal_inputs
 from .checks import HeadRun
 from .classify import ClassifyDetails, classify, classify_details, classify_run
 from .classify_inputs import ClassifyInputs, classify_inputs
+from .generation import GenerateDetails, GenerateStep, generate, generate_details, generate_run
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
@@ -29,4 +32,15 @@ __all__ = [
     "QAWindowInputs",
     "count_windows",
     "trace",
+    "next_token",
+    "next_token_details",
+    "next_token_run",
+    "NextTokenDetails",
+    "causal_inputs",
+    "CausalInputs",
+    "generate",
+    "generate_details",
+    "generate_run",
+    "GenerateDetails",
+    "GenerateStep",
 ]

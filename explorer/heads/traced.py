@@ -8,6 +8,7 @@ from typing import Any
 from torch import nn
 
 from ..trace.core import Trace
+from .causal import next_token_run
 from .classify import classify_run
 from .qa import answer_run
 
@@ -19,6 +20,8 @@ __all__ = ["trace", "TRACE_RUNS"]
 #: sequence classifier; a context always means question answering. One entry per head.
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
+    ("ForCausalLM", next_token_run),
+    ("LMHeadModel", next_token_run),
 ]
 
 
@@ -37,13 +40,14 @@ def trace(
     Parameters
     ----------
     model : transformers model
-        A ``...ForSequenceClassification`` model, or a ``...ForQuestionAnswering`` one when
-        ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
+        A ``...ForSequenceClassification`` model, a causal language model (``...ForCausalLM``,
+        ``GPT2LMHeadModel``: the run of :func:`next_token`, its lens the logit lens), or a
+        ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
         config and attention setting; every hook is removed, also when the forward raises.
     tokenizer : tokenizer
         The model's tokenizer (a fast one for question answering).
     text : str
-        The text to classify, or the question.
+        The text to classify, the prompt, or the question.
     context : str or None
         The context of a question: the trace runs :func:`answer`'s first window.
     should_stop : callable or None

@@ -7,7 +7,18 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-__all__ = ["NoLens", "head_of", "matches", "note", "lens_values"]
+from .record import layer_stack
+
+__all__ = [
+    "NoLens",
+    "head_of",
+    "matches",
+    "note",
+    "lens_values",
+    "LOGIT_LENS_TOP",
+    "LOGIT_LENS_POSITIONS",
+    "top_tokens",
+]
 
 Head = Callable[[torch.Tensor], object]
 
@@ -58,12 +69,72 @@ def _qa_head(model: nn.Module) -> Head:
     return head
 
 
+#: The logit lens keeps this many most likely tokens per position and layer...
+LOGIT_LENS_TOP = 5
+#: ...at the last this many positions of the input (each layer costs a pass of the LM head).
+LOGIT_LENS_POSITIONS = 32
+
+
+def top_tokens(logits: torch.Tensor, k: int = LOGIT_LENS_TOP) -> tuple[torch.Tensor, torch.Tensor]:
+    """Softmax probabilities and ids of the ``k`` likeliest tokens at each position:
+    ``[positions, vocab]`` logits -> ``([positions, k], [positions, k])``, best first."""
+    probs = torch.softmax(logits.float(), dim=-1)
+    return probs.topk(min(k, probs.shape[-1]), dim=-1)
+
+
+def _final_norm(model: nn.Module) -> nn.Module | None:
+    """The base model's last norm outside its stack of blocks (GPT-2's ``ln_f``, Llama's
+    ``norm``, OPT's ``final_layer_norm``), or None."""
+    base = getattr(model, "base_model", None)
+    base = base if isinstance(base, nn.Module) else model
+    stack = layer_stack(model)
+    inside = {id(m) for m in stack[1].modules()} if stack is not None else set()
+    found = None
+    for _, module in base.named_modules():
+        if id(module) not in inside and "norm" in type(module).__name__.lower():
+            found = module
+    return found
+
+
+def _logit_lens(model: nn.Module) -> Head:
+    """The logit lens of a causal LM: its final norm and LM head on a hidden state, at the last
+    :data:`LOGIT_LENS_POSITIONS` positions, reduced to :func:`top_tokens`."""
+    get = getattr(model, "get_output_embeddings", None)
+    out = get() if callable(get) else None
+    if not isinstance(out, nn.Module):
+        raise NoLens(
+            "it has no output embeddings (the LM head turning hidden states into token scores)",
+            "출력 임베딩(은닉 상태를 토큰 점수로 바꾸는 LM 헤드)이 없습니다",
+        )
+    norm = _final_norm(model)
+    config = model.config
+    cap = getattr(config, "final_logit_softcapping", None)  # Gemma 2
+    scale = getattr(config, "logit_scale", None)  # Cohere multiplies...
+    divide = getattr(config, "logits_scaling", None)  # ...Granite divides
+
+    def head(h):
+        x = h[0, -LOGIT_LENS_POSITIONS:]
+        logits = out(norm(x) if norm is not None else x)
+        if isinstance(scale, (int, float)):
+            logits = logits * scale
+        if isinstance(divide, (int, float)):
+            logits = logits / divide
+        if isinstance(cap, (int, float)):
+            logits = torch.tanh(logits / cap) * cap
+        return top_tokens(logits)
+
+    return head
+
+
 def head_of(model: nn.Module, task: str) -> Head:
     """The model's own head as a function of one hidden state ``[1, tokens, hidden]``.
 
-    Classification returns the ``[labels]`` logits, question answering ``(start, end)``.
-    Raises :class:`NoLens` naming what is missing.
+    Classification returns the ``[labels]`` logits, question answering ``(start, end)``, the
+    next token (the logit lens) :func:`top_tokens` of the last positions. Raises
+    :class:`NoLens` naming what is missing.
     """
+    if task == "next_token":
+        return _logit_lens(model)
     if task == "classify":
         head = _classification_head(model)
         return lambda h: head(h)[0]
