@@ -25,6 +25,7 @@ TASKS = {
     "text-classification": "AutoModelForSequenceClassification",
     "sentiment-analysis": "AutoModelForSequenceClassification",
     "question-answering": "AutoModelForQuestionAnswering",
+    "text-generation": "AutoModelForCausalLM",
     "feature-extraction": "AutoModel",
 }
 #: Keyword arguments that only steer downloading; AutoConfig.from_pretrained accepts them too.

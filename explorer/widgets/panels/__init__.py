@@ -1,6 +1,7 @@
 """Live task panels (one per text head), the registry explore() picks them from, and note panels."""
 
 from .base import LivePanel, PanelHint
+from .causal import CausalPanel
 from .choose import (
     PANELS,
     TASKS,
@@ -20,6 +21,7 @@ __all__ = [
     "PanelHint",
     "SentimentPanel",
     "QAPanel",
+    "CausalPanel",
     "NotePanel",
     "PanelSpec",
     "PANELS",

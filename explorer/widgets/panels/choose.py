@@ -12,6 +12,7 @@ import torch
 
 from ...model_info import unwrap, why_not_runnable
 from .base import LivePanel, text_html
+from .causal import CausalPanel
 from .chrome import PanelChrome
 from .qa import QAPanel
 from .sentiment import SentimentPanel
@@ -73,6 +74,12 @@ PANELS: tuple[PanelSpec, ...] = (
         ("ForQuestionAnswering",),
         QAPanel,
         fast_tokenizer=True,
+    ),
+    PanelSpec(
+        "text-generation",
+        "Next token",
+        ("ForCausalLM", "LMHeadModel"),
+        CausalPanel,
     ),
 )
 _BY_TASK = {spec.task: spec for spec in PANELS}
