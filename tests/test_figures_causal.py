@@ -42,11 +42,14 @@ def test_token_bars_show_the_rows_escaped_best_on_top():
     assert list(bar.x) == [0.5, 0.3, 0.2]
     assert list(bar.y) == ["\u2423&lt;b&gt;", "&amp;", "\u2423&lt;b&gt;\u200b"]
     assert [row[1] for row in bar.customdata] == [7, 3, 9]
-    assert bar.customdata[0][0] == "&#x27; &lt;b&gt;&#x27;"
+    assert bar.customdata[0][0] == "' &lt;b&gt;'"
     assert list(bar.marker.color) == ["#2f80ed", "#d9602b", "#2f80ed"]
     assert fig.layout.title.text == "after &lt;i&gt;x&lt;/i&gt;"
     assert {t.type for t in fig.data} <= set(TRACES)
     json.loads(fig.to_json())
+    update_token_bars(fig, [{"token": '"', "token_id": 1, "score": 1.0}], 'a "quote"')
+    # Plotly decodes numeric entities but shows &quot; as it is
+    assert list(fig.data[0].y) == ["&#34;"] and fig.layout.title.text == "a &#34;quote&#34;"
 
 
 def test_the_logit_lens_grid_holds_the_trace_exactly(lm_trace):

@@ -16,6 +16,7 @@ import transformers
 from test_panels import BAD_TEXTS, in_a_kernel, settle
 
 from explorer import explore, generate, generate_details, next_token_details, save_html
+from explorer.figures.trace import _esc
 from explorer.heads.causal_inputs import causal_inputs
 from explorer.widgets.panels import CausalPanel, NotePanel, detect_task
 from explorer.widgets.panels.causal import LIVE_TOKENS
@@ -77,7 +78,7 @@ def test_generate_shows_what_generate_returns_token_by_token():
     assert ids == [r["token_id"] for r in step.top]
     assert probs == pytest.approx([r["score"] for r in step.top], rel=1e-5)
     assert colors[ids.index(step.token_id)] == CHOSEN and colors.count(CHOSEN) == 1
-    assert panel.figure.layout.title.text.startswith(html.escape(f"Step 4 of 9: {step.token!r}"))
+    assert panel.figure.layout.title.text.startswith(_esc(f"Step 4 of 9: {step.token!r}"))
     buttons[0].click()  # back to the prompt's next token
     assert panel.shown_step is None and buttons[0].button_style == "info"
     assert_next_token(panel, "Once upon a time", status=False)
@@ -243,7 +244,7 @@ def test_korean_texts_and_the_language_switch():
     panel.controls.generate_button.click()
     panel.lang = "ko"
     assert panel.controls.generate_button.description == "생성"
-    assert panel.controls.sampling.options[0][0] == "그리디 (가장 그럴듯한 토큰)"
+    assert panel.controls.sampling.options[0][0] == "그리디"
     assert panel.status.value.startswith("토큰 20개 생성 (그리디)")
     panel.controls.steps.children[1].click()
     assert "단계" in panel.figure.layout.title.text

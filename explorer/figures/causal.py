@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from .trace import token_labels, visible_token
+from .trace import _esc, token_labels, visible_token
 
 __all__ = ["token_bars", "update_token_bars"]
 
@@ -33,7 +32,7 @@ def token_bars(title: str = "") -> go.Figure:
         plot_bgcolor=_CLEAR,
         height=320,
         margin=dict(l=110, r=20, t=50, b=40),
-        title=dict(text=html.escape(title), x=0.01, xanchor="left", font=dict(size=14)),
+        title=dict(text=_esc(title), x=0.01, xanchor="left", font=dict(size=14)),
         xaxis=dict(title=dict(text="probability"), rangemode="tozero",
                    gridcolor="rgba(128, 128, 128, 0.25)", automargin=True),
         yaxis=dict(type="category", autorange="reversed", automargin=True),
@@ -46,7 +45,7 @@ def update_token_bars(fig, rows: Sequence[dict], title: str, chosen: int | None 
     :func:`token_bars`, in place; the row at index ``chosen`` (a generated token) is
     coloured apart. Token texts are escaped. Returns ``fig``."""
     labels = token_labels([visible_token(row["token"], _LABEL) for row in rows])
-    hover = [[html.escape(repr(row["token"])), int(row["token_id"])] for row in rows]
+    hover = [[_esc(repr(row["token"])), int(row["token_id"])] for row in rows]
     colors = [_CHOSEN if i == chosen else _BAR for i in range(len(rows))]
     with fig.batch_update():
         bar = fig.data[0]
@@ -54,6 +53,6 @@ def update_token_bars(fig, rows: Sequence[dict], title: str, chosen: int | None 
         bar.y = labels
         bar.customdata = hover
         bar.marker.color = colors
-        fig.layout.title.text = html.escape(title)
+        fig.layout.title.text = _esc(title)
         fig.layout.height = int(max(220, 90 + 24 * len(rows)))
     return fig

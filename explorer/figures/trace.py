@@ -87,8 +87,12 @@ def _text(lang: str) -> dict:
 
 
 def _esc(value) -> str:
-    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers)."""
-    return html.escape(str(value), quote=True)
+    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers).
+
+    A double quote becomes ``&#34;``: Plotly decodes numeric entities but shows ``&quot;`` as
+    it is. Quotes need no escaping for Plotly (no tag can open once ``<`` is escaped).
+    """
+    return html.escape(str(value), quote=False).replace('"', "&#34;")
 
 
 def token_labels(tokens: Sequence[str]) -> list[str]:

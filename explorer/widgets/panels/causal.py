@@ -44,8 +44,9 @@ WORDS = {
         "truncated": "Prompt cut: it is {total:,} tokens long and the panel reads only the last "
         "{kept:,} (next_token() and generate() read up to the model's window).",
         "decoding": "Decoding",
-        "greedy": "greedy (the likeliest token)",
-        "greedy_short": "greedy",
+        "decoding_tip": "greedy: always the likeliest token; sampling: drawn from the "
+        "distribution (temperature, top-k, top-p), the same seed giving the same tokens",
+        "greedy": "greedy",
         "sampling": "sampling",
         "sampled": "sampling: temperature {t:g}, top-k {k}, top-p {p:g}, seed {seed}",
         "temperature": "temperature",
@@ -77,8 +78,9 @@ WORDS = {
         "truncated": "프롬프트가 잘렸습니다: 토큰 {total:,}개 중 패널은 마지막 {kept:,}개만 "
         "읽습니다 (next_token()과 generate()는 모델의 창 전체를 읽습니다).",
         "decoding": "디코딩",
-        "greedy": "그리디 (가장 그럴듯한 토큰)",
-        "greedy_short": "그리디",
+        "decoding_tip": "그리디: 언제나 가장 그럴듯한 토큰; 샘플링: 분포에서 뽑음(온도, top-k, "
+        "top-p), 같은 시드는 같은 토큰",
+        "greedy": "그리디",
         "sampling": "샘플링",
         "sampled": "샘플링: 온도 {t:g}, top-k {k}, top-p {p:g}, 시드 {seed}",
         "temperature": "온도",
@@ -358,7 +360,7 @@ class CausalPanel(LivePanel):
         self.streamed = list(details.steps)
         self.controls.finish(details, details.text)
         s = details.settings
-        how = self.words("greedy_short")
+        how = self.words("greedy")
         if s["do_sample"]:
             how = self.words("sampled", t=s["temperature"], k=s["top_k"], p=s["top_p"],
                              seed=s["seed"])  # fmt: skip

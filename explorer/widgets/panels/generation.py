@@ -64,23 +64,25 @@ class GenerationControls(ipywidgets.VBox):
         on_pick: Callable[[int | None], Any],
     ) -> None:
         self._words, self._on_pick = words, on_pick
-        auto = ipywidgets.Layout(width="auto", min_width="14em", flex="1 1 14em")
-        self.sampling = ipywidgets.Dropdown(options=[("", False), ("", True)], value=False,
-                                            layout=auto)  # fmt: skip
+        auto = dict(
+            layout=ipywidgets.Layout(width="auto", min_width="16em", flex="1 1 16em"),
+            style={"description_width": "initial"},  # labels in full, in both languages
+        )
+        slide = dict(auto, continuous_update=False)
+        self.sampling = ipywidgets.Dropdown(options=[("", False), ("", True)], value=False, **auto)
         self.temperature = ipywidgets.FloatSlider(
             value=min(max(float(defaults["temperature"]), 0.05), 2.0), min=0.05, max=2.0,
-            step=0.05, layout=auto, continuous_update=False,
+            step=0.05, **slide,
         )  # fmt: skip
         self.top_k = ipywidgets.IntSlider(value=min(int(defaults["top_k"]), 200), min=0, max=200,
-                                          layout=auto, continuous_update=False)  # fmt: skip
+                                          **slide)  # fmt: skip
         self.top_p = ipywidgets.FloatSlider(
             value=min(max(float(defaults["top_p"]), 0.05), 1.0), min=0.05, max=1.0, step=0.05,
-            layout=auto, continuous_update=False,
+            **slide,
         )  # fmt: skip
-        self.seed = ipywidgets.BoundedIntText(value=0, min=0, max=2**31 - 1, layout=auto)
+        self.seed = ipywidgets.BoundedIntText(value=0, min=0, max=2**31 - 1, **auto)
         self.max_new_tokens = ipywidgets.IntSlider(
-            value=max_new_tokens, min=1, max=max(MAX_NEW_TOKENS, max_new_tokens), layout=auto,
-            continuous_update=False,
+            value=max_new_tokens, min=1, max=max(MAX_NEW_TOKENS, max_new_tokens), **slide,
         )  # fmt: skip
         self.generate_button = ipywidgets.Button(button_style="primary", icon="play")
         self.stop_button = ipywidgets.Button(icon="stop", disabled=True)
@@ -127,6 +129,7 @@ class GenerationControls(ipywidgets.VBox):
         self.sampling.options = [(w("greedy"), False), (w("sampling"), True)]
         self.sampling.value = sampling
         self.sampling.description = w("decoding")
+        self.sampling.tooltip = w("decoding_tip")
         self.temperature.description = w("temperature")
         self.top_k.description = w("top_k")
         self.top_p.description = w("top_p")
