@@ -100,8 +100,8 @@ class NextTokenDetails:
 
 
 def lm_logits(model, output) -> torch.Tensor:
-    """The ``[tokens, vocab]`` logits of a causal LM's output, or a clear error naming what is
-    there."""
+    """The ``[positions, vocab]`` logits of a causal LM's output (the last positions when the
+    forward kept only those), or a clear error naming what is there."""
     name = type(model).__name__
     need = "next_token() needs a causal language model's logits, one row per token"
     logits = output.get("logits") if isinstance(output, Mapping) else None
@@ -206,7 +206,10 @@ def next_token_run(
     positions = model_positions(model)
     limits = [v for v in (positions, max_tokens) if v is not None]
     keep = min(limits) if limits else None
-    inputs = causal_inputs(model, tokenizer, text, keep=keep, add_special_tokens=add_special_tokens)
+    inputs = causal_inputs(
+        model, tokenizer, text, keep=keep, add_special_tokens=add_special_tokens,
+        logits=LOGIT_LENS_POSITIONS if traced else 1,  # the lens checks the last positions
+    )  # fmt: skip
     done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
                on_forward=on_forward)  # fmt: skip
     logits = lm_logits(model, done.outputs[0])
@@ -246,7 +249,7 @@ def _trace(model, tokenizer, inputs: CausalInputs, rec, logits, details: NextTok
             "probs": probs.detach().float().cpu().numpy(),
         }
 
-    own = top_tokens(logits[first:].detach())
+    own = top_tokens(logits[first - n :].detach())  # the same last positions as the lens
     return build_trace(
         model, rec, task="next_token", inputs=inputs, own=own, shown=shown,
         raw=logits[-1].detach().float().cpu().numpy(), text=inputs.text,

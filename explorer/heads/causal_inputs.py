@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass, field
 
 import torch
@@ -94,6 +96,15 @@ def pipeline_prefix(model) -> str:
     return prefix if isinstance(prefix, str) else ""
 
 
+@functools.lru_cache(maxsize=256)
+def _takes_logits_to_keep(cls: type) -> bool:
+    """Whether ``cls.forward`` can compute the logits of the last positions only."""
+    try:
+        return "logits_to_keep" in inspect.signature(cls.forward).parameters
+    except (TypeError, ValueError):  # pragma: no cover - a forward without a signature
+        return False
+
+
 def model_positions(model) -> int | None:
     """How many positions the model reads (``max_position_embeddings`` / ``n_positions``)."""
     value = getattr(model.config, "max_position_embeddings", None)
@@ -150,6 +161,7 @@ def causal_inputs(
     keep: int | None = None,
     add_special_tokens: bool | None = None,
     generation: bool = False,
+    logits: int | None = None,
 ) -> CausalInputs:
     """Tokenize ``text`` as ``pipeline("text-generation")`` does and build the exact feed.
 
@@ -167,6 +179,10 @@ def causal_inputs(
     generation : bool
         A feed for ``generate`` (``input_ids`` and ``attention_mask`` only, as the pipeline
         passes them) instead of one forward pass.
+    logits : int or None
+        A forward pass that needs the logits of the last ``logits`` positions only asks for
+        just those (``logits_to_keep``, where the model takes it: the LM head is a large part
+        of a small model's work, and generate's first step does the same). None: all.
     """
     prefix = pipeline_prefix(model)
     kwargs = {} if add_special_tokens is None else {"add_special_tokens": add_special_tokens}
@@ -184,6 +200,8 @@ def causal_inputs(
         feed["attention_mask"] = torch.tensor([mask], device=device)
     if use_cache and not generation:
         feed["use_cache"] = False
+    if logits is not None and not generation and _takes_logits_to_keep(type(model)):
+        feed["logits_to_keep"] = logits
     return CausalInputs(
         text=text,
         prefix=prefix,

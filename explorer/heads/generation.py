@@ -87,7 +87,10 @@ class GenerateDetails:
     new_text : str
         The new text alone, decoded as the pipeline decodes it.
     steps : list of GenerateStep
-        One per new token (empty for a model whose generation config asks for beam search).
+        One per new token (none with ``keep_top=None``, or for a model whose generation config
+        asks for beam search).
+    new_ids : list of int
+        The generated token ids.
     finish : {"eos", "length", "stopped"}
         Why it ended: the end-of-sequence token, ``max_new_tokens``, or ``should_stop``.
     settings : dict
@@ -107,16 +110,12 @@ class GenerateDetails:
     steps: list[GenerateStep]
     finish: str
     settings: dict
+    new_ids: list[int] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     input_ids: list[int] = field(default_factory=list)
     num_tokens: int = 0
     dropped: int = 0
     elapsed: float = 0.0
-
-    @property
-    def new_ids(self) -> list[int]:
-        """The generated token ids."""
-        return [step.token_id for step in self.steps]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe data: prompt, settings, the text made and each step's distribution."""
@@ -127,6 +126,7 @@ class GenerateDetails:
             "new_text": self.new_text,
             "finish": self.finish,
             "settings": dict(self.settings),
+            "new_ids": list(self.new_ids),
             "tokens": list(self.tokens),
             "input_ids": list(self.input_ids),
             "num_tokens": self.num_tokens,
@@ -146,7 +146,7 @@ class GenerateDetails:
                "stopped": "stopped by the user"}[self.finish]  # fmt: skip
         lines = [
             f"Prompt: {self.text if len(self.text) <= 600 else self.text[:600] + chr(0x2026)}",
-            f"Generated {len(self.steps)} tokens, {how}; ended by {why}:",
+            f"Generated {len(self.new_ids)} tokens, {how}; ended by {why}:",
             self.new_text,
             "Tokens: " + " | ".join(
                 f"{step.token!r} {step.score:.3f}" for step in self.steps[:200]
@@ -256,7 +256,7 @@ def generate_run(
     handle_long_generation: str | None = None,
     add_special_tokens: bool | None = None,
     max_prompt_tokens: int | None = None,
-    keep_top: int = 10,
+    keep_top: int | None = 10,
     should_stop: Callable[[], bool] | None = None,
     on_step: Callable[[GenerateStep], Any] | None = None,
 ) -> HeadRun:
@@ -270,8 +270,9 @@ def generate_run(
         See :func:`generate`.
     max_prompt_tokens : int or None
         Read at most the last this-many tokens of the prompt (a live panel's limit).
-    keep_top : int
-        Likeliest tokens kept of each step's distribution (:attr:`GenerateStep.top`).
+    keep_top : int or None
+        Likeliest tokens kept of each step's distribution (:attr:`GenerateStep.top`); None
+        keeps no steps at all (``steps`` empty: what :func:`generate` needs).
     should_stop : callable or None
         Checked after each new token: True ends the generation there (``finish="stopped"``).
     on_step : callable or None
@@ -294,7 +295,7 @@ def generate_run(
         raise ValueError(
             f"handle_long_generation must be None or 'hole', got {handle_long_generation!r}"
         )
-    keep_top = check_int(keep_top, "keep_top", minimum=1)
+    keep_top = check_int(keep_top, "keep_top", minimum=1, allow_none=True)
     max_prompt_tokens = check_int(max_prompt_tokens, "max_prompt_tokens", minimum=1,
                                   allow_none=True)  # fmt: skip
     new = settings["max_new_tokens"]
@@ -310,14 +311,15 @@ def generate_run(
         step = GenerateStep(
             index=len(steps), token=token_texts(tokenizer, [token_id])[0], token_id=token_id,
             score=score, rank=int((probs > score).sum().item()) + 1,
-            top=ranked_tokens(tokenizer, probs, keep_top),
+            top=ranked_tokens(tokenizer, probs, keep_top) if keep_top is not None else [],
         )  # fmt: skip
         steps.append(step)
         if on_step is not None:
             on_step(step)
 
     made = run_generate(
-        model, inputs.feed, should_stop=should_stop, on_token=on_token, seed=settings.get("seed"),
+        model, inputs.feed, should_stop=should_stop, seed=settings.get("seed"),
+        on_token=on_token if keep_top is not None or on_step is not None else None,
         **_generate_kwargs(model, tokenizer, settings),
     )  # fmt: skip
     generated, new_text = _pipeline_text(tokenizer, inputs, made.sequence, return_full_text)
@@ -326,7 +328,7 @@ def generate_run(
         finish = "eos"
     details = GenerateDetails(
         text=text, generated_text=generated, new_text=new_text, steps=steps, finish=finish,
-        settings=settings, tokens=inputs.tokens, input_ids=inputs.input_ids,
+        settings=settings, new_ids=made.new_ids, tokens=inputs.tokens, input_ids=inputs.input_ids,
         num_tokens=inputs.num_tokens, dropped=inputs.dropped,
         elapsed=time.perf_counter() - began,
     )  # fmt: skip
@@ -429,5 +431,6 @@ def generate(
         model, tokenizer, text, max_new_tokens, do_sample=do_sample, temperature=temperature,
         top_k=top_k, top_p=top_p, seed=seed, return_full_text=return_full_text,
         handle_long_generation=handle_long_generation, add_special_tokens=add_special_tokens,
+        keep_top=None,  # the text only: no step's distribution is read
     )  # fmt: skip
     return [{"generated_text": details.generated_text}]
