@@ -227,6 +227,21 @@ def test_a_long_text_is_cut_to_the_panels_limit_and_says_so():
     assert panel.note.value == ""
 
 
+def test_a_generation_that_cannot_run_says_why_and_keeps_the_next_token():
+    model, tok = td.cached("gpt2", "bpe")  # 128 positions
+    panel = CausalPanel(model, tok, text="The cat")
+    panel.controls.max_new_tokens.value = 200
+    panel.controls.generate_button.click()
+    assert panel.status.value.startswith("ValueError: max_new_tokens=200 leaves no room")
+    assert panel.error == panel.status.value and panel.generation is None
+    want = next_token_details(model, tok, "The cat", 10).results
+    assert shown(panel)[1] == [r["token_id"] for r in want]  # the bars stay
+    assert panel.trace is not None and panel.controls.stop_button.disabled
+    panel.controls.max_new_tokens.value = 5
+    panel.controls.generate_button.click()
+    assert panel.error is None and len(panel.generation.steps) == 5
+
+
 def test_empty_text_gives_a_hint_and_generate_waits_for_a_prompt():
     model, tok = td.cached("gpt2", "bpe")
     panel = CausalPanel(model, tok)

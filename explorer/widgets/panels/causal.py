@@ -351,9 +351,13 @@ class CausalPanel(LivePanel):
             self._show_generation(outcome[0])
 
     def _deliver_error(self, inputs: Any, exc: BaseException) -> None:
-        if inputs[0] == "generate":
-            self.controls.running(False)
-        super()._deliver_error(inputs, exc)
+        if inputs[0] != "generate":
+            super()._deliver_error(inputs, exc)
+            return
+        self._not_busy()  # a failed generation leaves the prompt's next token shown
+        self.controls.clear()
+        self.error = f"{type(exc).__name__}: {exc}"
+        self._set_status(self.error, "bad")
 
     def _show_generation(self, details: GenerateDetails) -> None:
         self.generation = details
