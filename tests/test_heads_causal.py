@@ -306,6 +306,17 @@ def test_a_head_forced_on_the_wrong_model_names_the_function_that_fits(sst2, qa)
         explorer.trace(cases[-1][0], tokenizer, "the cat")
 
 
+def test_a_tokenizer_that_cannot_decode_is_named():
+    model, tokenizer = td.cached("gpt2", "bpe")
+
+    def encode_only(text, **kwargs):  # a callable that tokenizes but cannot decode
+        return tokenizer(text, **kwargs)
+
+    for call in (next_token, generate):
+        with pytest.raises(TypeError, match="turns ids back into text; function has no decode"):
+            call(model, encode_only, "the cat")
+
+
 def test_a_tokenizer_from_another_model_is_named():
     model, _ = td.cached("gpt2", "bpe")  # 400 embedding rows
     for call in (next_token, generate):

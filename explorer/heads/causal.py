@@ -14,7 +14,13 @@ from ..args import check_int, check_text
 from ..trace.core import build_trace
 from ..trace.lens import LOGIT_LENS_POSITIONS, top_tokens
 from ..trace.run import run
-from .causal_inputs import CausalInputs, causal_inputs, check_causal, model_positions
+from .causal_inputs import (
+    CausalInputs,
+    causal_inputs,
+    check_causal,
+    check_tokenizer,
+    model_positions,
+)
 from .checks import HeadRun, check_model, output_names
 
 __all__ = [
@@ -203,6 +209,7 @@ def next_token_run(
     max_tokens = check_int(max_tokens, "max_tokens", minimum=1, allow_none=True)
     check_model(model, tokenizer, "next_token")
     check_causal(model, "next_token")
+    check_tokenizer(tokenizer, "next_token")
     positions = model_positions(model)
     limits = [v for v in (positions, max_tokens) if v is not None]
     keep = min(limits) if limits else None

@@ -14,6 +14,7 @@ __all__ = [
     "CausalInputs",
     "causal_inputs",
     "check_causal",
+    "check_tokenizer",
     "is_causal",
     "pipeline_major",
     "pipeline_prefix",
@@ -74,6 +75,18 @@ def check_causal(model, function: str) -> None:
         "load the model with AutoModelForCausalLM, e.g. explorer.load(name, "
         "task='text-generation')"
     )
+
+
+def check_tokenizer(tokenizer, function: str) -> None:
+    """Raise TypeError unless ``tokenizer`` can also turn ids back into text, as the causal
+    heads need (they name the predicted tokens and decode what they generate)."""
+    missing = [n for n in ("decode", "batch_decode", "convert_ids_to_tokens")
+               if not callable(getattr(tokenizer, n, None))]  # fmt: skip
+    if missing:
+        raise TypeError(
+            f"{function}() needs a transformers tokenizer that turns ids back into text; "
+            f"{type(tokenizer).__name__} has no {', '.join(missing)}"
+        )
 
 
 def pipeline_major() -> int:

@@ -15,7 +15,13 @@ import torch
 from ..args import check_int, check_text
 from ..trace.run import run_generate
 from .causal import ranked_tokens, token_texts
-from .causal_inputs import causal_inputs, check_causal, model_positions, pipeline_major
+from .causal_inputs import (
+    causal_inputs,
+    check_causal,
+    check_tokenizer,
+    model_positions,
+    pipeline_major,
+)
 from .checks import HeadRun, check_model
 
 __all__ = [
@@ -287,6 +293,7 @@ def generate_run(
     check_text(text, "text")
     check_model(model, tokenizer, "generate")
     check_causal(model, "generate")
+    check_tokenizer(tokenizer, "generate")
     settings = _settings(model, max_new_tokens, do_sample, temperature, top_k, top_p, seed)
     for name, value in (("return_full_text", return_full_text),):
         if not isinstance(value, bool):

@@ -12,7 +12,7 @@ import torch
 from ...export import export_part
 from ...figures.causal import token_bars, update_token_bars
 from ...heads.causal import NextTokenDetails, next_token_run
-from ...heads.causal_inputs import check_causal
+from ...heads.causal_inputs import check_causal, check_tokenizer
 from ...heads.generation import GenerateDetails, GenerateStep, generate_run, sampling_defaults
 from ...model_info import check_runnable, untrained_note, unwrap
 from ..plot import PlotWidget
@@ -177,6 +177,7 @@ class CausalPanel(LivePanel):
             )
         check_runnable(model, tokenizer)
         check_causal(model, "next_token")
+        check_tokenizer(tokenizer, "next_token")
         if not isinstance(text, str):
             raise TypeError(f"text must be a str, got {type(text).__name__}")
         for name, value, low in (("top_k", top_k, 1), ("max_new_tokens", max_new_tokens, 1),
