@@ -19,6 +19,8 @@ LAYERS = [
         "explorer.facts",
         "explorer.args",
         "explorer.model_info",
+        "explorer.adapters",
+        "explorer.placement",
         "explorer.plotlyjs",
         "explorer.version",
         "explorer.latest",
@@ -181,6 +183,23 @@ def test_only_the_explorer_wires_itself():
                 if where.as_posix() != "explorer/__init__.py":
                     found.append(f"{where}:{node.lineno} imports the Explorer's module")
     assert not found, "\n".join(found)
+
+
+def test_export_reads_no_widget_files():
+    """The static page is made from explorer/static/ (what js/ builds), never from widgets'
+    own files: export sits below the widgets."""
+    found = []
+    for path in sorted((PACKAGE / "export").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if "widgets" in node.value.split("/") or node.value == "widgets":
+                    found.append(
+                        f"{path.relative_to(PACKAGE.parent)}:{node.lineno}: {node.value!r}"
+                    )
+    assert not found, "\n".join(found)
+    assert not (PACKAGE / "widgets" / "static").exists(), (
+        "built browser files go to explorer/static"
+    )
 
 
 def test_explain_base_modules_import_nothing_else_from_explain():

@@ -329,6 +329,13 @@ def test_the_static_view_and_json_hold_the_next_token_and_the_generation(tmp_pat
     assert json.loads(json.dumps(panel.generation.to_dict()))["steps"][0]["token_id"] == (
         panel.generation.steps[0].token_id
     )
+    copied = json.loads(panel.result_json())  # what "Copy as JSON" copies
+    assert copied["next_token"]["text"] == "The <i>cat</i>"
+    assert copied["generation"]["new_ids"] == panel.generation.new_ids
+    panel.text = ""
+    with pytest.raises(ValueError, match="nothing to copy"):
+        panel.result_json()
+    panel.text = "The <i>cat</i>"
     path = save_html(ex, tmp_path / "causal.html")
     page = path.read_text("utf-8") if hasattr(path, "read_text") else open(path).read()
     assert "Next token" in page and "<i>cat</i>" not in page

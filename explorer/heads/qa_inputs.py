@@ -178,13 +178,15 @@ def _check_room(tokenizer, question, context, max_seq_len, doc_stride) -> None:
             )
 
 
-def qa_inputs(model, tokenizer, question, context, **options) -> QAInputs:
+def qa_inputs(model, tokenizer, question, context, *, task: str = "answer", **options) -> QAInputs:
     """Check the arguments, split the context into windows and build each window's model inputs.
 
     Parameters
     ----------
     model, tokenizer, question, context
         See :func:`explorer.heads.answer_details`.
+    task : str
+        The function the user called, for error messages.
     **options
         The question-answering options (:data:`OPTIONS`).
 
@@ -193,8 +195,8 @@ def qa_inputs(model, tokenizer, question, context, **options) -> QAInputs:
     QAInputs
         What :func:`explorer.heads.answer_details` feeds the model, window by window.
     """
-    _checked(model, tokenizer, question, context, "answer")
-    params = settings(model, tokenizer, options)
+    _checked(model, tokenizer, question, context, task)
+    params = settings(model, tokenizer, options, task=task)
     _check_room(tokenizer, question, context, params["max_seq_len"], params["doc_stride"])
     question_first = tokenizer.padding_side == "right"
     encoded = tokenizer(

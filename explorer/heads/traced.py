@@ -16,7 +16,7 @@ __all__ = ["trace", "TRACE_RUNS"]
 
 #: What :func:`trace` runs without a context, by the head the model's class name ends with
 #: (first match wins): ``(suffix, run)`` where ``run(model, tokenizer, text, traced=True,
-#: should_stop=...)`` returns a :class:`~explorer.heads.HeadRun`. Anything else is traced as a
+#: should_stop=..., task="trace")`` returns a :class:`~explorer.heads.HeadRun`. Anything else is traced as a
 #: sequence classifier; a context always means question answering. One entry per head.
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
@@ -70,14 +70,18 @@ def trace(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"trace: model must be a torch.nn.Module, got {type(model).__name__}")
+    name = type(model).__name__
     if context is None:
         if answer_kwargs:
             raise TypeError(f"{sorted(answer_kwargs)} apply to question answering: pass context")
-        name = type(model).__name__
+        if "ForQuestionAnswering" in name:
+            raise TypeError(
+                f"trace: {name} answers questions: pass the question as text and the passage as "
+                "context= (trace(model, tokenizer, question, context=...))"
+            )
         run = next((r for suffix, r in TRACE_RUNS if name.endswith(suffix)), classify_run)
-        done = run(model, tokenizer, text, traced=True, should_stop=should_stop)
+        done = run(model, tokenizer, text, traced=True, should_stop=should_stop, task="trace")
     else:
-        done = answer_run(
-            model, tokenizer, text, context, traced=True, should_stop=should_stop, **answer_kwargs
-        )
+        done = answer_run(model, tokenizer, text, context, traced=True, should_stop=should_stop,
+                          task="trace", **answer_kwargs)  # fmt: skip
     return done.trace

@@ -11,6 +11,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..placement import dispatched
+from .attention import capture_attention
 from .record import Recording, TraceCancelled, recording
 
 __all__ = ["Run", "run", "eval_mode", "Generated", "run_generate"]
@@ -21,9 +23,12 @@ def eval_mode(model: nn.Module, *, inference: bool = True):
     """Run with every submodule in eval mode, restoring each module's own flag afterwards.
 
     Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
-    ``inference=False`` (tensors then keep their version counters, which a trace reads).
+    ``inference=False`` (tensors then keep their version counters, which a trace reads) and for
+    a model accelerate placed (its hooks put new parameters in the model on every forward pass;
+    made under inference mode they would stay inference tensors, which cannot train).
     """
     flags = [(m, m.training) for m in model.modules()]
+    inference = inference and not dispatched(model)
     try:
         for module, _ in flags:
             module.training = False
@@ -79,7 +84,8 @@ def run(
     feeds : sequence of dict
         Keyword arguments of each forward pass (one per window of a long input).
     trace : int or None
-        Index of the feed to record (every module's output, the stack's hidden states); None
+        Index of the feed to record (every module's output, the stack's hidden states, the
+        attention calls: see :mod:`explorer.trace.capture`); None
         records nothing and runs under ``torch.inference_mode``, with no hook at all.
     should_stop : callable or None
         Checked before each forward pass and, in the traced one, before every module runs;
@@ -99,7 +105,11 @@ def run(
         for i, feed in enumerate(feeds):
             _stop_check(should_stop)
             if i == trace:
-                with recording(model, should_stop) as rec:
+                mask = feed.get("attention_mask")
+                with (
+                    recording(model, should_stop) as rec,
+                    capture_attention(model, mask) as rec.attention,
+                ):
                     outputs.append(model(**feed))
             else:
                 outputs.append(model(**feed))

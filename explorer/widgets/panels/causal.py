@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -407,6 +408,14 @@ class CausalPanel(LivePanel):
             how=self.words("drawn" if sampled else "taken"), extra=extra,
         )  # fmt: skip
         update_token_bars(self.figure, rows, title, chosen=chosen)
+
+    def result_json(self) -> str:
+        """The last results as JSON text (what "Copy as JSON" copies): ``{"next_token": ...,
+        "generation": ...}`` (None where there is none); ValueError when neither is shown."""
+        if self.details is None and self.generation is None:
+            raise ValueError(self.words("nothing_to_copy"))
+        data = CausalResult(self.details, self.generation).to_dict()
+        return json.dumps(data, ensure_ascii=False, indent=1)
 
     def export_part(self) -> dict[str, Any] | None:
         """The static view: the bars shown and, as text, the next token and the generation."""

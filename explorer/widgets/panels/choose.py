@@ -10,7 +10,7 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...model_info import unwrap, why_not_runnable
+from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .causal import CausalPanel
 from .chrome import PanelChrome
@@ -109,11 +109,8 @@ class NotePanel(ipywidgets.VBox):
 
 
 def _names(inner: Any) -> list[str]:
-    """The model's class name and its config's architectures."""
-    names = [type(inner).__name__]
-    config = getattr(inner, "config", None)
-    names += [a for a in (getattr(config, "architectures", None) or []) if isinstance(a, str)]
-    return names
+    """The model's class name, a PEFT wrapper's adapted model's, its config's architectures."""
+    return class_names(inner)
 
 
 def detect_task(model: Any, task: Any = "auto") -> str | None:
@@ -129,8 +126,9 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     Notes
     -----
     Detection order: a pipeline's ``.task``; the class name (``...ForSequenceClassification``,
-    ``...ForQuestionAnswering``); ``config.architectures``; a plain callable (not a module) is
-    a classifier. Anything else gets no panel (:func:`no_panel_reason` says why).
+    ``...ForQuestionAnswering``), then a PEFT wrapper's adapted model's; ``config.architectures``;
+    a plain callable (not a module) is a classifier. Anything else gets no panel
+    (:func:`no_panel_reason` says why).
     """
     if task is None:
         return None
