@@ -293,7 +293,7 @@ def test_a_head_forced_on_the_wrong_model_names_the_function_that_fits(sst2, qa)
         (qa[0], "use answer()"),
         (transformers.BertForMaskedLM(tm._bert_config()).eval(), "use fill_mask()"),
         (transformers.GPT2Model(transformers.GPT2Config(n_embd=32, n_layer=1, n_head=2)).eval(),
-         "no language-modeling head"),
+         "GPT2Model is a bare backbone without a task head"),
         (transformers.XLNetLMHeadModel(transformers.XLNetConfig(
             d_model=32, n_layer=1, n_head=2, d_inner=64, vocab_size=30522)).eval(),
          "permutation masks"),

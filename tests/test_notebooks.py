@@ -312,11 +312,10 @@ def test_06_decoder_walkthrough(tmp_path, monkeypatch):
     assert "last row = the prediction: True" in text and "= next_token's first row: True" in text
     assert len(re.findall(r"^  \d: .* p = \d\.\d{4}$", text, re.M)) == layers + 1
     assert "lens | Each entry applies the model's own head" in text
-    # the attention of a decoder: read once the attention of every architecture has landed
-    if "attention not readable here yet" in text:
-        assert "is not an attention module this trace can read" in text
-    else:
-        assert "attention | weights (12, 7, 7) | each row sums to 1: True" in text
-        assert "nothing above the diagonal (causal): True" in text
+    # the attention of a decoder: 12 heads over the 7 tokens fed, nothing above the diagonal
+    assert "attention | weights (12, 7, 7) | each row sums to 1: True" in text
+    assert "nothing above the diagonal (causal): True" in text
+    assert "attention | Shown: attention weights of head 1 of 12" in text
+    assert "(12 heads here)" in prose
     assert f"KV cache, 1,024 tokens, float16: {kv:,} bytes" in text
     assert f"weights, float16: {2 * total:,} bytes" in text

@@ -309,7 +309,7 @@ def test_detection_by_class_architectures_and_task():
     bare.config.architectures = ["GPT2LMHeadModel"]  # a checkpoint's head, loaded without it
     ex = explore(bare, tok)
     assert isinstance(ex.task_panel, NotePanel)
-    assert "no language-modeling head" in ex.task_panel.message
+    assert "GPT2Model is a bare backbone without a task head" in ex.task_panel.message
     pipe = transformers.pipeline("text-generation", model=model, tokenizer=td.bpe_tokenizer())
     ex = explore(pipe)
     assert isinstance(ex.task_panel, CausalPanel) and ex.task_panel.model is model

@@ -183,6 +183,7 @@ def next_token_run(
     traced: bool = False,
     should_stop=None,
     on_forward=None,
+    task: str = "next_token",
 ) -> HeadRun:
     """The next token after ``text`` in one forward pass; with ``traced``, that pass recorded.
 
@@ -197,6 +198,8 @@ def next_token_run(
         logit lens (the final norm and LM head on every layer's hidden state).
     should_stop, on_forward
         See :func:`explorer.trace.run.run`.
+    task : str
+        The caller's name in error messages (``"trace"`` when :func:`explorer.trace` runs it).
 
     Returns
     -------
@@ -207,9 +210,9 @@ def next_token_run(
     check_text(text, "text")
     top_k = check_int(top_k, "top_k", minimum=1, allow_none=True)
     max_tokens = check_int(max_tokens, "max_tokens", minimum=1, allow_none=True)
-    check_model(model, tokenizer, "next_token")
-    check_causal(model, "next_token")
-    check_tokenizer(tokenizer, "next_token")
+    check_model(model, tokenizer, task)
+    check_causal(model, task)
+    check_tokenizer(tokenizer, task)
     positions = model_positions(model)
     limits = [v for v in (positions, max_tokens) if v is not None]
     keep = min(limits) if limits else None

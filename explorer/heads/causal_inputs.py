@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .checks import check_fits, forward_keys, model_device
+from .checks import check_fits, forward_keys, head_advice, model_device
 
 __all__ = [
     "CausalInputs",
@@ -24,14 +24,6 @@ __all__ = [
 #: Class-name endings of the causal language models the causal heads run.
 CAUSAL_SUFFIXES = ("ForCausalLM", "LMHeadModel")
 _NOT_CAUSAL = ("XLNetLMHeadModel", "TransfoXLLMHeadModel")  # permutation LM, removed model
-_OTHER_HEADS = (  # (class-name ending, what to call instead)
-    ("ForSequenceClassification", "classify()"),
-    ("ForQuestionAnswering", "answer()"),
-    ("ForMaskedLM", "fill_mask() (a masked language model predicts a [MASK], not the next token)"),
-    ("ForTokenClassification", "tag()"),
-    ("ForConditionalGeneration", "transformers' own pipeline (an encoder-decoder or multimodal "
-                                 "model; the causal heads run decoder-only models)"),
-)  # fmt: skip
 
 
 def is_causal(model) -> bool:
@@ -67,14 +59,7 @@ def check_causal(model, function: str) -> None:
             f"{need}; {name} predicts with permutation masks and a padding prefix, which "
             "the causal heads do not reproduce: use transformers' text-generation pipeline"
         )
-    for suffix, instead in _OTHER_HEADS:
-        if name.endswith(suffix):
-            raise TypeError(f"{need}; {name} has another head: for this model use {instead}")
-    raise TypeError(
-        f"{need}; {name} has no language-modeling head (a bare backbone predicts nothing): "
-        "load the model with AutoModelForCausalLM, e.g. explorer.load(name, "
-        "task='text-generation')"
-    )
+    raise TypeError(need + head_advice(model))
 
 
 def check_tokenizer(tokenizer, function: str) -> None:

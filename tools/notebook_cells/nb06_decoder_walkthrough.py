@@ -193,9 +193,9 @@ CELLS = [
         In a decoder each token attends only to itself and the tokens **before** it (a causal
         mask): the upper triangle of every attention map is zero, which is what lets the model
         be trained to predict every next token of a text at once. `trace.attention(path)` reads
-        the weights of one attention module, head by head. (Reading the attention of GPT-2's
-        fused `c_attn` comes with the explorer's attention for every architecture; until then
-        the cell says why it cannot.)
+        the weights of one attention module, head by head (12 heads here), from the model's own
+        attention computation; selecting the module in the explorer shows them in the
+        **Inside** tab.
         """,
     ),
     (
@@ -204,15 +204,13 @@ CELLS = [
         import numpy as np
 
         ATTENTION = "transformer.h.0.attn"
-        try:
-            weights = trace.attention(ATTENTION)
-        except ValueError as exc:
-            print("attention not readable here yet:", exc)
-        else:
-            print("attention | weights", weights.shape, "| each row sums to 1:",
-                  bool(np.allclose(weights.sum(-1), 1, atol=1e-5)))
-            print("nothing above the diagonal (causal):",
-                  bool(np.allclose(np.triu(weights, k=1), 0)))
+        weights = trace.attention(ATTENTION)
+        print("attention | weights", weights.shape, "| each row sums to 1:",
+              bool(np.allclose(weights.sum(-1), 1, atol=1e-5)))
+        print("nothing above the diagonal (causal):", bool(np.allclose(np.triu(weights, k=1), 0)))
+        view.selected = ATTENTION
+        print(view.inside.kind, "|", view.inside.result.splitlines()[-1])
+        view.inside
         """,
     ),
     (
