@@ -7,6 +7,7 @@ import math
 
 import _tiny_decoders as td
 import _tiny_models as tm
+import numpy as np
 import pytest
 import torch
 import transformers
@@ -398,6 +399,15 @@ def test_the_trace_of_a_causal_lm_has_the_logit_lens(kind):
     assert last["tokens"][-1] == [r["token"] for r in top]
     for got, row in zip(last["probs"][-1], top, strict=True):
         assert math.isclose(float(got), row["score"], rel_tol=1e-5)
+    # the run computed the last position's logits only; the prediction at the other positions
+    # (read when the lens is) is the model's own too: its full forward gives the same
+    kept = 1 if "logits_to_keep" in t.feed else n  # OPT takes none in transformers 4.57
+    assert t.output("").shape == (1, kept, model.config.vocab_size)
+    with torch.no_grad():
+        full = model(input_ids=torch.tensor([t.input_ids])).logits[0].float()
+    want = torch.softmax(full, -1).topk(5)
+    assert last["ids"] == want.indices.tolist()
+    np.testing.assert_allclose(last["probs"], want.values.numpy(), rtol=1e-5, atol=1e-7)
     # a middle entry is the final norm and the LM head on that block's output
     norm = model.get_submodule(FINAL_NORM[kind])
     hidden = t.output(f"{BLOCKS[kind]}.0").tensor

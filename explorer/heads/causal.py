@@ -4,7 +4,7 @@ text-generation pipeline feeds, in one forward pass (traced: with the logit lens
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,8 +12,8 @@ import torch
 
 from ..args import check_int, check_text
 from ..trace.core import build_trace
-from ..trace.lens import LOGIT_LENS_POSITIONS, top_tokens
-from ..trace.run import run
+from ..trace.lens import LOGIT_LENS_POSITIONS, LensTop, NoLens, head_of, top_tokens
+from ..trace.run import eval_mode, run
 from .causal_inputs import (
     CausalInputs,
     causal_inputs,
@@ -217,9 +217,8 @@ def next_token_run(
     limits = [v for v in (positions, max_tokens) if v is not None]
     keep = min(limits) if limits else None
     inputs = causal_inputs(
-        model, tokenizer, text, keep=keep, add_special_tokens=add_special_tokens,
-        logits=LOGIT_LENS_POSITIONS if traced else 1,  # the lens checks the last positions
-    )  # fmt: skip
+        model, tokenizer, text, keep=keep, add_special_tokens=add_special_tokens, logits=1
+    )  # the last position's logits only, as generate's first step (the lens reads the others)
     done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
                on_forward=on_forward)  # fmt: skip
     logits = lm_logits(model, done.outputs[0])
@@ -241,25 +240,65 @@ def next_token_run(
     return HeadRun(details, _trace(model, tokenizer, inputs, done.recording, logits, details))
 
 
+class _Prediction(Mapping):
+    """A next-token trace's prediction at the logit lens's positions, computed when first read
+    (a keystroke's run computes the last position's logits only): the last position from the
+    model's own logits, the others by the lens on the last block's output (the final norm and
+    LM head, as the model applies them; the lens checks they give the model's own numbers)."""
+
+    def __init__(self, compute: Callable[[], dict]) -> None:
+        self._compute, self._rows = compute, None
+
+    def _data(self) -> dict:
+        if self._rows is None:
+            self._rows = self._compute()
+        return self._rows
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data()[key]
+
+    def __iter__(self):
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def __repr__(self) -> str:
+        return f"_Prediction({self._data()!r})"
+
+
 def _trace(model, tokenizer, inputs: CausalInputs, rec, logits, details: NextTokenDetails):
     """The trace of a next-token run. Its lens (the logit lens) has one entry per layer: at each
     of the last positions, the likeliest tokens (``positions``, ``ids``, ``tokens``, ``probs``)."""
     n = len(inputs.input_ids)
     first = max(0, n - LOGIT_LENS_POSITIONS)
+    own = top_tokens(logits[-1:].detach())  # the model's own prediction: the last position
 
-    def shown(value) -> dict[str, Any]:
-        probs, ids = value
+    def rows(probs, ids, start: int) -> dict[str, Any]:
         ids_list = ids.tolist()
         flat = token_texts(tokenizer, [i for row in ids_list for i in row])
         k = ids.shape[-1]
         return {
-            "positions": list(range(first, n)),
+            "positions": list(range(start, n)),
             "ids": ids_list,
             "tokens": [flat[r * k : (r + 1) * k] for r in range(len(ids_list))],
             "probs": probs.detach().float().cpu().numpy(),
         }
 
-    own = top_tokens(logits[first - n :].detach())  # the same last positions as the lens
+    def prediction() -> dict[str, Any]:
+        outputs = rec.stack_outputs()
+        try:
+            _, head = head_of(model, "next_token")
+            with eval_mode(model, inference=False):
+                probs, ids = (t.clone() for t in head(outputs[-1], inputs.feed).rows)
+        except (NoLens, IndexError, RuntimeError, ValueError, TypeError):
+            return rows(*own, n - 1)  # no lens: the last position alone
+        probs[-1:], ids[-1:] = own  # the last position: the model's own numbers exactly
+        return rows(probs, ids, first)
+
+    def shown(value) -> Mapping:
+        return rows(*value.rows, first) if isinstance(value, LensTop) else _Prediction(prediction)
+
     return build_trace(
         model, rec, task="next_token", inputs=inputs, own=own, shown=shown,
         raw=logits[-1].detach().float().cpu().numpy(), text=inputs.text,

@@ -31,6 +31,7 @@ __all__ = [
     "LOGIT_LENS_TOP",
     "LOGIT_LENS_POSITIONS",
     "top_tokens",
+    "LensTop",
 ]
 
 #: ``head(hidden, feed)``: one hidden state and the forward's inputs -> the head's value.
@@ -207,6 +208,19 @@ def top_tokens(logits: torch.Tensor, k: int = LOGIT_LENS_TOP) -> tuple[torch.Ten
     return probs.topk(min(k, probs.shape[-1]), dim=-1)
 
 
+class LensTop(tuple):
+    """The logit lens on one hidden state: ``(probs, ids)`` of the last position's likeliest
+    tokens (``[1, k]`` each: what the model's own prediction is checked against), carrying the
+    same for each of the last positions as ``rows`` (``([positions, k], [positions, k])``)."""
+
+    rows: tuple
+
+    def __new__(cls, probs: torch.Tensor, ids: torch.Tensor) -> LensTop:
+        self = super().__new__(cls, (probs[-1:], ids[-1:]))
+        self.rows = (probs, ids)
+        return self
+
+
 def _decoder_norm(model: nn.Module) -> nn.Module | None:
     """A decoder's final norm: :func:`final_norm`, else a norm beside the blocks in the module
     holding them (OPT's ``decoder.final_layer_norm``, registered before its layers)."""
@@ -222,7 +236,7 @@ def _decoder_norm(model: nn.Module) -> nn.Module | None:
 def _logit_lens(model):
     """Causal LMs: the final norm and the LM head on the last :data:`LOGIT_LENS_POSITIONS`
     positions (and a logit scale or soft cap where the config has one), read as
-    :func:`top_tokens`."""
+    :func:`top_tokens` (a :class:`LensTop`: checked at the last position)."""
     get = getattr(model, "get_output_embeddings", None)
     out = get() if callable(get) else None
     if not _linear(out):
@@ -242,7 +256,7 @@ def _logit_lens(model):
             logits = logits / divide
         if isinstance(cap, (int, float)):
             logits = torch.tanh(logits / cap) * cap
-        return top_tokens(logits)
+        return LensTop(*top_tokens(logits))
 
     return head
 
@@ -274,7 +288,7 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     """The first entry of :data:`HEADS` for ``task`` that applies to ``model``, and its head.
 
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
-    the next token (the logit lens) :func:`top_tokens` of the last positions. Raises
+    the next token (the logit lens) a :class:`LensTop` of the last positions. Raises
     :class:`NoLens` naming the heads it knows.
     """
     inner = inner_model(model)
