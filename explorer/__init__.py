@@ -15,11 +15,17 @@ from .heads import (
     answer_details,
     classify,
     classify_details,
+    fill_mask,
+    fill_mask_details,
     generate,
     generate_details,
     next_token,
     next_token_details,
+    tag,
+    tag_details,
     trace,
+    zero_shot,
+    zero_shot_details,
 )
 from .load import load
 from .trace import Trace, TraceCancelled
@@ -42,6 +48,8 @@ __all__ = [
     "compare",
     "explain",
     "explore",
+    "fill_mask",
+    "fill_mask_details",
     "generate",
     "generate_details",
     "load",
@@ -49,8 +57,12 @@ __all__ = [
     "next_token",
     "next_token_details",
     "save_html",
+    "tag",
+    "tag_details",
     "trace",
     "treemap",
+    "zero_shot",
+    "zero_shot_details",
 ]
 
 # Names whose modules load ipywidgets/anywidget or plotly: resolved on first use (PEP 562), so

@@ -104,9 +104,25 @@ def build(kind: str, seed: int = SEED) -> torch.nn.Module:
         model = tf.DistilBertForSequenceClassification(cfg)
     elif kind == "distilbert_one_label":
         model = tf.DistilBertForSequenceClassification(_distilbert_config(num_labels=1))
+    elif kind == "distilbert_ner":
+        cfg = _distilbert_config(id2label=dict(enumerate(NER_LABELS)), label2id=_ids(NER_LABELS))
+        model = tf.DistilBertForTokenClassification(cfg)
+    elif kind == "bert_pos":
+        cfg = _bert_config(id2label=dict(enumerate(POS_LABELS)), label2id=_ids(POS_LABELS))
+        model = tf.BertForTokenClassification(cfg)
     else:
         raise KeyError(kind)
     return init_weights(model, seed)
+
+
+#: dslim/distilbert-NER's labels (CoNLL-2003, in its id order), and part-of-speech tags without
+#: B-/I- prefixes (one of them markup, to prove labels are escaped).
+NER_LABELS = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"]
+POS_LABELS = ["NOUN", "VERB", "<b>ADJ</b>", "PUNCT", "O"]
+
+
+def _ids(labels: list[str]) -> dict[str, int]:
+    return {label: i for i, label in enumerate(labels)}
 
 
 KINDS = {
@@ -117,6 +133,8 @@ KINDS = {
     "bert_multilabel": True,
     "distilbert_regression": False,
     "distilbert_one_label": False,
+    "distilbert_ner": False,
+    "bert_pos": True,
 }
 
 

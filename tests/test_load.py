@@ -178,6 +178,7 @@ PUBLISHED = [
         66_955_010,
     ),
     ("distilbert-base-cased-distilled-squad", None, "DistilBertForQuestionAnswering", 65_192_450),
+    ("dslim/distilbert-NER", None, "DistilBertForTokenClassification", 65_197_833),
     ("t5-small", None, "T5ForConditionalGeneration", 60_506_624),
     ("meta-llama/Llama-2-7b-hf", None, "LlamaForCausalLM", 6_738_415_616),
     ("mistralai/Mistral-7B-v0.1", None, "MistralForCausalLM", 7_241_732_096),
@@ -264,6 +265,23 @@ def test_offline_classic_mistake_is_predicted_on_meta():
     squad = _quiet(load, "distilbert-base-cased-distilled-squad", weights=False)
     assert squad.newly_initialized == [] and squad.model.config.vocab_size == 28996
     assert squad.tokenizer is None  # cased vocabulary: not shipped
+
+
+def test_offline_ner_checkpoint_is_a_token_classifier_with_its_labels():
+    with pytest.warns(UserWarning, match="RANDOM weights"):
+        loaded = load("distilbert-NER")
+    model = loaded.model
+    assert type(model).__name__ == "DistilBertForTokenClassification" and loaded.untrained
+    assert list(model.config.id2label.values()) == [
+        "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"
+    ]  # fmt: skip
+    assert loaded.tokenizer is None  # cased vocabulary: not shipped
+    with torch.no_grad():
+        assert model(input_ids=torch.tensor([[101, 1000, 102]])).logits.shape == (1, 3, 9)
+    head = _quiet(load, "distilbert-base-uncased", task="ner", weights=False)
+    assert type(head.model).__name__ == "DistilBertForTokenClassification"
+    assert head.newly_initialized_modules() == ["classifier"]
+    assert _quiet(load, "bert-base-uncased", task="token-classification", weights=False).meta
 
 
 # -- the packaged real weights -----------------------------------------------------------------

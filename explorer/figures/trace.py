@@ -18,6 +18,7 @@ __all__ = [
     "update_norms",
     "lens_figure",
     "update_lens",
+    "update_token_lens",
     "visible_token",
     "logit_lens_figure",
     "update_logit_lens",
@@ -44,6 +45,10 @@ TEXT = {
         "class": "class",
         "lens": "Lens: the model's head on each layer (only the last row is the prediction)",
         "qa_lens": "Lens: start and end logits on each layer (only the last rows are the model's)",
+        "tag_lens": "Lens: each layer's probability for each token's final label (only the last "
+        "row is the model's)",
+        "tag_top": "this layer's top label",
+        "final": "final label",
         "start": "start logit",
         "end": "end logit",
         "score": {"softmax": "probability", "sigmoid": "score (sigmoid)", "none": "value"},
@@ -68,6 +73,9 @@ TEXT = {
         "class": "클래스",
         "lens": "렌즈: 각 층에 모델의 헤드를 적용한 값 (마지막 행만 예측)",
         "qa_lens": "렌즈: 각 층의 시작·끝 로짓 (마지막 행만 모델의 값)",
+        "tag_lens": "렌즈: 각 층이 토큰마다 최종 레이블에 주는 확률 (마지막 행만 모델의 값)",
+        "tag_top": "이 층의 최고 레이블",
+        "final": "최종 레이블",
         "start": "시작 로짓",
         "end": "끝 로짓",
         "score": {"softmax": "확률", "sigmoid": "점수 (시그모이드)", "none": "값"},
@@ -238,7 +246,8 @@ def update_norms(fig, norms: np.ndarray, tokens: Sequence[str], path: str, lang:
 
 # -- the lens ----------------------------------------------------------------------------------
 def lens_figure(task: str, lang: str = "en") -> go.Figure:
-    """An empty lens figure for ``task`` ("classify" or "answer"); fill it with :func:`update_lens`.
+    """An empty lens figure for ``task`` ("classify", "answer" or "tag"); fill it with
+    :func:`update_lens` (:func:`update_token_lens` for "tag").
 
     Classification: one heatmap, a row per layer (embeddings first, the prediction last) and a
     column per class. Question answering: two heatmaps over the tokens, start logits above and
@@ -260,10 +269,12 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
         )
         layout["title"]["text"] = _esc(words["lens"])
         return go.Figure(heat, layout=layout)
+    if task == "tag":
+        return _token_lens_figure(words)
     if task == "next_token":
         return logit_lens_figure(lang)
     if task != "answer":
-        raise ValueError(f"task must be 'classify', 'answer' or 'next_token', got {task!r}")
+        raise ValueError(f"task must be 'classify', 'answer', 'tag' or 'next_token', got {task!r}")
     traces = [
         go.Heatmap(
             coloraxis="coloraxis",
@@ -336,6 +347,64 @@ def update_lens(
     with fig.batch_update():
         for trace, z in zip(fig.data, (starts, ends), strict=True):
             trace.z, trace.x, trace.y = z, columns, rows
+    return fig
+
+
+# -- the lens of a token classifier ---------------------------------------------------------------
+def _token_lens_figure(words: dict) -> go.Figure:
+    """A row per layer, a column per token: the probability each layer gives to the label the
+    model finally chose for the token (hover: the layer's own top label)."""
+    heat = go.Heatmap(
+        colorscale=_SCALE,
+        zmin=0.0,
+        zmax=1.0,
+        colorbar=dict(thickness=12),
+        hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['token'])}: %{{x}}"
+        f"<br>{_esc(words['final'])} %{{customdata[0]}}: %{{z:.4f}}"
+        f"<br>{_esc(words['tag_top'])}: %{{customdata[1]}} %{{customdata[2]:.4f}}<extra></extra>",
+    )
+    layout = _layout(
+        360,
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["token"]))),
+        yaxis=_axis(type="category", autorange="reversed"),
+    )
+    layout["title"]["text"] = _esc(words["tag_lens"])
+    return go.Figure(heat, layout=layout)
+
+
+def update_token_lens(fig, lens: Sequence, *, tokens: Sequence[str], labels: Sequence[str],
+                      lang: str = "en"):  # fmt: skip
+    """Show a token classifier's lens in a figure from ``lens_figure("tag")``, in place.
+
+    Parameters
+    ----------
+    fig : go.Figure or PlotWidget
+        From ``lens_figure("tag")``.
+    lens : sequence of numpy.ndarray
+        ``[tokens, labels]`` probabilities per layer (:attr:`explorer.trace.Trace.lens`); the
+        last entry is the model's prediction.
+    tokens, labels : sequence of str
+        The trace's tokens and label names.
+    """
+    words = _text(lang)
+    entries = [np.asarray(entry, dtype=np.float32) for entry in lens]
+    if any(entry.shape != (len(tokens), len(labels)) for entry in entries):
+        raise ValueError(f"{len(tokens)} tokens x {len(labels)} labels for lens entries of shapes "
+                         f"{[entry.shape for entry in entries]}")  # fmt: skip
+    final = entries[-1].argmax(axis=-1) if entries else np.zeros(0, dtype=int)
+    columns = np.arange(len(tokens))
+    z = np.array([entry[columns, final] for entry in entries])
+    names = np.array([_esc(label) for label in labels], dtype=object)
+    custom = [
+        [[names[f], names[t], float(entry[i, t])] for i, (f, t) in
+         enumerate(zip(final, entry.argmax(axis=-1), strict=True))]
+        for entry in entries
+    ]  # fmt: skip
+    with fig.batch_update():
+        heat = fig.data[0]
+        heat.z, heat.x, heat.y = z, token_labels(tokens), layer_labels(len(entries), lang)
+        heat.customdata = custom
+        heat.colorbar.title.text = _esc(words["score"]["softmax"])
     return fig
 
 

@@ -6,11 +6,17 @@ from .causal_inputs import CausalInputs, causal_inputs
 from .checks import HeadRun
 from .classify import ClassifyDetails, classify, classify_details, classify_run
 from .classify_inputs import ClassifyInputs, classify_inputs
+from .fill_mask import FillMaskDetails, fill_mask, fill_mask_details, fill_mask_run
+from .fill_mask_inputs import FillMaskInputs, fill_mask_inputs
 from .generation import GenerateDetails, GenerateStep, generate, generate_details, generate_run
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
+from .tag import TagDetails, TagWindow, regroup, tag, tag_details, tag_run
+from .tag_inputs import AGGREGATIONS, TagInputs, TagWindowInputs, tag_inputs
 from .traced import trace
+from .zero_shot import ZeroShotDetails, zero_shot, zero_shot_details, zero_shot_run
+from .zero_shot_inputs import ZeroShotInputs, ZeroShotPair, zero_shot_inputs
 
 __all__ = [
     "HeadRun",
@@ -31,7 +37,30 @@ __all__ = [
     "QAInputs",
     "QAWindowInputs",
     "count_windows",
+    "tag",
+    "tag_details",
+    "tag_run",
+    "regroup",
+    "TagDetails",
+    "TagWindow",
+    "tag_inputs",
+    "TagInputs",
+    "TagWindowInputs",
+    "AGGREGATIONS",
     "trace",
+    "fill_mask",
+    "fill_mask_details",
+    "fill_mask_run",
+    "FillMaskDetails",
+    "fill_mask_inputs",
+    "FillMaskInputs",
+    "zero_shot",
+    "zero_shot_details",
+    "zero_shot_run",
+    "ZeroShotDetails",
+    "zero_shot_inputs",
+    "ZeroShotInputs",
+    "ZeroShotPair",
     "next_token",
     "next_token_details",
     "next_token_run",

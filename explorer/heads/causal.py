@@ -12,7 +12,8 @@ import torch
 
 from ..args import check_int, check_text
 from ..trace.core import build_trace
-from ..trace.lens import LOGIT_LENS_POSITIONS, LensTop, NoLens, head_of, top_tokens
+from ..trace.lens import LOGIT_LENS_POSITIONS, LensTop, NoLens, head_of
+from ..trace.mlm_lens import top_tokens
 from ..trace.run import eval_mode, run
 from .causal_inputs import (
     CausalInputs,

@@ -11,7 +11,7 @@ from weakref import WeakKeyDictionary
 import torch
 
 from ..model_info import check_runnable, inner_model
-from ..placement import execution_device
+from ..placement import dispatched, execution_device
 
 __all__ = [
     "HeadRun",
@@ -91,7 +91,10 @@ def check_model(model, tokenizer, task: str) -> None:
         raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
     if getattr(model.config, "is_encoder_decoder", False):  # before transformers' own riddles
         raise TypeError(f"{task}: {head_advice(model).removeprefix('; ')}")
-    check_runnable(model, tokenizer)  # weights on the meta device: nothing to run
+    # Weights on the meta device: checked here only for a model accelerate placed (missing
+    # weights would run as NaN); any other one fails in its forward pass, where the run seam
+    # names the cause (a walk over every tensor before each pass would cost ~1% of it).
+    check_runnable(model, tokenizer, weights=dispatched(model))
 
 
 def model_device(model: torch.nn.Module) -> torch.device:

@@ -151,7 +151,17 @@ def _checked(model, tokenizer, question, context, task: str) -> None:
 
 
 def _length(tokenizer, text: str) -> int:
-    """Tokens in ``text`` alone, without special tokens."""
+    """Tokens in ``text`` alone, without special tokens (a fast tokenizer's Rust backend counts
+    them directly: the Python call around it costs ~0.6 ms, more than the count)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None) if tokenizer.is_fast else None
+    if backend is not None:
+        try:
+            n = len(backend.encode(text, add_special_tokens=False).ids)
+        except Exception:  # a previous call's truncation setting refuses a long text: ask below
+            n = None
+        cut = backend.truncation  # a previous call's setting: a count at its limit may be cut
+        if n is not None and (cut is None or n < cut["max_length"]):
+            return n
     return len(tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from torch import nn
@@ -10,7 +11,9 @@ from torch import nn
 from ..trace.core import Trace
 from .causal import next_token_run
 from .classify import classify_run
+from .fill_mask import fill_mask_run
 from .qa import answer_run
+from .tag import tag_run
 
 __all__ = ["trace", "TRACE_RUNS"]
 
@@ -20,6 +23,8 @@ __all__ = ["trace", "TRACE_RUNS"]
 #: sequence classifier; a context always means question answering. One entry per head.
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
+    ("ForMaskedLM", partial(fill_mask_run, allow_no_mask=True)),
+    ("ForTokenClassification", tag_run),
     ("ForCausalLM", next_token_run),
     ("LMHeadModel", next_token_run),
 ]
@@ -40,9 +45,10 @@ def trace(
     Parameters
     ----------
     model : transformers model
-        A ``...ForSequenceClassification`` model, a causal language model (``...ForCausalLM``,
-        ``GPT2LMHeadModel``: the run of :func:`next_token`, its lens the logit lens), or a
-        ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
+        A ``...ForSequenceClassification`` model, a ``...ForMaskedLM`` one (the text may hold
+        mask tokens; the lens shows the head's top tokens at every position), a causal language
+        model (``...ForCausalLM``, ``GPT2LMHeadModel``: the run of :func:`next_token`, its lens
+        the logit lens), or a ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
         config and attention setting; every hook is removed, also when the forward raises.
     tokenizer : tokenizer
         The model's tokenizer (a fast one for question answering).

@@ -25,6 +25,10 @@ TASKS = {
     "text-classification": "AutoModelForSequenceClassification",
     "sentiment-analysis": "AutoModelForSequenceClassification",
     "question-answering": "AutoModelForQuestionAnswering",
+    "fill-mask": "AutoModelForMaskedLM",
+    "zero-shot-classification": "AutoModelForSequenceClassification",
+    "token-classification": "AutoModelForTokenClassification",
+    "ner": "AutoModelForTokenClassification",
     "text-generation": "AutoModelForCausalLM",
     "feature-extraction": "AutoModel",
 }

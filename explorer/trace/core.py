@@ -29,8 +29,8 @@ class Trace:
 
     Attributes
     ----------
-    task : {"classify", "answer"}
-        Which head's input was run.
+    task : {"classify", "answer", "tag"}
+        Which head's input was run (``"tag"``: token classification).
     text : str
         The text (the question for ``"answer"``).
     context : str or None
@@ -42,16 +42,20 @@ class Trace:
     feed : dict of str to torch.Tensor
         The keyword arguments of the forward pass.
     windows : int
-        Windows the whole context needs (``"answer"``; the trace runs the first); 1 otherwise.
+        Windows the whole context (``"answer"``) or text (``"tag"`` with a stride) needs; the
+        trace runs the first. 1 otherwise.
     truncated : bool
-        The text was cut to the model's window (``"classify"``).
+        The text was cut to the model's window (``"classify"``, ``"tag"``).
     labels : list of str or None
-        Class names in index order (``"classify"``).
+        Class names in index order (``"classify"``, ``"tag"``).
     function : str or None
-        ``"softmax"``, ``"sigmoid"`` or ``"none"``: how logits become scores (``"classify"``).
-    prediction : dict or tuple
+        ``"softmax"``, ``"sigmoid"`` or ``"none"``: how logits become scores (``"classify"``;
+        ``"softmax"`` for ``"tag"``).
+    prediction : dict, tuple or numpy.ndarray
         The model's own prediction: ``{label: probability}`` (equal to :func:`classify`'s
-        scores) or ``(start_logits, end_logits)`` arrays with one value per token.
+        scores), ``(start_logits, end_logits)`` arrays with one value per token, or
+        ``[tokens, labels]`` probabilities (``"tag"``, equal to :func:`explorer.tag_details`'
+        first window).
     lens : list or None
         The model's own head applied to every hidden state: the embeddings' output (the input
         of the first block), then each block's output. Entries have the form of

@@ -17,6 +17,7 @@ from torch import nn
 
 from ..adapters import acts_as
 from ..model_info import inner_model
+from .mlm_lens import masked_lm_head, top_tokens
 from .record import layer_stack
 
 __all__ = [
@@ -28,9 +29,7 @@ __all__ = [
     "matches",
     "note",
     "lens_values",
-    "LOGIT_LENS_TOP",
     "LOGIT_LENS_POSITIONS",
-    "top_tokens",
     "LensTop",
 ]
 
@@ -193,19 +192,33 @@ def _qa_outputs(model):
     return lambda h, feed: _start_end(qa(norm(h)))
 
 
+# -- masked language models ----------------------------------------------------------------------
+
+
+def _masked_lm(model):
+    """A masked LM's own head layers on every position, its top tokens kept (``mlm_lens``)."""
+    head = masked_lm_head(model)
+    return None if head is None else (lambda h, feed: head(h))
+
+
+def _per_token(model):
+    """Token classification: the final norm (if any), ModernBERT's head (if any), then the
+    classifier (``score`` in decoders) on every token: ``[tokens, labels]`` logits."""
+    layer = next((m for m in (getattr(model, "classifier", None), getattr(model, "score", None))
+                  if _linear(m)), None)  # fmt: skip
+    if layer is None:
+        return None
+    head = getattr(model, "head", None)
+    head = head if isinstance(head, nn.Module) else (lambda h: h)
+    norm = _normed(model)
+    return lambda h, feed: layer(head(norm(h)))[0]
+
+
 # -- the next token (the logit lens) -------------------------------------------------------------
 
-#: The logit lens keeps this many most likely tokens per position and layer...
-LOGIT_LENS_TOP = 5
-#: ...at the last this many positions of the input (each layer costs a pass of the LM head).
+#: The logit lens reads the last this many positions of the input (each layer costs a pass
+#: of the LM head); it keeps :data:`~explorer.trace.mlm_lens.LENS_TOP` tokens at each.
 LOGIT_LENS_POSITIONS = 32
-
-
-def top_tokens(logits: torch.Tensor, k: int = LOGIT_LENS_TOP) -> tuple[torch.Tensor, torch.Tensor]:
-    """Softmax probabilities and ids of the ``k`` likeliest tokens at each position:
-    ``[positions, vocab]`` logits -> ``([positions, k], [positions, k])``, best first."""
-    probs = torch.softmax(logits.float(), dim=-1)
-    return probs.topk(min(k, probs.shape[-1]), dim=-1)
 
 
 class LensTop(tuple):
@@ -236,7 +249,8 @@ def _decoder_norm(model: nn.Module) -> nn.Module | None:
 def _logit_lens(model):
     """Causal LMs: the final norm and the LM head on the last :data:`LOGIT_LENS_POSITIONS`
     positions (and a logit scale or soft cap where the config has one), read as
-    :func:`top_tokens` (a :class:`LensTop`: checked at the last position)."""
+    :func:`~explorer.trace.mlm_lens.top_tokens` (a :class:`LensTop`: checked at the last
+    position)."""
     get = getattr(model, "get_output_embeddings", None)
     out = get() if callable(get) else None
     if not _linear(out):
@@ -279,6 +293,10 @@ HEADS: list[HeadEntry] = [
               "ModernBERT의 마지막 정규화 → head → 토큰별 classifier", _modernbert_qa),
     HeadEntry("answer", "the final norm (if any) + qa_outputs per token",
               "마지막 정규화(있으면) + 토큰별 qa_outputs", _qa_outputs),
+    HeadEntry("fill_mask", "the masked-LM head's own layers at every token (top tokens kept)",
+              "마스크 언어 모델 헤드의 층들을 모든 토큰에 적용(상위 토큰만 보관)", _masked_lm),
+    HeadEntry("tag", "the final norm (if any) + the classifier on every token",
+              "마지막 정규화(있으면) + 토큰마다 classifier", _per_token),
     HeadEntry("next_token", "the final norm + the LM head at every position (the logit lens)",
               "마지막 정규화 + 위치마다 LM 헤드(로짓 렌즈)", _logit_lens),
 ]  # fmt: skip
@@ -288,8 +306,10 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     """The first entry of :data:`HEADS` for ``task`` that applies to ``model``, and its head.
 
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
-    the next token (the logit lens) a :class:`LensTop` of the last positions. Raises
-    :class:`NoLens` naming the heads it knows.
+    a masked LM (``"fill_mask"``) the top tokens per position
+    (:func:`explorer.trace.mlm_lens.top_tokens`), token classification (``"tag"``)
+    ``[tokens, labels]`` logits, the next token (the logit lens) a :class:`LensTop` of the last
+    positions. Raises :class:`NoLens` naming the heads it knows.
     """
     inner = inner_model(model)
     entries = [e for e in HEADS if e.task == task]

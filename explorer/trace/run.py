@@ -11,9 +11,10 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..model_info import check_weights
 from ..placement import dispatched
 from .attention import capture_attention
-from .record import Recording, TraceCancelled, recording
+from .record import Recording, TraceCancelled, first_tensor, recording
 
 __all__ = ["Run", "run", "eval_mode", "Generated", "run_generate"]
 
@@ -27,16 +28,25 @@ def eval_mode(model: nn.Module, *, inference: bool = True):
     a model accelerate placed (its hooks put new parameters in the model on every forward pass;
     made under inference mode they would stay inference tensors, which cannot train).
     """
-    flags = [(m, m.training) for m in model.modules()]
+    # Only the modules in training mode change, and through object.__setattr__: Module's own
+    # __setattr__ costs ~10 us a call, ~3 ms a run for 100 modules set and restored.
+    training, stack, seen = [], [model], set()
+    while stack:  # model.modules() without its generator recursion (~3x faster)
+        module = stack.pop()
+        if id(module) not in seen:
+            seen.add(id(module))
+            if module.training:
+                training.append(module)
+            stack.extend(m for m in module._modules.values() if m is not None)
     inference = inference and not dispatched(model)
     try:
-        for module, _ in flags:
-            module.training = False
+        for module in training:
+            object.__setattr__(module, "training", False)
         with torch.inference_mode() if inference else torch.no_grad():
             yield
     finally:
-        for module, flag in flags:
-            module.training = flag
+        for module in training:
+            object.__setattr__(module, "training", True)
 
 
 @dataclass(repr=False, eq=False)
@@ -104,15 +114,25 @@ def run(
     with eval_mode(model, inference=trace is None):
         for i, feed in enumerate(feeds):
             _stop_check(should_stop)
-            if i == trace:
-                mask = feed.get("attention_mask")
-                with (
-                    recording(model, should_stop) as rec,
-                    capture_attention(model, mask) as rec.attention,
-                ):
-                    outputs.append(model(**feed))
-            else:
-                outputs.append(model(**feed))
+            try:
+                if i == trace:
+                    mask = feed.get("attention_mask")
+                    with (
+                        recording(model, should_stop) as rec,
+                        capture_attention(model, mask) as rec.attention,
+                    ):
+                        output = model(**feed)
+                else:
+                    output = model(**feed)
+            except TraceCancelled:
+                raise
+            except Exception:
+                check_weights(model)  # a model without weights: say so, not torch's riddle
+                raise
+            tensor = first_tensor(output)
+            if tensor is not None and tensor.is_meta:
+                check_weights(model)
+            outputs.append(output)
             if on_forward is not None:
                 on_forward()
     return Run(outputs, rec, trace)

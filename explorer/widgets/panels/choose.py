@@ -14,8 +14,11 @@ from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .causal import CausalPanel
 from .chrome import PanelChrome
+from .entities import EntitiesPanel
+from .fill_mask import FillMaskPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
+from .zero_shot import ZeroShotPanel, is_nli
 
 __all__ = [
     "PanelSpec",
@@ -49,6 +52,10 @@ class PanelSpec:
         Other ``task=`` names for it (``"sentiment-analysis"``).
     fast_tokenizer : bool
         The head needs a fast (Rust) tokenizer (character offsets).
+    detect : callable or None
+        ``detect(model) -> bool``: a further test a model matching ``suffixes`` must pass
+        (an NLI classifier's entailment label), so an earlier entry can claim some models of a
+        head and leave the others to a later one. None: the suffix is enough.
     """
 
     task: str
@@ -57,10 +64,18 @@ class PanelSpec:
     make: Callable[[Any, Any], LivePanel]
     aliases: tuple[str, ...] = ()
     fast_tokenizer: bool = False
+    detect: Callable[[Any], bool] | None = None
 
 
 #: The live panels, in detection order: registering a panel is one entry here.
 PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec(
+        "zero-shot-classification",
+        "Zero-shot",
+        ("ForSequenceClassification",),
+        ZeroShotPanel,
+        detect=is_nli,
+    ),
     PanelSpec(
         "text-classification",
         "Sentiment",
@@ -74,6 +89,14 @@ PANELS: tuple[PanelSpec, ...] = (
         ("ForQuestionAnswering",),
         QAPanel,
         fast_tokenizer=True,
+    ),
+    PanelSpec("fill-mask", "Fill-mask", ("ForMaskedLM", "WithLMHeadModel"), FillMaskPanel),
+    PanelSpec(
+        "token-classification",
+        "Entities",
+        ("ForTokenClassification",),
+        EntitiesPanel,
+        aliases=("ner",),
     ),
     PanelSpec(
         "text-generation",
@@ -126,9 +149,10 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     Notes
     -----
     Detection order: a pipeline's ``.task``; the class name (``...ForSequenceClassification``,
-    ``...ForQuestionAnswering``), then a PEFT wrapper's adapted model's; ``config.architectures``;
-    a plain callable (not a module) is a classifier. Anything else gets no panel
-    (:func:`no_panel_reason` says why).
+    ``...ForQuestionAnswering``, ``...ForMaskedLM``; an entry's ``detect`` test, e.g. an NLI
+    classifier gets the zero-shot panel before the sentiment one), then a PEFT wrapper's adapted
+    model's; ``config.architectures``; a plain callable (not a module) is a classifier.
+    Anything else gets no panel (:func:`no_panel_reason` says why).
     """
     if task is None:
         return None
@@ -146,7 +170,9 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     inner, _ = unwrap(model, None)
     for name in _names(inner):
         for spec in PANELS:
-            if any(suffix in name for suffix in spec.suffixes):
+            if any(suffix in name for suffix in spec.suffixes) and (
+                spec.detect is None or spec.detect(inner)
+            ):
                 return spec.task
     if not isinstance(inner, torch.nn.Module) and callable(inner):
         return "text-classification"
@@ -158,7 +184,7 @@ def no_panel_reason(model: Any) -> str:
     inner, _ = unwrap(model, None)
     name = type(inner).__name__
     config = getattr(inner, "config", None)
-    heads = ", ".join(f"...{spec.suffixes[0]}" for spec in PANELS)
+    heads = ", ".join(dict.fromkeys(f"...{spec.suffixes[0]}" for spec in PANELS))
     if config is None:
         return (
             f"No live panel: {name} is a plain PyTorch module, and the live panels run the "
