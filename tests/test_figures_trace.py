@@ -124,7 +124,9 @@ def test_qa_lens_shows_start_and_end_logits_by_layer_over_the_tokens(qa_trace):
     check_figure(fig)
     with pytest.raises(ValueError, match="needs its tokens"):
         ft.update_lens(fig, t.lens)
-    with pytest.raises(ValueError, match="task must be 'classify', 'answer' or 'tag'"):
+    with pytest.raises(
+        ValueError, match="task must be 'classify', 'answer', 'tag' or 'next_token'"
+    ):
         ft.lens_figure("generate")
 
 

@@ -169,6 +169,7 @@ def test_weights_false_on_a_local_dir(tmp_path):
 # Published parameter counts of these checkpoints (tied weights counted once).
 PUBLISHED = [
     ("gpt2", None, "GPT2LMHeadModel", 124_439_808),
+    ("distilgpt2", "text-generation", "GPT2LMHeadModel", 81_912_576),
     ("bert-base-uncased", "feature-extraction", "BertModel", 109_482_240),
     (
         "distilbert-base-uncased-finetuned-sst-2-english",
@@ -590,3 +591,19 @@ def test_a_model_in_the_local_cache_loads_when_the_hub_is_unreachable(hub, reque
     assert loaded.tokenizer("a cat")["input_ids"] == tok("a cat")["input_ids"]
     meta = load("explorer-test/tiny-sst2", cache_dir=str(tmp_path), weights=False)
     assert meta.meta and meta.source == "hub" and not meta.untrained
+
+
+def test_offline_distilgpt2_has_random_weights_and_a_named_stand_in_tokenizer():
+    with pytest.warns(UserWarning, match="RANDOM weights"):
+        loaded = load("distilbert/distilgpt2")
+    model, tokenizer = loaded
+    assert type(model).__name__ == "GPT2LMHeadModel" and model.config.n_layer == 6
+    assert (loaded.source, loaded.untrained, loaded.meta) == ("offline-config", True, False)
+    note = next(n for n in loaded.info["notes"] if "standing in" in n)
+    assert "bert-base-uncased's (BertTokenizerFast)" in note and "distilgpt2's own" in note
+    # it fits the embedding table (30,522 ids < 50,257 rows): the model runs on it
+    assert len(tokenizer) <= model.get_input_embeddings().num_embeddings
+    from explorer import next_token
+
+    rows = next_token(model, tokenizer, "The capital of France is", top_k=3)
+    assert len(rows) == 3 and rows[0]["score"] >= rows[1]["score"]

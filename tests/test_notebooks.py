@@ -23,6 +23,7 @@ NAMES = [
     "02-compare-heads.ipynb",
     "03-bring-your-own-model.ipynb",
     "04-big-architectures-on-meta.ipynb",
+    "06-decoder-walkthrough.ipynb",
 ]
 CELL_TIMEOUT = 120  # seconds per cell
 
@@ -287,3 +288,67 @@ def _check_04_budget(text: str) -> None:
     assert f"model.layers.3.mlp.experts: {256 * routed:,} parameters" in text
     assert f"a token uses {8 * routed:,} of them and skips {248 * routed:,}" in text
     assert f"{256 * routed * 2 / gib:.1f} GiB in bfloat16" in text
+
+
+def _gpt2(vocab: int = 50257, dim: int = 768, positions: int = 1024, layers: int = 6) -> int:
+    """GPT2LMHeadModel: wte + wpe, blocks (2 LayerNorms, c_attn, c_proj, c_fc, c_proj), ln_f;
+    lm_head shares wte's matrix."""
+    block = 2 * (2 * dim) + _linear(dim, 3 * dim) + _linear(dim, dim)
+    block += _linear(dim, 4 * dim) + _linear(4 * dim, dim)
+    return vocab * dim + positions * dim + layers * block + 2 * dim
+
+
+def _markdown(name: str) -> str:
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+
+
+def test_06_decoder_walkthrough(tmp_path, monkeypatch):
+    name = "06-decoder-walkthrough.ipynb"
+    prose = " ".join(_markdown(name).split())
+    total, dim, layers, vocab, bert = _gpt2(), 768, 6, 50257, 30522
+    kv = 2 * layers * dim * 1024 * 2  # keys and values x layers x width x tokens x float16
+    # the numbers the prose quotes, from the architecture
+    assert f"{round(total / 1e6)} million parameters" in prose
+    assert f"768 → {3 * dim:,} layer" in prose and f"768 → {4 * dim:,} → 768" in prose
+    assert f"{vocab:,} × 768" in prose and "(1,024 positions)" in prose
+    assert f"its {bert:,} ids fit GPT-2's {vocab:,} embedding rows" in prose
+    assert f"the {vocab - bert:,} embedding rows past the stand-in tokenizer's {bert:,}" in prose
+    assert f"that is {kv:,} bytes ({kv // 2**20} MiB)" in prose
+    assert f"the {round(2 * total / 1e6)} MB of the weights" in prose
+    assert "6 identical blocks" in prose and f"2 (keys and values) × {layers} layers" in prose
+
+    text, _ = _run(name, tmp_path, monkeypatch)
+    assert "class:     GPT2LMHeadModel" in text
+    assert "source:    offline-config" in text and "untrained: True" in text
+    assert "standing in for distilgpt2's own" in text
+    for line in [
+        "(wte): Embedding(50257, 768)",
+        "(wpe): Embedding(1024, 768)",
+        "(0-5): 6 x GPT2Block(",
+        "(c_attn): Conv1D(nf=2304, nx=768)",
+        "(c_fc): Conv1D(nf=3072, nx=768)",
+        "(lm_head): Linear(in_features=768, out_features=50257, bias=False)",
+    ]:
+        assert line in text
+    assert f"GPT2LMHeadModel: {total:,} parameters" in text
+    assert "lm_head shares wte's weight: True" in text
+    assert f"Explorer(GPT2LMHeadModel, {total:,} parameters" in text
+    # offline the stand-in BERT tokenizer adds [CLS] and [SEP], as the pipeline feeds them
+    assert "fed: ['[CLS]', 'the', 'capital', 'of', 'france', 'is', '[SEP]']" in text
+    assert len(re.findall(r"id +\d+  p = 0\.\d{4}", text)) == 5
+    assert "greedy:       [{'generated_text': 'The capital of France is" in text
+    assert "seed 1 twice the same: True" in text
+    assert len(re.findall(r"step \d: .* p = 0\.\d{4}  rank \d+", text)) == 5
+    assert "ended by: length" in text
+    assert f"lens rows: {layers + 1} (the embeddings, then {layers} blocks)" in text
+    assert "last row = the prediction: True" in text and "= next_token's first row: True" in text
+    assert len(re.findall(r"^  \d: .* p = \d\.\d{4}$", text, re.M)) == layers + 1
+    assert "lens | Each entry applies the model's own head" in text
+    # the attention of a decoder: 12 heads over the 7 tokens fed, nothing above the diagonal
+    assert "attention | weights (12, 7, 7) | each row sums to 1: True" in text
+    assert "nothing above the diagonal (causal): True" in text
+    assert "attention | Shown: attention weights of head 1 of 12" in text
+    assert "(12 heads here)" in prose
+    assert f"KV cache, 1,024 tokens, float16: {kv:,} bytes" in text
+    assert f"weights, float16: {2 * total:,} bytes" in text

@@ -32,6 +32,8 @@ WORDS = {
         "windows": "The context needs {n} windows of the model; these views show the first.",
         "truncated": "The text was cut to the model's window: these views show its first "
         "{n} tokens.",
+        "truncated_last": "The text was cut to the model's window: these views show its last "
+        "{n} tokens.",
         "unknown": "{where} is not a module of this model: {why}",
         "failed": "This view failed ({why}); the other tabs are unaffected.",
         "shown_lens": "Shown: the lens, the head applied to every layer (the last row is the "
@@ -102,6 +104,8 @@ WORDS = {
         "windows": "문맥이 모델 창 {n}개로 나뉩니다. 여기서는 첫 번째 창을 보여 줍니다.",
         "truncated": "텍스트가 모델의 창에 맞게 잘렸습니다. 여기서는 앞의 토큰 {n}개를 보여 "
         "줍니다.",
+        "truncated_last": "텍스트가 모델의 창에 맞게 잘렸습니다. 여기서는 마지막 토큰 {n}개를 "
+        "보여 줍니다.",
         "unknown": "{where}은(는) 이 모델의 모듈이 아닙니다: {why}",
         "failed": "이 보기를 그리지 못했습니다({why}). 다른 탭은 영향을 받지 않습니다.",
         "shown_lens": "표시: 렌즈, 모든 층에 헤드를 적용한 값 (마지막 행이 예측)",

@@ -17,6 +17,9 @@ __all__ = [
     "lens_figure",
     "update_lens",
     "update_token_lens",
+    "visible_token",
+    "logit_lens_figure",
+    "update_logit_lens",
 ]
 
 _CLEAR, _GRID, _BAR = "rgba(0, 0, 0, 0)", "rgba(128, 128, 128, 0.25)", "#2f80ed"
@@ -43,6 +46,11 @@ TEXT = {
         "start": "start logit",
         "end": "end logit",
         "score": {"softmax": "probability", "sigmoid": "score (sigmoid)", "none": "value"},
+        "logit_lens": "Logit lens: the likeliest next token at each position, read from every "
+        "layer (only the last row is the model's)",
+        "input_token": "input token (each column predicts the token after it)",
+        "top": "top-1 probability",
+        "predicted": "likeliest next tokens",
     },
     "ko": {
         "norm": "노름",
@@ -61,6 +69,11 @@ TEXT = {
         "start": "시작 로짓",
         "end": "끝 로짓",
         "score": {"softmax": "확률", "sigmoid": "점수 (시그모이드)", "none": "값"},
+        "logit_lens": "로짓 렌즈: 각 층에서 읽은 위치별 가장 그럴듯한 다음 토큰 (마지막 행만 "
+        "모델의 예측)",
+        "input_token": "입력 토큰 (각 열은 그다음 토큰을 예측)",
+        "top": "1위 확률",
+        "predicted": "가장 그럴듯한 다음 토큰",
     },
 }
 
@@ -72,8 +85,12 @@ def _text(lang: str) -> dict:
 
 
 def _esc(value) -> str:
-    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers)."""
-    return html.escape(str(value), quote=True)
+    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers).
+
+    A double quote becomes ``&#34;``: Plotly decodes numeric entities but shows ``&quot;`` as
+    it is. Quotes need no escaping for Plotly (no tag can open once ``<`` is escaped).
+    """
+    return html.escape(str(value), quote=False).replace('"', "&#34;")
 
 
 def token_labels(tokens: Sequence[str]) -> list[str]:
@@ -90,6 +107,23 @@ def token_labels(tokens: Sequence[str]) -> list[str]:
         seen[label] = count + 1
         out.append(label + _ZW * count)
     return out
+
+
+def visible_token(text: str, limit: int | None = None) -> str:
+    """A decoded token as a label: spaces, newlines and tabs made visible ("␣the", "↵"), at
+    most ``limit`` characters (elided with "…"); not escaped (:func:`token_labels` and
+    ``_esc`` escape)."""
+    shown = str(text).replace("\n", "\u21b5").replace("\t", "\u21e5").replace("\r", "\u240d")
+    core = shown.strip(" ")
+    if not core:
+        shown = "\u2423" * len(shown)
+    elif core != shown:
+        head = len(shown) - len(shown.lstrip(" "))
+        tail = len(shown) - len(shown.rstrip(" "))
+        shown = "\u2423" * head + core + "\u2423" * tail
+    if limit is not None and len(shown) > limit:
+        shown = shown[: limit - 1] + "\u2026"
+    return shown or "\u2205"
 
 
 def layer_labels(count: int, lang: str = "en") -> list[str]:
@@ -176,8 +210,10 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
         return go.Figure(heat, layout=layout)
     if task == "tag":
         return _token_lens_figure(words)
+    if task == "next_token":
+        return logit_lens_figure(lang)
     if task != "answer":
-        raise ValueError(f"task must be 'classify', 'answer' or 'tag', got {task!r}")
+        raise ValueError(f"task must be 'classify', 'answer', 'tag' or 'next_token', got {task!r}")
     traces = [
         go.Heatmap(
             coloraxis="coloraxis",
@@ -308,4 +344,80 @@ def update_token_lens(fig, lens: Sequence, *, tokens: Sequence[str], labels: Seq
         heat.z, heat.x, heat.y = z, token_labels(tokens), layer_labels(len(entries), lang)
         heat.customdata = custom
         heat.colorbar.title.text = _esc(words["score"]["softmax"])
+    return fig
+
+
+# -- the logit lens of a causal LM --------------------------------------------------------------
+_CELL = 8  # characters of a predicted token written in its cell
+
+
+def logit_lens_figure(lang: str = "en") -> go.Figure:
+    """An empty logit-lens grid; fill it with :func:`update_logit_lens`.
+
+    A row per layer (embeddings first, the model's prediction last), a column per input
+    position; each cell names the likeliest next token read from that layer at that position,
+    coloured by its probability; the hover lists the likeliest tokens.
+    """
+    words = _text(lang)
+    heat = go.Heatmap(
+        colorscale=_SCALE,
+        zmin=0.0,
+        zmax=1.0,
+        colorbar=dict(thickness=12, title=dict(text=_esc(words["top"]))),
+        texttemplate="%{text}",
+        textfont=dict(size=10),
+        hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['token'])}: %{{x}}"
+        f"<br>{_esc(words['predicted'])}:<br>%{{customdata}}<extra></extra>",
+    )
+    layout = _layout(
+        360,
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["input_token"]))),
+        yaxis=_axis(type="category", autorange="reversed"),
+    )
+    layout["title"]["text"] = _esc(words["logit_lens"])
+    return go.Figure(heat, layout=layout)
+
+
+def update_logit_lens(fig, lens: Sequence[dict], tokens: Sequence[str], lang: str = "en"):
+    """Show a causal LM trace's logit lens in a figure from :func:`logit_lens_figure`, in place.
+
+    Parameters
+    ----------
+    fig : go.Figure or PlotWidget
+        From :func:`logit_lens_figure`.
+    lens : sequence of dict
+        :attr:`explorer.trace.Trace.lens` of a ``"next_token"`` trace: per layer,
+        ``positions`` (into ``tokens``) and, per position, the likeliest ``tokens`` and their
+        ``probs``.
+    tokens : sequence of str
+        The trace's input tokens.
+
+    Returns
+    -------
+    The same ``fig``.
+    """
+    if not lens:
+        raise ValueError("the logit lens has no layers")
+    positions = list(lens[0]["positions"])
+    if positions and not 0 <= positions[0] <= positions[-1] < len(tokens):
+        raise ValueError(f"lens positions {positions[0]}..{positions[-1]} for {len(tokens)} tokens")
+    z = np.array([[float(p[0]) for p in entry["probs"]] for entry in lens], dtype=float)
+    text = [[_esc(visible_token(row[0], _CELL)) for row in entry["tokens"]] for entry in lens]
+    hover = [
+        [
+            "<br>".join(
+                f"{_esc(visible_token(t, 40))} {float(p):.4f}"
+                for t, p in zip(row, probs, strict=True)
+            )
+            for row, probs in zip(entry["tokens"], entry["probs"], strict=True)
+        ]
+        for entry in lens
+    ]
+    columns = token_labels([tokens[i] for i in positions])
+    rows = layer_labels(len(lens), lang)
+    with fig.batch_update():
+        trace = fig.data[0]
+        trace.z, trace.x, trace.y = z, columns, rows
+        trace.text, trace.customdata = text, hover
+        fig.layout.height = int(min(900, max(300, 140 + 30 * len(rows))))
     return fig

@@ -1,11 +1,14 @@
 """Task heads on text, one module per task, each equal to transformers' own pipeline; every head
 runs the model through the one run seam (:func:`explorer.trace.run.run`)."""
 
+from .causal import NextTokenDetails, next_token, next_token_details, next_token_run
+from .causal_inputs import CausalInputs, causal_inputs
 from .checks import HeadRun
 from .classify import ClassifyDetails, classify, classify_details, classify_run
 from .classify_inputs import ClassifyInputs, classify_inputs
 from .fill_mask import FillMaskDetails, fill_mask, fill_mask_details, fill_mask_run
 from .fill_mask_inputs import FillMaskInputs, fill_mask_inputs
+from .generation import GenerateDetails, GenerateStep, generate, generate_details, generate_run
 from .qa import AnswerDetails, QAWindow, TooManyWindows, answer, answer_details, answer_run
 from .qa_inputs import OPTIONS as QA_OPTIONS
 from .qa_inputs import QAInputs, QAWindowInputs, count_windows, qa_inputs
@@ -58,4 +61,15 @@ __all__ = [
     "zero_shot_inputs",
     "ZeroShotInputs",
     "ZeroShotPair",
+    "next_token",
+    "next_token_details",
+    "next_token_run",
+    "NextTokenDetails",
+    "causal_inputs",
+    "CausalInputs",
+    "generate",
+    "generate_details",
+    "generate_run",
+    "GenerateDetails",
+    "GenerateStep",
 ]

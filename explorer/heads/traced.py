@@ -9,6 +9,7 @@ from typing import Any
 from torch import nn
 
 from ..trace.core import Trace
+from .causal import next_token_run
 from .classify import classify_run
 from .fill_mask import fill_mask_run
 from .qa import answer_run
@@ -24,6 +25,8 @@ TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
     ("ForMaskedLM", partial(fill_mask_run, allow_no_mask=True)),
     ("ForTokenClassification", tag_run),
+    ("ForCausalLM", next_token_run),
+    ("LMHeadModel", next_token_run),
 ]
 
 
@@ -43,13 +46,14 @@ def trace(
     ----------
     model : transformers model
         A ``...ForSequenceClassification`` model, a ``...ForMaskedLM`` one (the text may hold
-        mask tokens; the lens shows the head's top tokens at every position), or a
-        ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
+        mask tokens; the lens shows the head's top tokens at every position), a causal language
+        model (``...ForCausalLM``, ``GPT2LMHeadModel``: the run of :func:`next_token`, its lens
+        the logit lens), or a ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
         config and attention setting; every hook is removed, also when the forward raises.
     tokenizer : tokenizer
         The model's tokenizer (a fast one for question answering).
     text : str
-        The text to classify, or the question.
+        The text to classify, the prompt, or the question.
     context : str or None
         The context of a question: the trace runs :func:`answer`'s first window.
     should_stop : callable or None

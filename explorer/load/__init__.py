@@ -199,6 +199,12 @@ def load(name_or_path, task: str | None = None, weights: bool = True, **kwargs) 
             tok_path, tok_cls = (packaged_dir(), entry["vocab"]) if entry["vocab"] else (None, None)
             if tok_path is None:
                 info["notes"].append("no tokenizer offline for this model")
+            elif entry.get("vocab_stand_in"):
+                info["notes"].append(
+                    f"the tokenizer is bert-base-uncased's ({tok_cls}), standing in for "
+                    f"{canonical}'s own, which only the hub has: it fits the embedding table, "
+                    "but its tokens and ids are not the ones the model was trained on"
+                )
     tokenizer = None
     if tok_path is not None:
         tokenizer, why_not = load_tokenizer(tok_path, tok_cls, tok_kwargs)

@@ -29,6 +29,7 @@ TASKS = {
     "zero-shot-classification": "AutoModelForSequenceClassification",
     "token-classification": "AutoModelForTokenClassification",
     "ner": "AutoModelForTokenClassification",
+    "text-generation": "AutoModelForCausalLM",
     "feature-extraction": "AutoModel",
 }
 #: Keyword arguments that only steer downloading; AutoConfig.from_pretrained accepts them too.

@@ -17,7 +17,7 @@ from torch import nn
 
 from ..adapters import acts_as
 from ..model_info import inner_model
-from .mlm_lens import masked_lm_head
+from .mlm_lens import masked_lm_head, top_tokens
 from .record import layer_stack
 
 __all__ = [
@@ -29,6 +29,8 @@ __all__ = [
     "matches",
     "note",
     "lens_values",
+    "LOGIT_LENS_POSITIONS",
+    "LensTop",
 ]
 
 #: ``head(hidden, feed)``: one hidden state and the forward's inputs -> the head's value.
@@ -212,6 +214,67 @@ def _per_token(model):
     return lambda h, feed: layer(head(norm(h)))[0]
 
 
+# -- the next token (the logit lens) -------------------------------------------------------------
+
+#: The logit lens reads the last this many positions of the input (each layer costs a pass
+#: of the LM head); it keeps :data:`~explorer.trace.mlm_lens.LENS_TOP` tokens at each.
+LOGIT_LENS_POSITIONS = 32
+
+
+class LensTop(tuple):
+    """The logit lens on one hidden state: ``(probs, ids)`` of the last position's likeliest
+    tokens (``[1, k]`` each: what the model's own prediction is checked against), carrying the
+    same for each of the last positions as ``rows`` (``([positions, k], [positions, k])``)."""
+
+    rows: tuple
+
+    def __new__(cls, probs: torch.Tensor, ids: torch.Tensor) -> LensTop:
+        self = super().__new__(cls, (probs[-1:], ids[-1:]))
+        self.rows = (probs, ids)
+        return self
+
+
+def _decoder_norm(model: nn.Module) -> nn.Module | None:
+    """A decoder's final norm: :func:`final_norm`, else a norm beside the blocks in the module
+    holding them (OPT's ``decoder.final_layer_norm``, registered before its layers)."""
+    norm = final_norm(model)
+    stack = layer_stack(model)
+    if norm is not None or stack is None:
+        return norm
+    holder = model.get_submodule(stack[0].rpartition(".")[0])
+    norms = [c for c in holder.children() if "Norm" in type(c).__name__]
+    return norms[-1] if norms else None
+
+
+def _logit_lens(model):
+    """Causal LMs: the final norm and the LM head on the last :data:`LOGIT_LENS_POSITIONS`
+    positions (and a logit scale or soft cap where the config has one), read as
+    :func:`~explorer.trace.mlm_lens.top_tokens` (a :class:`LensTop`: checked at the last
+    position)."""
+    get = getattr(model, "get_output_embeddings", None)
+    out = get() if callable(get) else None
+    if not _linear(out):
+        return None
+    norm = _decoder_norm(model)
+    config = model.config
+    cap = getattr(config, "final_logit_softcapping", None)  # Gemma 2
+    scale = getattr(config, "logit_scale", None)  # Cohere multiplies...
+    divide = getattr(config, "logits_scaling", None)  # ...Granite divides
+
+    def head(h, feed):
+        x = h[0, -LOGIT_LENS_POSITIONS:]
+        logits = out(norm(x) if norm is not None else x)
+        if isinstance(scale, (int, float)):
+            logits = logits * scale
+        if isinstance(divide, (int, float)):
+            logits = logits / divide
+        if isinstance(cap, (int, float)):
+            logits = torch.tanh(logits / cap) * cap
+        return LensTop(*top_tokens(logits))
+
+    return head
+
+
 #: The heads the lens knows, tried in order for the trace's task.
 HEADS: list[HeadEntry] = [
     HeadEntry("classify", "DistilBERT's pre_classifier + ReLU + classifier on [CLS]",
@@ -234,6 +297,8 @@ HEADS: list[HeadEntry] = [
               "마스크 언어 모델 헤드의 층들을 모든 토큰에 적용(상위 토큰만 보관)", _masked_lm),
     HeadEntry("tag", "the final norm (if any) + the classifier on every token",
               "마지막 정규화(있으면) + 토큰마다 classifier", _per_token),
+    HeadEntry("next_token", "the final norm + the LM head at every position (the logit lens)",
+              "마지막 정규화 + 위치마다 LM 헤드(로짓 렌즈)", _logit_lens),
 ]  # fmt: skip
 
 
@@ -243,8 +308,8 @@ def head_of(model: nn.Module, task: str) -> tuple[HeadEntry, Head]:
     Classification heads return the ``[labels]`` logits, question answering ``(start, end)``,
     a masked LM (``"fill_mask"``) the top tokens per position
     (:func:`explorer.trace.mlm_lens.top_tokens`), token classification (``"tag"``)
-    ``[tokens, labels]`` logits. Raises :class:`NoLens`
-    naming the heads it knows.
+    ``[tokens, labels]`` logits, the next token (the logit lens) a :class:`LensTop` of the last
+    positions. Raises :class:`NoLens` naming the heads it knows.
     """
     inner = inner_model(model)
     entries = [e for e in HEADS if e.task == task]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -15,7 +16,7 @@ from ..placement import dispatched
 from .attention import capture_attention
 from .record import Recording, TraceCancelled, first_tensor, recording
 
-__all__ = ["Run", "run", "eval_mode"]
+__all__ = ["Run", "run", "eval_mode", "Generated", "run_generate"]
 
 
 @contextlib.contextmanager
@@ -128,3 +129,140 @@ def run(
             if on_forward is not None:
                 on_forward()
     return Run(outputs, rec, trace)
+
+
+@dataclass(repr=False, eq=False)
+class Generated:
+    """What :func:`run_generate` did: the ids ``model.generate`` returned, and why it ended.
+
+    Attributes
+    ----------
+    sequence : list of int
+        The prompt's ids followed by the new ones (``generate``'s one output row).
+    new_ids : list of int
+        The new ids only.
+    scores : list of torch.Tensor
+        For each new token, the scores it was chosen from (``[vocab]`` float32, after the
+        logits processors: temperature, top-k, top-p...; a softmax of them is the distribution
+        the token was drawn from, or whose largest value greedy decoding took).
+    stopped : bool
+        True when ``should_stop()`` ended the generation early.
+    """
+
+    sequence: list[int]
+    new_ids: list[int]
+    scores: list[Any] = field(default_factory=list)
+    stopped: bool = False
+
+
+_WATCH: list[type] = []  # the StoppingCriteria class and its list, made on first use
+
+
+def _watch_class() -> tuple[type, type]:
+    """A transformers ``StoppingCriteria`` that reports each new token and stops on request
+    (and ``StoppingCriteriaList``): made on first use, as transformers is heavy to import."""
+    if not _WATCH:
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class Watch(StoppingCriteria):
+            def __init__(self, prompt: int, should_stop, on_token) -> None:
+                self.prompt, self.should_stop, self.on_token = prompt, should_stop, on_token
+                self.scores: list[torch.Tensor] = []
+                self.stopped = False
+
+            def __call__(self, input_ids, scores, **kwargs):
+                if input_ids.shape[0] == 1 and scores:  # one sequence: greedy or sampling
+                    step = scores[-1][0]
+                    self.scores.append(step)
+                    if self.on_token is not None:
+                        self.on_token(int(input_ids[0, -1]), step)
+                stop = self.should_stop is not None and bool(self.should_stop())
+                self.stopped = self.stopped or stop
+                return torch.full((input_ids.shape[0],), stop, dtype=torch.bool,
+                                  device=input_ids.device)  # fmt: skip
+
+        _WATCH.extend((Watch, StoppingCriteriaList))
+    return _WATCH[0], _WATCH[1]
+
+
+@contextlib.contextmanager
+def _seeded(seed: int | None, device: torch.device):
+    """Seed torch's generator for the block (``seed`` None: as it is), restoring it afterwards."""
+    if seed is None:
+        yield
+        return
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield
+
+
+@contextlib.contextmanager
+def _kept_generation_config(model: nn.Module):
+    """Give the model back its own ``generation_config``, as it was, whatever ``generate`` did."""
+    own = getattr(model, "generation_config", None)
+    state = copy.deepcopy(own.__dict__) if own is not None else None
+    try:
+        yield
+    finally:
+        if own is not None:
+            if own.__dict__ != state:
+                own.__dict__.clear()
+                own.__dict__.update(state)
+            if model.generation_config is not own:
+                model.generation_config = own
+
+
+def run_generate(
+    model: nn.Module,
+    feed: dict,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_token: Callable[[int, torch.Tensor], Any] | None = None,
+    seed: int | None = None,
+    **generate_kwargs: Any,
+) -> Generated:
+    """Generate with ``model.generate(**feed, **generate_kwargs)``: the run seam's entry for
+    generation, which calls the model once per new token.
+
+    In eval mode and without gradients, like :func:`run`; the model comes back untouched (its
+    modules' ``training`` flags and its ``generation_config`` as they were). One sequence.
+
+    Parameters
+    ----------
+    model : transformers model that can generate
+        The model (its weights, modes, grads, device, dtype and generation config are kept).
+    feed : dict
+        ``input_ids`` (``[1, n]``) and ``attention_mask``, as ``generate`` takes them.
+    should_stop : callable or None
+        Checked before generating (True: :class:`~explorer.trace.TraceCancelled`, nothing
+        runs) and after each new token (True: the generation ends there, ``stopped=True``).
+    on_token : callable or None
+        ``on_token(token_id, scores)`` after each new token, with the scores it was chosen
+        from (see :attr:`Generated.scores`); a live panel streams the tokens from it.
+    seed : int or None
+        Seeds torch's random generator for this generation only (the caller's random state is
+        restored afterwards): sampling with the same seed gives the same tokens, as
+        ``torch.manual_seed(seed)`` before ``pipeline(...)`` does. None uses it as it is.
+    **generate_kwargs
+        Passed to ``model.generate`` (``max_new_tokens``, ``do_sample``, ``temperature``...).
+
+    Returns
+    -------
+    Generated
+    """
+    for name, value in (("should_stop", should_stop), ("on_token", on_token)):
+        if value is not None and not callable(value):
+            raise TypeError(f"{name} must be callable, got {type(value).__name__}")
+    _stop_check(should_stop)
+    prompt = int(feed["input_ids"].shape[-1])
+    watch_class, criteria = _watch_class()
+    watch = watch_class(prompt, should_stop, on_token)
+    kwargs = dict(generate_kwargs, output_scores=True, return_dict_in_generate=True)
+    kwargs["stopping_criteria"] = criteria([watch])
+    device = feed["input_ids"].device
+    with _kept_generation_config(model), eval_mode(model), _seeded(seed, device):
+        out = model.generate(**feed, **kwargs)
+    sequences = getattr(out, "sequences", out)
+    sequence = sequences[0].tolist()
+    return Generated(sequence, sequence[prompt:], watch.scores, watch.stopped)

@@ -301,8 +301,9 @@ class InsideView(ipywidgets.VBox):
             line = line or norms_line
         if t.windows > 1:
             self.messages.append(w["windows"].format(n=t.windows))
-        if t.truncated:
-            self.messages.append(w["truncated"].format(n=len(t.tokens)))
+        if t.truncated:  # a causal LM reads the text's last tokens, the others its first
+            cut = "truncated_last" if t.task == "next_token" else "truncated"
+            self.messages.append(w[cut].format(n=len(t.tokens)))
         if out.ran and out.note and out.tensor is not None:
             self.messages.append(out.note)  # e.g. changed in place later (English)
         self.kind = next((k for k in ("lens", "attention", "norms") if f"{k}_plot" in shown),
@@ -347,6 +348,8 @@ class InsideView(ipywidgets.VBox):
                 update_token_lens(plot, t.lens, t.tokens, lang=self.lang)
             elif t.task == "tag":
                 ft.update_token_lens(plot, t.lens, tokens=t.tokens, labels=t.labels, lang=self.lang)
+            elif t.task == "next_token":  # the logit lens: layers x positions, top token a cell
+                ft.update_logit_lens(plot, t.lens, t.tokens, self.lang)
             else:
                 ft.update_lens(plot, t.lens, tokens=t.tokens, lang=self.lang)
             self._drawn["lens"] = key

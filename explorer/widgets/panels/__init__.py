@@ -1,6 +1,7 @@
 """Live task panels (one per text head), the registry explore() picks them from, and note panels."""
 
 from .base import LivePanel, PanelHint
+from .causal import CausalPanel
 from .choose import (
     PANELS,
     TASKS,
@@ -26,6 +27,7 @@ __all__ = [
     "FillMaskPanel",
     "ZeroShotPanel",
     "EntitiesPanel",
+    "CausalPanel",
     "NotePanel",
     "PanelSpec",
     "PANELS",

@@ -12,6 +12,7 @@ import torch
 
 from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
+from .causal import CausalPanel
 from .chrome import PanelChrome
 from .entities import EntitiesPanel
 from .fill_mask import FillMaskPanel
@@ -96,6 +97,12 @@ PANELS: tuple[PanelSpec, ...] = (
         ("ForTokenClassification",),
         EntitiesPanel,
         aliases=("ner",),
+    ),
+    PanelSpec(
+        "text-generation",
+        "Next token",
+        ("ForCausalLM", "LMHeadModel"),
+        CausalPanel,
     ),
 )
 _BY_TASK = {spec.task: spec for spec in PANELS}
