@@ -3,7 +3,8 @@
 
 import { ready } from "../lib/plotly_ready.js";
 import { theme } from "../lib/theme.js";
-import { darkened, outlined, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { darkened, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { createMark } from "../plot/mark.js";
 
 function loadPlotly(model, timeoutMs) {
   if (globalThis.__xpPlotly) return Promise.resolve(globalThis.__xpPlotly);
@@ -32,6 +33,8 @@ export default {
     const graph = document.createElement("div");
     graph.className = "xp-plot-graph";
     box.appendChild(graph);
+    const mark = createMark(box, graph); // the selected sector, outlined over the drawing
+    const remark = () => mark.update(model.get("highlight"), theme(box).accent);
 
     let Plotly;
     try {
@@ -49,7 +52,7 @@ export default {
       if (!alive) return drawing;
       const t = theme(box);
       const spec = parseSpec(model);
-      const data = outlined(darkened(spec.data, t), model.get("highlight"), t);
+      const data = darkened(spec.data, t);
       const layout = themed(spec.layout, t);
       const config = Object.assign({}, model.get("config") || {});
       // One draw at a time, the newest last: Plotly.react updates the figure in place.
@@ -62,6 +65,7 @@ export default {
           return Plotly.react(graph, data, layout, config);
         })
         .then(() => {
+          remark();
           if (status.isConnected) {
             status.remove();
             performance.mark("xp-plot-drawn");
@@ -73,12 +77,29 @@ export default {
         });
       return drawing;
     };
+    // One draw per batch of changes: Python sends the outline and the zoom of a selection
+    // together, and each changed field fires its own event.
+    let queued = false;
     const onChange = () => {
-      if (width > 0) draw(); // not drawn yet: the first draw will read the new state
+      if (width === 0 || queued) return; // not drawn yet: the first draw reads the new state
+      queued = true;
+      queueMicrotask(() => {
+        queued = false;
+        draw();
+      });
     };
     const onClick = (ev) => {
       const points = (ev && ev.points ? ev.points : []).map(plainPoint);
       model.send({ type: "click", points });
+    };
+    // A treemap click: Plotly would start its own animated zoom, and the redraw Python answers
+    // with (the outline, the level) would land mid-animation and break it (sectors with NaN
+    // coordinates, no labels). With treemap_zoom off, Python alone zooms (the same redraw as a
+    // selection made in the tree): the click is reported, Plotly's zoom cancelled.
+    const onTreemapClick = (ev) => {
+      if (model.get("treemap_zoom") !== false) return undefined; // plotly_click reports it
+      onClick(ev);
+      return false;
     };
     model.on("change:spec", onChange);
     model.on("change:patch", onChange);
@@ -94,7 +115,12 @@ export default {
     // the height is the figure's own, and the box growing to it must not draw it twice.
     const first = async () => {
       await draw();
-      if (alive && graph.on) graph.on("plotly_click", onClick);
+      if (alive && graph.on) {
+        graph.on("plotly_click", onClick);
+        graph.on("plotly_treemapclick", onTreemapClick);
+        graph.on("plotly_afterplot", remark); // a resize, Plotly's own zoom
+        graph.on("plotly_animated", remark);
+      }
     };
     let resize = null;
     if (typeof ResizeObserver !== "undefined") {
@@ -118,7 +144,12 @@ export default {
       model.off("change:highlight", onChange);
       themeWatch.disconnect();
       if (resize) resize.disconnect();
-      if (graph.removeAllListeners) graph.removeAllListeners("plotly_click");
+      if (graph.removeAllListeners) {
+        graph.removeAllListeners("plotly_click");
+        graph.removeAllListeners("plotly_treemapclick");
+        graph.removeAllListeners("plotly_afterplot");
+        graph.removeAllListeners("plotly_animated");
+      }
       Plotly.purge(graph);
     };
   },
