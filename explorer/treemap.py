@@ -96,6 +96,17 @@ def _select(root: ModuleNode, max_depth: int | None, max_sectors: int, value=_pa
     return chosen, left, parent_of
 
 
+def _model_order(root: ModuleNode, chosen: list[ModuleNode]) -> list[ModuleNode]:
+    """``chosen`` in model order (pre-order, as ``print(model)``), visiting only chosen nodes."""
+    picked = {id(n) for n in chosen}
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(c for c in reversed(node.children) if id(c) in picked)
+    return out
+
+
 def _active_sizes(model_or_node: Any) -> tuple:
     """Root, a node's active count and its hover text / routed flag, for ``size="active"``."""
     from .budget import Budget, budget
@@ -160,6 +171,7 @@ def treemap_data(
     if not isinstance(max_sectors, int) or max_sectors < 2:
         raise ValueError(f"max_sectors must be an int >= 2, got {max_sectors!r}")
     chosen, left, parent_of = _select(root, max_depth, max_sectors, val)
+    chosen = _model_order(root, chosen)  # drawn in this order ("sort": False): block 0 first
     total = val(root)
 
     def node_id(node: ModuleNode) -> str:
@@ -302,7 +314,11 @@ def treemap_spec(
         },
         "root": {"color": "rgba(0,0,0,0)"},
         "maxdepth": 4,
-        "sort": True,
+        # Model order: Plotly sorts by size unless told not to (DeepSeek-V3's layers began at
+        # 3), and its default squarified packing reads 0 1 / 2 4 / 3 5 even unsorted; the
+        # binary packing keeps each sector left of or above the later ones (0 1 2 / 3 4 5).
+        "sort": False,
+        "tiling": {"packing": "binary"},
     }
     layout: dict[str, Any] = {
         "margin": {"l": 4, "r": 4, "t": 32 if title else 4, "b": 4},
