@@ -7,6 +7,7 @@
 import { createChannel } from "../lib/channel.js";
 import { h, keepKeysInside, keysStayHere } from "../lib/dom.js";
 import { fmt, share } from "../lib/format.js";
+import { markLive } from "../lib/pair.js";
 import { loadPage } from "../lib/pager.js";
 import { createRows } from "../lib/rows.js";
 import { renderDetails } from "../tree/details.js";
@@ -106,6 +107,7 @@ function render({ model, el }) {
   const S = createState(init);
   const V = buildSkeleton(init, model.get("height"));
   el.appendChild(V.root);
+  markLive(V.root, model.get("static_key")); // the static view beside this output: not needed
   const rows = createRows(V.tree);
   rows.focus = "";
   const channel = createChannel((content) => model.send(content), (message) => {
