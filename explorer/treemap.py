@@ -39,6 +39,21 @@ _HOVER_ACTIVE = (
 _ROUTED_COLOR = "#D62728"
 
 
+def _hover_path(path: str, width: int = 32) -> str:
+    """``path`` escaped, broken after a dot where a line would pass ``width`` characters: the
+    hover label of a deep module stays narrower than a narrow treemap."""
+    lines, line = [], ""
+    for part in path.split("."):
+        piece = part if not line else "." + part
+        if line and len(line) + len(piece) > width:
+            lines.append(line + ".")
+            piece = part
+            line = ""
+        line += piece
+    lines.append(line)
+    return "<br>".join(escape(x) for x in lines)
+
+
 def _params(node: ModuleNode) -> int:
     return node.params
 
@@ -205,7 +220,7 @@ def treemap_data(
             color(node.type) if leaf else _SHADES[(node.depth - root.depth) % len(_SHADES)]
         )
         row = [
-            escape(node.path or node.type),
+            _hover_path(node.path) if node.path else escape(node.type),
             escape(node.type),
             short_count(size_here),
             _share(size_here, total),
@@ -307,6 +322,7 @@ def treemap_spec(
         "customdata": data["customdata"],
         "branchvalues": "total",
         "hovertemplate": _HOVER_ACTIVE if size == "active" else _HOVER,
+        "hoverlabel": {"align": "left", "font": {"size": 12}},
         "texttemplate": "<b>%{label}</b><br>%{customdata[2]}",
         "marker": {
             "colors": data["colors"],
