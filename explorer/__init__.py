@@ -11,7 +11,17 @@ from .anatomy import ModuleNode, module_tree
 from .budget import Budget, budget
 from .compare import Comparison, compare
 from .explain import explain
-from .heads import answer, answer_details, classify, classify_details, trace
+from .heads import (
+    answer,
+    answer_details,
+    classify,
+    classify_details,
+    fill_mask,
+    fill_mask_details,
+    trace,
+    zero_shot,
+    zero_shot_details,
+)
 from .load import load
 from .trace import Trace, TraceCancelled
 from .treemap import treemap as _plain_treemap
@@ -47,11 +57,15 @@ __all__ = [
     "compare",
     "explain",
     "explore",
+    "fill_mask",
+    "fill_mask_details",
     "load",
     "module_tree",
     "save_html",
     "trace",
     "treemap",
+    "zero_shot",
+    "zero_shot_details",
 ]
 
 # Names whose modules load ipywidgets/anywidget or plotly: resolved on first use (PEP 562), so

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from .model_info import unwrap_model
+from .placement import offload_ties
 
 __all__ = ["ModuleNode", "Group", "module_tree"]
 
@@ -20,11 +21,13 @@ from torch.nn.parameter import UninitializedTensorMixin as _Uninit
 class _Context:
     """What all nodes of one tree share: tensor sharing and the folding signatures."""
 
-    __slots__ = ("shared_paths", "sig_ids")
+    __slots__ = ("shared_paths", "sig_ids", "ties")
 
-    def __init__(self) -> None:
+    def __init__(self, ties: dict[int, int] | None = None) -> None:
         self.shared_paths: dict[int, list[str]] = {}  # id(tensor) -> every full path holding it
         self.sig_ids: dict[tuple, int] = {}
+        # id(tensor) -> id of the tensor it is: offloaded tied weights accelerate untied
+        self.ties: dict[int, int] = ties or {}
 
 
 class ModuleNode:
@@ -111,6 +114,11 @@ class ModuleNode:
 
     # -- details read on demand ---------------------------------------------------------------
     @property
+    def module(self) -> nn.Module:
+        """The module itself (read it, never change it)."""
+        return self._module
+
+    @property
     def repr(self) -> str:
         """Torch's own one-line text for this module."""
         if self._repr is None:
@@ -147,7 +155,7 @@ class ModuleNode:
             out = []
             for tname, t, kind, counted, is_lazy in self._raw:
                 full = prefix + tname
-                others = shared.get(id(t))
+                others = shared.get(self._ctx.ties.get(id(t), id(t)))
                 out.append(
                     {
                         "name": tname,
@@ -390,8 +398,8 @@ def _device_name(device: torch.device) -> str:
 class _Builder:
     """One pass over ``_modules`` in print order, counting each tensor at its first path."""
 
-    def __init__(self) -> None:
-        self.ctx = _Context()
+    def __init__(self, ties: dict[int, int] | None = None) -> None:
+        self.ctx = _Context(ties)
         self.module_first: dict[int, str] = {}  # id(module) -> first path
         self.tensor_first: dict[int, tuple] = {}  # id(tensor) -> (full path, node) where counted
         self.tensor_more: dict[int, list[tuple]] = {}  # id(tensor) -> later (full path, node)
@@ -410,6 +418,7 @@ class _Builder:
         own = trainable = nbuf = nbytes = 0
         lazy = False
         first = self.tensor_first
+        ties = self.ctx.ties
         raw = node._raw
         for kind, items in (("param", module._parameters), ("buffer", module._buffers)):
             if not items:
@@ -419,7 +428,7 @@ class _Builder:
                 if t is None:
                     continue
                 is_lazy = isinstance(t, _Uninit)
-                tid = id(t)
+                tid = ties.get(id(t), id(t)) if ties else id(t)
                 counted = not in_alias and tid not in first
                 raw.append((tname, t, kind, counted, is_lazy))
                 if is_lazy:
@@ -498,7 +507,7 @@ def module_tree(model: Any) -> ModuleNode:
     (10, ['Linear(in_features=4, out_features=2, bias=True)', 'ReLU()'])
     """
     module = unwrap_model(model)
-    builder = _Builder()
+    builder = _Builder(offload_ties(module))
     # The build allocates a few small containers per module and tensor and frees none of them:
     # cyclic garbage collection would only rescan them again and again (half the time on 25k
     # modules), so it is paused for the build and restored after.

@@ -273,7 +273,8 @@ def test_a_question_answering_model_is_refused_clearly():
     message = str(info.value)
     assert message == (
         "DistilBertForQuestionAnswering returns start_logits and end_logits, not logits: "
-        "classify() needs a ...ForSequenceClassification model; for this model use answer()"
+        "classify() needs a ...ForSequenceClassification model; DistilBertForQuestionAnswering "
+        "has an extractive question-answering head: use answer()"
     )
 
 
@@ -282,10 +283,15 @@ def test_a_model_without_a_head_or_with_token_logits_is_refused_clearly():
 
     bare = DistilBertModel(tm.cached("distilbert_sst2").config).eval()
     with pytest.raises(TypeError, match="DistilBertModel returns last_hidden_state, not logits: "
-                       "classify\\(\\) needs .* \\(this one has no classification head\\)"):  # fmt: skip
+                       "classify\\(\\) needs .*; DistilBertModel is a bare backbone without a "
+                       "task head"):  # fmt: skip
         classify(bare, tm.cached_tokenizer(False), "good")
     tokens = BertForTokenClassification(tm.cached("bert_multilabel").config).eval()
-    with pytest.raises(TypeError, match=r"logits of shape \[1, 3, 3\], not one row"):
+    with pytest.raises(
+        TypeError,
+        match=r"logits of shape \[1, 3, 3\], not one row.*"
+        r"BertForTokenClassification has a token-classification head: use tag\(\)",
+    ):
         classify(tokens, tm.cached_tokenizer(), "good")
 
 

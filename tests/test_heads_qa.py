@@ -259,7 +259,8 @@ def test_a_classifier_is_refused_clearly():
         answer(tm.cached("distilbert_sst2"), tm.cached_tokenizer(False), QUESTION, CONTEXT)
     assert str(info.value) == (
         "DistilBertForSequenceClassification returns logits, not start_logits/end_logits: "
-        "answer() needs a ...ForQuestionAnswering model; for this model use classify()"
+        "answer() needs a ...ForQuestionAnswering model; DistilBertForSequenceClassification "
+        "has a sequence-classification head: use classify()"
     )
 
 
@@ -271,7 +272,8 @@ def test_a_model_without_a_head_is_refused_clearly():
         answer(bare, tm.cached_tokenizer(), QUESTION, CONTEXT)
     assert str(info.value) == (
         "BertModel returns last_hidden_state and pooler_output, not start_logits/end_logits: "
-        "answer() needs a ...ForQuestionAnswering model"
+        "answer() needs a ...ForQuestionAnswering model; BertModel is a bare backbone without a "
+        "task head: load a class with one"
     )
 
 

@@ -50,7 +50,7 @@ def z(plot, index: int = 0) -> np.ndarray:
 
 
 def tiny(kind: str):
-    """Tiny BERT/ALBERT/GPT-2 classifiers with seeded weights (ALBERT: one layer run 3 times)."""
+    """Tiny BERT/ALBERT/XLNet classifiers with seeded weights (ALBERT: one layer run 3 times)."""
     common = dict(vocab_size=30522, hidden_size=32, intermediate_size=64, num_attention_heads=2,
                   num_labels=2)  # fmt: skip
     if kind == "bert":
@@ -59,10 +59,10 @@ def tiny(kind: str):
         config = tf.AlbertConfig(num_hidden_layers=3, embedding_size=16, **common)
         model = tf.AlbertForSequenceClassification(config)
     else:
-        config = tf.GPT2Config(vocab_size=30522, n_embd=32, n_layer=2, n_head=2, num_labels=2,
-                               pad_token_id=0, bos_token_id=0, eos_token_id=0)  # fmt: skip
-        model = tf.GPT2ForSequenceClassification(config)
-    return tm.init_weights(model), tm.cached_tokenizer(token_type_ids=kind != "gpt2")
+        config = tf.XLNetConfig(vocab_size=30522, d_model=32, n_layer=2, n_head=2, d_inner=64,
+                                num_labels=2)  # fmt: skip
+        model = tf.XLNetForSequenceClassification(config)
+    return tm.init_weights(model), tm.cached_tokenizer()
 
 
 # -- the Explorer's tab ---------------------------------------------------------------------------
@@ -253,20 +253,19 @@ def test_bert_attention_parent_and_albert_calls():
 
 
 def test_attention_the_trace_cannot_read_and_a_model_without_a_lens():
-    model, tok = tiny("gpt2")
+    """XLNet: its own relative attention (no registry, no query/key projections) and a head
+    the lens does not know."""
+    model, tok = tiny("xlnet")
     panel = SentimentPanel(model, tok, text="a fine film")
     inside = InsideView(panel)
     t = panel.trace
     assert inside.kind == "message" and t.lens is None
-    assert inside.messages == [t.lens_note["en"]] and "No lens for GPT2" in inside.messages[0]
-    inside.path = "transformer.h.0.attn"
+    assert inside.messages == [t.lens_note["en"]] and "No lens for XLNet" in inside.messages[0]
+    inside.path = "transformer.layer.0.rel_attn"
     with pytest.raises(ValueError) as why:
-        t.attention("transformer.h.0.attn")
-    assert inside.messages == [f"No attention map for transformer.h.0.attn: {why.value}"]
-    assert inside.kind == "norms"  # its output still has a token axis
-    np.testing.assert_array_equal(
-        np.asarray(inside.norms_plot.figure.data[0].y), t.output("transformer.h.0.attn").token_norms
-    )
+        t.attention("transformer.layer.0.rel_attn")
+    assert inside.messages[0] == f"No attention map for transformer.layer.0.rel_attn: {why.value}"
+    assert inside.kind == "message"  # XLNet's outputs are [tokens, 1, hidden]: no norms view
 
 
 def test_models_without_a_trace(sst2):

@@ -19,6 +19,8 @@ LAYERS = [
         "explorer.facts",
         "explorer.args",
         "explorer.model_info",
+        "explorer.adapters",
+        "explorer.placement",
         "explorer.plotlyjs",
         "explorer.version",
         "explorer.latest",

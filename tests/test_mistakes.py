@@ -81,3 +81,27 @@ def test_inf_in_the_embeddings_is_named_too(qa):
         model.distilbert.embeddings.word_embeddings.weight.fill_(float("inf"))
     t = explorer.trace(model, qa[1], "Who?", "Bob is here.")
     assert "distilbert.embeddings.word_embeddings (Embedding)" in t.warnings[0]
+
+
+def test_advice_names_the_function_that_fits(sst2, qa):
+    """Forcing a head on the wrong model names the head it has and the function that runs it."""
+    tok = sst2[1]
+    gpt2 = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=30522, n_embd=16, n_layer=1, n_head=2))
+    t5 = tf.T5ForConditionalGeneration(
+        tf.T5Config(d_model=16, d_ff=24, num_layers=1, num_heads=2, d_kv=8, vocab_size=30522)
+    )
+    with pytest.raises(TypeError, match=r"causal language-model head: use next_token\(\)"):
+        explorer.answer(gpt2, tok, "Who?", "Bob is here.")
+    with pytest.raises(TypeError, match=r"^answer\(\) needs|use next_token\(\) or generate\(\)"):
+        explorer.answer(gpt2, tok, "Who?", "Bob is here.")
+    for call, name in ((explorer.classify, "classify"), (explorer.trace, "trace")):
+        with pytest.raises(TypeError) as err:
+            call(t5, tok, "hello")
+        assert str(err.value) == (
+            f"{name}: T5ForConditionalGeneration is an encoder-decoder (sequence-to-sequence) "
+            "model, which explorer's heads do not run yet"
+        )
+    with pytest.raises(TypeError, match=r"pass the question as text and the passage as context="):
+        explorer.trace(qa[0], tok, "Who is here?")
+    with pytest.raises(TypeError, match=r"^DistilBertForQuestionAnswering returns start_logits"):
+        explorer.classify(qa[0], tok, "fine")

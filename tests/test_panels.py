@@ -494,3 +494,46 @@ def test_models_without_a_panel_say_why():
         assert words in note.message and "Inside tab" in note.message, (name, note.message)
         assert ex.panels.get_title(0) == "Live panel"
         assert explore(model, task=None).task_panel is None  # asked for none: nothing said
+
+
+def test_copy_as_json_gives_the_last_result(sst2, qa):
+    """The chrome's button asks Python for the panel's last result as JSON, in its language."""
+    import json
+
+    panel = SentimentPanel(*sst2, text="a fine film")
+    wire = Wire(panel.chrome)
+    assert panel.chrome.copy_label == "Copy as JSON"
+    reply = wire.ask(op="json", id="1")
+    assert reply["op"] == "json" and reply["id"] == "1"
+    data = json.loads(reply["text"])
+    assert data["text"] == "a fine film" and data["results"] == panel.details.results
+    assert reply["done"] == "copied the last result as JSON"
+    panel.text = ""  # nothing shown: the button says so instead of copying stale data
+    reply = wire.ask(op="json", id="2")
+    assert reply["op"] == "error" and "nothing to copy yet" in reply["message"]
+    panel.lang = "ko"
+    assert panel.chrome.copy_label == "JSON으로 복사" and panel.text_box.placeholder.startswith(
+        "분류"
+    )
+    qa_panel = QAPanel(*qa, question="Who?", context="Bob is here. Ann is there.")
+    data = json.loads(Wire(qa_panel.chrome).ask(op="json", id="3")["text"])
+    assert data["results"] == qa_panel.details.results and data["question"] == "Who?"
+    assert len(data["windows"]) == 1 and data["sources"][0][0]["window"] == 0
+
+
+def test_merged_qa_scores_say_where_they_come_from(qa):
+    """Equal texts add their scores (as the pipeline does): the panel says so and lists them."""
+    context = " ".join(["The Eiffel tower is in Paris."] * 30)
+    panel = QAPanel(*qa, question="Where is the tower?", context=context, max_seq_len=64,
+                    doc_stride=16)  # fmt: skip
+    top, parts = panel.details.results[0], panel.details.sources[0]
+    assert len(parts) > 1 and sum(p["score"] for p in parts) == pytest.approx(top["score"])
+    windows = sorted({p["window"] + 1 for p in parts})
+    assert f"the sum of {len(parts)} spans with this text in windows " in panel.status.value
+    assert ", ".join(map(str, windows)) in panel.status.value
+    assert " + " in panel.answers_view.value  # the parts of the top answer's score
+    home = panel.window.value
+    assert panel.window_note.value.startswith("the answer\u2019s window; its score adds")
+    assert home + 1 in windows
+    panel.lang = "ko"
+    assert "같은 글자의 구간" in panel.status.value and panel.question_box.description == "질문"

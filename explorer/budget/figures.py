@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from ..facts import DTYPE_BYTES
 from ..numbers import short_count
 
 __all__ = [
@@ -20,14 +21,6 @@ __all__ = [
     "format_value",
 ]
 
-#: Bytes per element for the dtype names the budget accepts (int4 packs two values in a byte).
-DTYPE_BYTES: dict[str, float] = {
-    "float32": 4,
-    "float16": 2,
-    "bfloat16": 2,
-    "int8": 1,
-    "int4": 0.5,
-}
 _TORCH = {torch.float32: "float32", torch.float16: "float16", torch.bfloat16: "bfloat16",
           torch.int8: "int8"}  # fmt: skip
 

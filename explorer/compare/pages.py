@@ -28,7 +28,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from typing import Any
 
-from ..tree.pages import error_reply
+from ..tree.pages import Answerer
 from .core import Comparison, Row
 
 __all__ = ["ComparePages", "PAGE", "MAIN", "MAX_LISTED", "MAX_REPR"]
@@ -44,7 +44,7 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_REPR else text[: MAX_REPR - 1] + "…"
 
 
-class ComparePages:
+class ComparePages(Answerer):
     """Answers a comparison viewer's requests, page by page.
 
     Parameters
@@ -195,10 +195,3 @@ class ComparePages:
         else:
             raise ValueError(f"unknown request op {op!r}; the ops are 'page' and 'reveal'")
         return {"op": op, "id": request.get("id"), **body}
-
-    def reply(self, request: Any) -> dict[str, Any]:
-        """:meth:`answer`, or an ``{"op": "error", "id", "message"}`` reply: a viewer never waits."""
-        try:
-            return self.answer(request)
-        except Exception as exc:
-            return error_reply(request, exc)

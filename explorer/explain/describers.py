@@ -14,11 +14,31 @@ is claimed by describe_sublayer_output before describe_pooler; an nn.Embedding s
 
 from __future__ import annotations
 
-from . import activations, containers, conv_rnn, generic, layers, models, moe, norms, sublayers
+from . import (
+    activations,
+    adapter_parts,
+    adapters,
+    containers,
+    conv_rnn,
+    generic,
+    layers,
+    models,
+    moe,
+    norms,
+    sublayers,
+    vision,
+)
 from .context import Ctx
 from .language import josa, names, num
 
 DESCRIBERS = [
+    # What PEFT put in the model before anything else: a PeftModel looks like a Hugging Face
+    # model (describe_model), LoRA's parts are ModuleDicts (describe_module_dict) and the model
+    # it adapts is a nested HF model (describe_backbone would call it a backbone).
+    adapters.describe_peft_wrapper,
+    adapters.describe_adapted_model,
+    adapters.describe_adapter_layer,
+    adapter_parts.describe_adapter_dict,
     # The whole model first: every root HF model would also be claimed by describe_backbone,
     # and a root class like "Qwen2MoeForCausalLM" by describe_moe_block.
     models.describe_model,
@@ -53,6 +73,10 @@ DESCRIBERS = [
     containers.describe_sequential,
     containers.describe_module_list,
     containers.describe_module_dict,
+    # Patch embeddings (ViT, DeiT, AST...) hold no nn.Embedding: describe_embeddings_block
+    # passes on them.
+    vision.describe_patch_embeddings_block,
+    vision.describe_patch_embeddings,
     sublayers.describe_embeddings_block,
     # Before describe_block: an attention sublayer (BertAttention) holds an attention too.
     sublayers.describe_attention,
@@ -107,14 +131,21 @@ def _param_sentences(ctx: Ctx) -> list:
     return out
 
 
+#: Asked after the describer that answered, each may add sentences about the module's place in
+#: the model (a layer that is a part of a PEFT adapter layer: its base layer, A, B, a copy).
+ROLES = [adapter_parts.describe_role]
+
+
 def describe(ctx: Ctx) -> list:
     """All sentences about ``ctx``'s module as (en, ko) pairs, parameter count last.
 
     The first describer of :data:`DESCRIBERS` that answers gives the sentences about the
-    module; the sentences about its parameters (count, shared tensors, aliases) follow.
+    module; those of :data:`ROLES` follow, then the sentences about its parameters (count,
+    shared tensors, aliases).
     """
     for describer in DESCRIBERS:  # the last one, describe_generic, answers for any module
         found = describer(ctx)
         if found:
             break
-    return list(found) + _param_sentences(ctx)
+    roles = [s for role in ROLES for s in role(ctx) or ()]
+    return list(found) + roles + _param_sentences(ctx)

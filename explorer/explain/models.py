@@ -48,7 +48,63 @@ _TASKS = [
         "multiple choice: scoring each candidate answer",
         "객관식 문제 풀이(각 보기에 점수를 매기는 작업)",
     ),
+    (
+        "ForImageClassification",
+        "image classification: one label for a whole image",
+        "이미지 분류(이미지 전체에 레이블 하나를 붙이는 작업)",
+    ),
+    (
+        "ForImageClassificationWithTeacher",
+        "image classification with two heads: one on the [CLS] token and a distillation head "
+        "trained to match a teacher model; their logits are averaged",
+        "이미지 분류(두 헤드, 즉 [CLS] 토큰의 헤드와 교사 모델을 따라 하도록 학습된 증류 헤드의 "
+        "로짓을 평균하는 작업)",
+    ),
+    (
+        "ForAudioClassification",
+        "audio classification: one label for a whole recording",
+        "오디오 분류(녹음 전체에 레이블 하나를 붙이는 작업)",
+    ),
+    (
+        "ForCTC",
+        "speech recognition with CTC: scores over the vocabulary for every audio frame, "
+        "collapsed into text",
+        "CTC 음성 인식(오디오 프레임마다 어휘 점수를 내고 이를 합쳐 텍스트로 만드는 작업)",
+    ),
+    (
+        "ForSemanticSegmentation",
+        "semantic segmentation: a label for every pixel",
+        "의미 분할(픽셀마다 레이블을 붙이는 작업)",
+    ),
+    (
+        "ForObjectDetection",
+        "object detection: a box and a label for each object in an image",
+        "객체 탐지(이미지 속 물체마다 상자와 레이블을 찾는 작업)",
+    ),
+    (
+        "ForMaskedImageModeling",
+        "masked image modeling: reconstructing hidden image patches",
+        "마스크 이미지 모델링(가려진 이미지 패치를 복원하는 작업)",
+    ),
+    (
+        "ForDepthEstimation",
+        "depth estimation: a distance for every pixel",
+        "깊이 추정(픽셀마다 거리를 예측하는 작업)",
+    ),
+    (
+        "ForPreTraining",
+        "pretraining: the objectives it was first trained with, one head each",
+        "사전 학습(처음 학습할 때 쓰인 목표마다 헤드를 하나씩 두고 푸는 작업)",
+    ),
+    (
+        "ForNextSentencePrediction",
+        "next-sentence prediction: whether the second text follows the first",
+        "다음 문장 예측(두 번째 텍스트가 첫 번째 텍스트에 이어지는지 판단하는 작업)",
+    ),
 ]
+# Sequence classification of sound: the same head, a recording instead of a text.
+_AUDIO_CLASSIFICATION = next(t[1:] for t in _TASKS if t[0] == "ForAudioClassification")
+_AUDIO_INPUTS = ("input_values", "input_features")
 _FAMILY = {
     "distilbert": "DistilBERT",
     "bert": "BERT",
@@ -60,6 +116,8 @@ _FAMILY = {
     "albert": "ALBERT",
     "electra": "ELECTRA",
     "qwen2": "Qwen2",
+    "vit": "ViT",
+    "audio-spectrogram-transformer": "AST",
 }
 
 
@@ -88,10 +146,25 @@ def describe_model(ctx):
         return None
     cls = ctx.type
     task = next(((en, ko) for suffix, en, ko in _TASKS if cls.endswith(suffix)), None)
+    if cls.endswith("ForSequenceClassification"):
+        if getattr(ctx.module, "main_input_name", "") in _AUDIO_INPUTS:
+            task = _AUDIO_CLASSIFICATION
     prefix = getattr(ctx.module, "base_model_prefix", "")
     backbone = getattr(ctx.module, prefix, None) if prefix else None
     h = hidden_size(ctx)
-    if task is not None and not isinstance(backbone, nn.Module):
+    heads = [(n, c) for n, c in ctx.children() if c is not backbone]
+    if task is None and isinstance(backbone, nn.Module) and heads:
+        # a head this list does not name: still the whole model, not a bare backbone
+        head_text = names((f"{n} ({type(c).__name__})" for n, c in heads), 8)
+        out = [
+            (
+                f"{cls} is the whole model: a {_family(ctx)} backbone ({prefix}) with a head on "
+                f"top: {head_text}.",
+                f"{cls}{josa(cls, '은', '는')} {_family(ctx)} 본체(백본, {prefix}) 위에 헤드를 "
+                f"올린 전체 모델입니다. 헤드 구성: {head_text}.",
+            )
+        ]
+    elif task is not None and not isinstance(backbone, nn.Module):
         out = [
             (
                 f"{cls} is the whole model, built for {task[0]}.",
@@ -110,7 +183,6 @@ def describe_model(ctx):
             parts_sentence(ctx),
         ]
     else:
-        heads = [(n, c) for n, c in ctx.children() if c is not backbone]
         head_text = names((f"{n} ({type(c).__name__})" for n, c in heads), 8)
         out = [
             (

@@ -124,6 +124,7 @@ def static_details(data: dict[str, Any]) -> str:
         facts.append(("output shape", d["output"]))
     if d.get("new"):
         facts.append(("new", "newly initialized: random weights, not loaded"))
+    facts += [(k, v) for k, v in d.get("notes", ())]  # PEFT adapters, accelerate placement
     dl = "".join(f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>' for k, v in facts)
     rows = "".join(
         f"<tr><td><code>{_e(t['name'])}</code></td><td>{_e(list(t['shape']))}</td>"

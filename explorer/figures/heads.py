@@ -256,7 +256,14 @@ def window_note(details, index: int) -> str:
     top = details.results[0] if details.results else None
     if top is None:
         return "no answer"
+    parts = details.sources[0] if getattr(details, "sources", None) else []
     if index == home:
+        if len({p["window"] for p in parts}) > 1:
+            others = sorted({p["window"] + 1 for p in parts} - {home + 1})
+            return (
+                f"the answer\u2019s window; its score adds {len(parts)} spans with the same text "
+                f"(also in window{'s' if len(others) > 1 else ''} {', '.join(map(str, others))})"
+            )
         return "the answer\u2019s window" if len(details.windows) > 1 else ""
     if not top["answer"]:
         return f"the \u201cno answer\u201d verdict comes from window {home + 1}"

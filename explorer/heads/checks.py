@@ -10,7 +10,8 @@ from weakref import WeakKeyDictionary
 
 import torch
 
-from ..model_info import check_runnable
+from ..model_info import check_runnable, inner_model
+from ..placement import dispatched, execution_device
 
 __all__ = [
     "HeadRun",
@@ -21,6 +22,8 @@ __all__ = [
     "model_feed",
     "check_fits",
     "output_names",
+    "HEADS",
+    "head_advice",
 ]
 
 _MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -44,6 +47,37 @@ class HeadRun:
     trace: Any = None
 
 
+#: The heads explorer runs, by the class-name ending that means them: ``(ending, what it is,
+#: the function that runs it)``. The first match names a model's head in error messages.
+HEADS = (
+    ("ForSequenceClassification", "a sequence-classification head", "classify()"),
+    ("ForQuestionAnswering", "an extractive question-answering head", "answer()"),
+    ("ForTokenClassification", "a token-classification head", "tag()"),
+    ("ForMaskedLM", "a masked-language-model head", "fill_mask()"),
+    ("ForCausalLM", "a causal language-model head", "next_token() or generate()"),
+    ("LMHeadModel", "a causal language-model head", "next_token() or generate()"),
+)
+
+
+def head_advice(model) -> str:
+    """What head ``model`` has and which explorer function runs it, as the end of an error
+    message: "; DistilBertForQuestionAnswering has an extractive question-answering head: use
+    answer()" (or what it has instead of a head explorer runs)."""
+    name = type(model).__name__
+    config = getattr(model, "config", None)
+    if getattr(config, "is_encoder_decoder", False):
+        return (
+            f"; {name} is an encoder-decoder (sequence-to-sequence) model, which explorer's heads "
+            "do not run yet"
+        )
+    for ending, what, function in HEADS:
+        if ending in name:
+            return f"; {name} has {what}: use {function}"
+    if "For" not in name and not name.endswith("LMHeadModel"):
+        return f"; {name} is a bare backbone without a task head: load a class with one"
+    return f"; {name}'s head is none explorer runs yet"
+
+
 def check_model(model, tokenizer, task: str) -> None:
     """Raise unless ``model`` is a torch module with a config and weights, and ``tokenizer`` is usable.
 
@@ -55,15 +89,27 @@ def check_model(model, tokenizer, task: str) -> None:
         raise TypeError(f"{task}: model has no .config (a Hugging Face model is expected)")
     if tokenizer is None or not callable(tokenizer):
         raise TypeError(f"{task}: a tokenizer is required for a PyTorch model, got {tokenizer!r}")
-    check_runnable(model, tokenizer)  # weights on the meta device: nothing to run
+    if getattr(model.config, "is_encoder_decoder", False):  # before transformers' own riddles
+        raise TypeError(f"{task}: {head_advice(model).removeprefix('; ')}")
+    # Weights on the meta device: checked here only for a model accelerate placed (missing
+    # weights would run as NaN); any other one fails in its forward pass, where the run seam
+    # names the cause (a walk over every tensor before each pass would cost ~1% of it).
+    check_runnable(model, tokenizer, weights=dispatched(model))
 
 
 def model_device(model: torch.nn.Module) -> torch.device:
-    """Device of the model's first parameter (or buffer), CPU when it has none."""
+    """Where the inputs go: the execution device of accelerate's hooks for a model it placed,
+    else the device of the model's first parameter (or buffer) off the meta device; CPU when
+    it has none."""
+    placed = execution_device(model)
+    if placed is not None:
+        return placed
     for tensor in model.parameters():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     for tensor in model.buffers():
-        return tensor.device
+        if not tensor.is_meta:
+            return tensor.device
     return torch.device("cpu")
 
 
@@ -83,13 +129,14 @@ def forward_keys(model, tokenizer) -> tuple[frozenset[str], bool]:
     """Input names to pass to ``model.forward`` and whether it accepts ``use_cache``.
 
     A name is passed when the tokenizer produces it for the model and the forward accepts it
-    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). Read once per
-    model and tokenizer input names.
+    (DistilBERT takes no token_type_ids even when a BERT tokenizer emits them). For a PEFT
+    wrapper, the forward of the model it adapts decides (the wrapper passes the inputs on).
+    Read once per model and tokenizer input names.
     """
     wanted = tuple(getattr(tokenizer, "model_input_names", None) or _MODEL_INPUTS)
     known = _KEYS.setdefault(model, {})
     if wanted not in known:
-        params = inspect.signature(model.forward).parameters
+        params = inspect.signature(inner_model(model).forward).parameters
         var_kw = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
         keys = frozenset(k for k in wanted if k in params or (var_kw and k in _MODEL_INPUTS))
         known[wanted] = (keys, "use_cache" in params)

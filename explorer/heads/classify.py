@@ -6,7 +6,7 @@ import math
 import numbers
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
@@ -15,7 +15,7 @@ from ..args import check_int, check_text
 from ..model_info import class_labels
 from ..trace.core import build_trace
 from ..trace.run import run
-from .checks import HeadRun, check_model, output_names
+from .checks import HeadRun, check_model, head_advice, output_names
 from .classify_inputs import ClassifyInputs, tokenized
 
 __all__ = [
@@ -75,6 +75,10 @@ class ClassifyDetails:
     num_tokens: int = 0
     max_length: int | None = None
     elapsed: float = 0.0
+
+    def to_dict(self) -> dict:
+        """Everything as JSON-safe data (lists, dicts, numbers, strings)."""
+        return asdict(self)
 
 
 def function_name(function_to_apply, config) -> str:
@@ -149,25 +153,21 @@ def _callable_scores(model, text: str) -> tuple[list[str], np.ndarray]:
     return labels, np.asarray(values, dtype=np.float64)
 
 
-def classify_logits(model, output) -> torch.Tensor:
+def classify_logits(model, output, task: str = "classify") -> torch.Tensor:
     """The one row of class logits in ``model``'s output, or a clear error naming what is there.
 
     Raises
     ------
     TypeError
         The output holds no sequence-classification logits (a question-answering model,
-        a model without a head, or logits per token).
+        a model without a head, or logits per token); the message names the head the model
+        has and the function that runs it. ``task`` names the caller.
     """
     name = type(model).__name__
-    need = "classify() needs a ...ForSequenceClassification model"
+    need = f"{task}() needs a ...ForSequenceClassification model{head_advice(model)}"
     if isinstance(output, Mapping):
         if "logits" not in output or output["logits"] is None:
-            hint = (
-                "; for this model use answer()"
-                if "start_logits" in output
-                else " (this one has no classification head)"
-            )
-            raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}{hint}")
+            raise TypeError(f"{name} returns {output_names(output)}, not logits: {need}")
         logits = output["logits"]
     elif isinstance(output, (tuple, list)) and output and isinstance(output[0], torch.Tensor):
         logits = output[0]
@@ -215,6 +215,7 @@ def classify_run(
     traced: bool = False,
     should_stop=None,
     on_forward=None,
+    task: str = "classify",
 ) -> HeadRun:
     """Classify ``text`` in one forward pass; with ``traced``, record that pass too.
 
@@ -227,6 +228,8 @@ def classify_run(
         module computed); a plain callable has none.
     should_stop, on_forward
         See :func:`explorer.trace.run.run`.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
 
     Returns
     -------
@@ -240,12 +243,12 @@ def classify_run(
         labels, logits = _callable_scores(model, text)
         function = function_name(function_to_apply, None)
         return HeadRun(_scored(text, labels, logits, function, top_k, began))
-    check_model(model, tokenizer, "classify")
+    check_model(model, tokenizer, task)
     function = function_name(function_to_apply, model.config)
     inputs = tokenized(model, tokenizer, text)
     done = run(model, [inputs.feed], trace=0 if traced else None, should_stop=should_stop,
                on_forward=on_forward)  # fmt: skip
-    own = classify_logits(model, done.outputs[0])
+    own = classify_logits(model, done.outputs[0], task)
     logits = own.detach().float().cpu().numpy()
     details = details_from_logits(model, inputs, logits, function, top_k, began)
     if not traced:

@@ -71,15 +71,11 @@ def tokenized(model, tokenizer, text: str) -> ClassifyInputs:
     """:func:`classify_inputs` for arguments already checked (a head checks them once)."""
     window = model_window(model, tokenizer)
     fast = bool(getattr(tokenizer, "is_fast", False))
-    encoded = tokenizer(
-        text,
-        truncation=window is not None,
-        max_length=window,
-        return_offsets_mapping=fast,
-    )
+    # A fast tokenizer's encoding holds the offsets: no offset_mapping lists to build as well.
+    encoded = tokenizer(text, truncation=window is not None, max_length=window)
     if fast:
         enc = encoded.encodings[0]
-        tokens, offsets = list(enc.tokens), [tuple(o) for o in enc.offsets]
+        tokens, offsets = list(enc.tokens), list(enc.offsets)
         cut = sum(len(o.ids) - sum(o.special_tokens_mask) for o in enc.overflowing)
         num_tokens = len(enc.ids) + cut
     else:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 
 from ..trace.core import build_trace
 from ..trace.run import run
-from .checks import HeadRun, output_names
+from .checks import HeadRun, head_advice, output_names
 from .qa_inputs import QAInputs, QAWindowInputs, qa_inputs
 
 __all__ = [
@@ -110,6 +110,10 @@ class AnswerDetails:
         handle_impossible_answer, align_to_words.
     elapsed : float
         Seconds spent in tokenizer, model and post-processing.
+    sources : list of list of dict
+        Where each result's score comes from: the spans with its text (case-folded) in every
+        window, ``{"window", "start", "end", "score"}``; the pipeline adds equal texts' scores,
+        so a result's score is the sum of its sources' (empty for "no answer").
     """
 
     question: str
@@ -120,6 +124,11 @@ class AnswerDetails:
     question_first: bool
     params: dict = field(default_factory=dict)
     elapsed: float = 0.0
+    sources: list[list[dict]] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """Everything as JSON-safe data (lists, dicts, numbers, strings)."""
+        return asdict(self)
 
 
 def _softmax(logits: np.ndarray, masked: np.ndarray) -> np.ndarray:
@@ -158,13 +167,14 @@ def _char_span(enc, s: int, e: int, sequence: int, align_to_words: bool) -> tupl
     return enc.offsets[s][0], enc.offsets[e][1]
 
 
-def start_end_logits(model, output):
+def start_end_logits(model, output, task: str = "answer"):
     """The start and end logits (one value per token) in ``model``'s output, or a clear error.
 
     Raises
     ------
     TypeError
-        The output holds no start/end logits (a classifier, or a model without a head).
+        The output holds no start/end logits (a classifier, or a model without a head); the
+        message names the head the model has and the function that runs it.
     """
     if isinstance(output, Mapping):
         start, end = output.get("start_logits"), output.get("end_logits")
@@ -173,14 +183,9 @@ def start_end_logits(model, output):
     else:
         start = end = None
     if not (isinstance(start, torch.Tensor) and isinstance(end, torch.Tensor)):
-        hint = (
-            "; for this model use classify()"
-            if isinstance(output, Mapping) and "logits" in output
-            else ""
-        )
         raise TypeError(
             f"{type(model).__name__} returns {output_names(output)}, not start_logits/end_logits: "
-            f"answer() needs a ...ForQuestionAnswering model{hint}"
+            f"{task}() needs a ...ForQuestionAnswering model{head_advice(model)}"
         )
     return start[0], end[0]
 
@@ -238,26 +243,36 @@ def _score_window(tokenizer, inputs: QAInputs, win: QAWindowInputs, start, end):
 def _merge(windows: list[QAWindow], spans: list[list[tuple]], params: dict):
     """Answers over all windows, best first: equal texts (case-folded) add their scores.
 
-    Returns ``(results, null_score)``; the null score is the lowest over windows, or None when
+    Returns ``(results, sources, null_score)``: ``sources[i]`` lists the spans whose scores
+    make ``results[i]``'s (``{"window", "start", "end", "score"}``, in the order they were
+    added); the null score is the lowest over windows, or None when
     ``handle_impossible_answer`` is off.
     """
     answers: list[dict] = []
     by_text: dict[str, dict] = {}
-    for window_spans in spans:
+    parts: dict[int, list[dict]] = {}
+    for w, window_spans in enumerate(spans):
         for score, a, b, text in window_spans:
             seen = by_text.get(text.lower())
             if seen is not None:
                 seen["score"] += score
             else:
-                row = {"score": score, "start": a, "end": b, "answer": text}
-                by_text[text.lower()] = row
-                answers.append(row)
+                seen = by_text[text.lower()] = {
+                    "score": score,
+                    "start": a,
+                    "end": b,
+                    "answer": text,
+                }
+                answers.append(seen)
+            parts.setdefault(id(seen), []).append(
+                {"window": w, "start": a, "end": b, "score": score}
+            )
     null = None
     if params["handle_impossible_answer"]:
         null = min([_NO_NULL] + [w.null_score for w in windows])
         answers.append({"score": null, "start": 0, "end": 0, "answer": ""})
     results = sorted(answers, key=lambda row: row["score"], reverse=True)[: params["top_k"]]
-    return results, null
+    return results, [parts.get(id(row), []) for row in results], null
 
 
 def answer_details(model, tokenizer, question, context, **options) -> AnswerDetails:
@@ -293,6 +308,7 @@ def answer_run(
     should_stop=None,
     on_forward=None,
     max_windows: int | None = None,
+    task: str = "answer",
     **options,
 ) -> HeadRun:
     """Answer ``question`` from ``context``, one forward pass per window; with ``traced``, the
@@ -308,6 +324,8 @@ def answer_run(
         See :func:`explorer.trace.run.run`.
     max_windows : int or None
         Raise :class:`TooManyWindows` (before anything runs) when the context needs more.
+    task : str
+        The function the user called, for error messages (``"trace"``...).
 
     Returns
     -------
@@ -315,14 +333,14 @@ def answer_run(
         ``details`` (:class:`AnswerDetails`) and ``trace`` (None unless traced).
     """
     began = time.perf_counter()
-    inputs = qa_inputs(model, tokenizer, question, context, **options)
+    inputs = qa_inputs(model, tokenizer, question, context, task=task, **options)
     if max_windows is not None and len(inputs.windows) > max_windows:
         raise TooManyWindows(len(inputs.windows), max_windows)
     done = run(model, [w.feed for w in inputs.windows], trace=0 if traced else None,
                should_stop=should_stop, on_forward=on_forward)  # fmt: skip
     windows, spans, own = [], [], None
     for win, output in zip(inputs.windows, done.outputs, strict=True):
-        start_t, end_t = start_end_logits(model, output)
+        start_t, end_t = start_end_logits(model, output, task)
         if own is None:
             own = (start_t, end_t)  # the first window's, for the trace
         start = start_t.detach().float().cpu().numpy()
@@ -330,7 +348,7 @@ def answer_run(
         window, window_spans = _score_window(tokenizer, inputs, win, start, end)
         windows.append(window)
         spans.append(window_spans)
-    results, null = _merge(windows, spans, inputs.params)
+    results, sources, null = _merge(windows, spans, inputs.params)
     details = AnswerDetails(
         question=question,
         context=context,
@@ -340,6 +358,7 @@ def answer_run(
         question_first=inputs.question_first,
         params=dict(inputs.params),
         elapsed=time.perf_counter() - began,
+        sources=sources,
     )
     if not traced:
         return HeadRun(details)

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from torch import nn
 
 from ..trace.core import Trace
 from .classify import classify_run
+from .fill_mask import fill_mask_run
 from .qa import answer_run
 
 __all__ = ["trace", "TRACE_RUNS"]
 
 #: What :func:`trace` runs without a context, by the head the model's class name ends with
 #: (first match wins): ``(suffix, run)`` where ``run(model, tokenizer, text, traced=True,
-#: should_stop=...)`` returns a :class:`~explorer.heads.HeadRun`. Anything else is traced as a
+#: should_stop=..., task="trace")`` returns a :class:`~explorer.heads.HeadRun`. Anything else is traced as a
 #: sequence classifier; a context always means question answering. One entry per head.
 TRACE_RUNS: list[tuple[str, Callable[..., Any]]] = [
     ("ForSequenceClassification", classify_run),
+    ("ForMaskedLM", partial(fill_mask_run, allow_no_mask=True)),
 ]
 
 
@@ -37,8 +40,9 @@ def trace(
     Parameters
     ----------
     model : transformers model
-        A ``...ForSequenceClassification`` model, or a ``...ForQuestionAnswering`` one when
-        ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
+        A ``...ForSequenceClassification`` model, a ``...ForMaskedLM`` one (the text may hold
+        mask tokens; the lens shows the head's top tokens at every position), or a
+        ``...ForQuestionAnswering`` one when ``context`` is given. It comes back untouched: weights, modes, ``requires_grad``,
         config and attention setting; every hook is removed, also when the forward raises.
     tokenizer : tokenizer
         The model's tokenizer (a fast one for question answering).
@@ -66,14 +70,18 @@ def trace(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"trace: model must be a torch.nn.Module, got {type(model).__name__}")
+    name = type(model).__name__
     if context is None:
         if answer_kwargs:
             raise TypeError(f"{sorted(answer_kwargs)} apply to question answering: pass context")
-        name = type(model).__name__
+        if "ForQuestionAnswering" in name:
+            raise TypeError(
+                f"trace: {name} answers questions: pass the question as text and the passage as "
+                "context= (trace(model, tokenizer, question, context=...))"
+            )
         run = next((r for suffix, r in TRACE_RUNS if name.endswith(suffix)), classify_run)
-        done = run(model, tokenizer, text, traced=True, should_stop=should_stop)
+        done = run(model, tokenizer, text, traced=True, should_stop=should_stop, task="trace")
     else:
-        done = answer_run(
-            model, tokenizer, text, context, traced=True, should_stop=should_stop, **answer_kwargs
-        )
+        done = answer_run(model, tokenizer, text, context, traced=True, should_stop=should_stop,
+                          task="trace", **answer_kwargs)  # fmt: skip
     return done.trace

@@ -118,7 +118,7 @@ def load(name_or_path, task: str | None = None, weights: bool = True, **kwargs) 
     name_or_path : str or os.PathLike
         A hub name (``"distilbert-base-uncased"``) or a directory written by ``save_pretrained``.
     task : {None, "text-classification", "sentiment-analysis", "question-answering", \
-"feature-extraction"}
+"fill-mask", "zero-shot-classification", "feature-extraction"}
         Picks the Auto class. None uses the checkpoint's own architecture (``config.architectures``).
         A task whose head the checkpoint lacks gets a newly initialized head, reported in
         ``newly_initialized``: the classic ``DistilBertForQuestionAnswering`` built from

@@ -25,6 +25,8 @@ TASKS = {
     "text-classification": "AutoModelForSequenceClassification",
     "sentiment-analysis": "AutoModelForSequenceClassification",
     "question-answering": "AutoModelForQuestionAnswering",
+    "fill-mask": "AutoModelForMaskedLM",
+    "zero-shot-classification": "AutoModelForSequenceClassification",
     "feature-extraction": "AutoModel",
 }
 #: Keyword arguments that only steer downloading; AutoConfig.from_pretrained accepts them too.

@@ -11,7 +11,10 @@ import numpy as np
 from torch import nn
 
 from ..args import check_int
+from ..model_info import inner_model
 from . import attention as attn
+from .attention_info import AttentionInfo, attention_info
+from .capture import AttentionCapture
 from .lens import NoLens, lens_values, note
 from .outputs import ModuleOutput, describe, not_run, shapes_of
 from .record import Recording, first_tensor, nonfinite_warnings
@@ -108,7 +111,8 @@ class Trace:
             try:
                 hidden = [rec.stack_input, *rec.stack_outputs()] if rec.stack else []
                 with eval_mode(model, inference=False):
-                    values = lens_values(model, self.task, hidden, self._own)
+                    inner = inner_model(model)
+                    values = lens_values(inner, self.task, hidden, self._own, self.feed)
                 lens = [*map(self._shown, values[:-1]), self.prediction]
                 self._cache["lens"] = (lens, note(model, None))
             except NoLens as exc:
@@ -207,35 +211,45 @@ class Trace:
         return self._cache[path, index]
 
     def attention(self, path: str, call: int = 0) -> np.ndarray:
-        """Attention weights ``[heads, tokens, tokens]`` of the attention module at ``path``.
+        """Attention weights ``[query heads, tokens, tokens]`` of the attention module at ``path``.
 
         Equal to what transformers returns with eager attention and ``output_attentions=True``
         (float32), also when the model ran SDPA: they are recomputed from the queries and keys
-        its own projections produced, with the attention mask. A layer holding one attention
-        module may be named instead. ``call`` picks a call as in :meth:`output`.
+        its own attention function was given (rotary positions and norms applied), with its
+        mask, scaling and window. Under eager attention they are the ones eager formed. A layer
+        holding one attention module may be named instead. ``call`` picks a call as in
+        :meth:`output`. :meth:`attention_info` says how the layer attends.
 
         Raises
         ------
         KeyError
             No module at ``path``.
         ValueError
-            Not an attention module this trace can read (the message says what is missing),
-            or it did not run.
+            Not attention this trace can read (the message names the family and what is
+            missing), or it did not run.
         """
+        captured, target, index = self._attention_call(path, call)
+        found = captured.calls[target][index]
+        kind = captured.kinds[target]
+        return attn.weights(found, kind, captured.family, captured.mask).numpy()
+
+    def attention_info(self, path: str, call: int = 0) -> AttentionInfo:
+        """How the attention module at ``path`` attends in this run (see :class:`AttentionInfo`):
+        position scheme, head grouping, causal or not, window, softcap, padding, and the
+        ``allowed[query, key]`` cells it really used. Raises as :meth:`attention` does."""
+        captured, target, index = self._attention_call(path, call)
+        return attention_info(captured, target, index, lambda: self.attention(target, index))
+
+    def _attention_call(self, path: str, call) -> tuple[AttentionCapture, str, int]:
         self._module(path)
-        spec = attn.layout(self._rec.modules, path)
-        queries, keys = self._rec.calls(spec.query), self._rec.calls(spec.key)
-        if not queries:
-            raise ValueError(f"{path or 'the model'}'s attention did not run for this input")
-        if len(queries) != len(keys):
-            raise ValueError(
-                f"{spec.query} ran {len(queries)} times but {spec.key} {len(keys)} times: "
-                "the queries and keys cannot be paired"
-            )
-        index = self._call(path, queries, call)
-        query = first_tensor(self._rec.log[queries[index]][1])
-        key = first_tensor(self._rec.log[keys[index]][1])
-        return attn.weights(query, key, spec, self.attention_mask)
+        captured: AttentionCapture | None = self._rec.attention
+        if captured is None:
+            raise ValueError("this trace's run captured no attention (it was not run by trace.run)")
+        target = attn.find_attention(self._rec.modules, path, captured.family)
+        calls = captured.calls.get(target, [])
+        if not calls:
+            raise ValueError(f"{target or 'the model'}'s attention did not run for this input")
+        return captured, target, self._call(target, calls, call)
 
 
 def build_trace(

@@ -80,6 +80,8 @@ class Recording:
         ``(module index, output, version of its tensor)`` for each call, in the order calls ended.
     stack_input : torch.Tensor or None
         The hidden state entering the first call of a block of the stack.
+    attention : AttentionCapture or None
+        The run's attention calls (:mod:`explorer.trace.capture`), set by the run seam.
     """
 
     def __init__(self, model: nn.Module, stack: tuple[str, nn.ModuleList] | None) -> None:
@@ -89,6 +91,7 @@ class Recording:
         self.log: list[tuple[int, Any, int | None]] = []
         self.stack_input: torch.Tensor | None = None
         self.stack = stack
+        self.attention: Any = None
         self._by_path: dict[int, list[int]] | None = None
 
     def calls(self, path: str) -> list[int]:

@@ -10,7 +10,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .record import Recording, TraceCancelled, recording
+from ..model_info import check_weights
+from ..placement import dispatched
+from .attention import capture_attention
+from .record import Recording, TraceCancelled, first_tensor, recording
 
 __all__ = ["Run", "run", "eval_mode"]
 
@@ -20,17 +23,29 @@ def eval_mode(model: nn.Module, *, inference: bool = True):
     """Run with every submodule in eval mode, restoring each module's own flag afterwards.
 
     Gradients are off: ``torch.inference_mode`` by default, ``torch.no_grad`` with
-    ``inference=False`` (tensors then keep their version counters, which a trace reads).
+    ``inference=False`` (tensors then keep their version counters, which a trace reads) and for
+    a model accelerate placed (its hooks put new parameters in the model on every forward pass;
+    made under inference mode they would stay inference tensors, which cannot train).
     """
-    flags = [(m, m.training) for m in model.modules()]
+    # Only the modules in training mode change, and through object.__setattr__: Module's own
+    # __setattr__ costs ~10 us a call, ~3 ms a run for 100 modules set and restored.
+    training, stack, seen = [], [model], set()
+    while stack:  # model.modules() without its generator recursion (~3x faster)
+        module = stack.pop()
+        if id(module) not in seen:
+            seen.add(id(module))
+            if module.training:
+                training.append(module)
+            stack.extend(m for m in module._modules.values() if m is not None)
+    inference = inference and not dispatched(model)
     try:
-        for module, _ in flags:
-            module.training = False
+        for module in training:
+            object.__setattr__(module, "training", False)
         with torch.inference_mode() if inference else torch.no_grad():
             yield
     finally:
-        for module, flag in flags:
-            module.training = flag
+        for module in training:
+            object.__setattr__(module, "training", True)
 
 
 @dataclass(repr=False, eq=False)
@@ -78,7 +93,8 @@ def run(
     feeds : sequence of dict
         Keyword arguments of each forward pass (one per window of a long input).
     trace : int or None
-        Index of the feed to record (every module's output, the stack's hidden states); None
+        Index of the feed to record (every module's output, the stack's hidden states, the
+        attention calls: see :mod:`explorer.trace.capture`); None
         records nothing and runs under ``torch.inference_mode``, with no hook at all.
     should_stop : callable or None
         Checked before each forward pass and, in the traced one, before every module runs;
@@ -97,11 +113,25 @@ def run(
     with eval_mode(model, inference=trace is None):
         for i, feed in enumerate(feeds):
             _stop_check(should_stop)
-            if i == trace:
-                with recording(model, should_stop) as rec:
-                    outputs.append(model(**feed))
-            else:
-                outputs.append(model(**feed))
+            try:
+                if i == trace:
+                    mask = feed.get("attention_mask")
+                    with (
+                        recording(model, should_stop) as rec,
+                        capture_attention(model, mask) as rec.attention,
+                    ):
+                        output = model(**feed)
+                else:
+                    output = model(**feed)
+            except TraceCancelled:
+                raise
+            except Exception:
+                check_weights(model)  # a model without weights: say so, not torch's riddle
+                raise
+            tensor = first_tensor(output)
+            if tensor is not None and tensor.is_meta:
+                check_weights(model)
+            outputs.append(output)
             if on_forward is not None:
                 on_forward()
     return Run(outputs, rec, trace)

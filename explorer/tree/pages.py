@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .. import adapters, placement
 from ..anatomy import Group, ModuleNode, module_tree
 from ..numbers import short_count
+from .notes import adapter_notes, placement_notes
 from .snippets import copy_text
 
 __all__ = [
@@ -44,6 +46,21 @@ def error_reply(request: Any, exc: Exception) -> dict[str, Any]:
     return {"op": "error", "id": rid, "message": f"{type(exc).__name__}: {message}"}
 
 
+class Answerer:
+    """A lazy protocol's server side: ``answer(request)`` one request; :meth:`reply` never
+    raises (a viewer waiting for a reply always gets one)."""
+
+    def answer(self, request: Any) -> dict[str, Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def reply(self, request: Any) -> dict[str, Any]:
+        """:meth:`answer`, or an ``{"op": "error", "id", "message"}`` reply: a viewer never waits."""
+        try:
+            return self.answer(request)
+        except Exception as exc:
+            return error_reply(request, exc)
+
+
 def group_key(parent: str, group: Group) -> str:
     """The key a folded run of siblings is opened and loaded by: parent path + first member."""
     return parent + _SEP + group.members[0].name
@@ -56,7 +73,7 @@ def format_shapes(shapes: list[list[int]] | None) -> str:
     return " + ".join("(" + ", ".join(str(n) for n in s) + ")" for s in shapes)
 
 
-class TreePages:
+class TreePages(Answerer):
     """Answers a tree viewer's requests about one model, page by page.
 
     Parameters
@@ -93,6 +110,8 @@ class TreePages:
         self._groups: dict[str, list] = {}
         self._size: int | None = None
         self._pdt: dict[str, tuple[str, ...]] = {}
+        self._placement: Any = False  # a Placement, None (nothing to say) or False (not read)
+        self._places: dict[str, tuple[str, ...]] = {}
 
     @property
     def size(self) -> int:
@@ -150,6 +169,12 @@ class TreePages:
             badges.append("buffers")
         if node.alias_of is not None:
             badges.append("alias")
+        found = adapters.kind(node.module)
+        if found is not None:
+            badges.append(found)
+        places = self.places(node)
+        if places and all(p in placement.OFFLOADED for p in places):
+            badges.append("offloaded")
         if badges:
             out["b"] = badges
         if parent is None and node is not self.root:
@@ -170,6 +195,36 @@ class TreePages:
                 found.update(self.param_dtypes(child))
             got = self._pdt[node.path] = tuple(sorted(found))
         return got
+
+    def placement(self) -> placement.Placement | None:
+        """Where accelerate put each tensor, for a model it placed (None for any other)."""
+        if self._placement is False:
+            model = self.root.module
+            placed = placement.dispatched(model)
+            self._placement = placement.Placement(model) if placed else None
+        return self._placement
+
+    def places(self, node: ModuleNode) -> tuple[str, ...]:
+        """Sorted distinct places of the tensors under ``node`` (see :meth:`Placement.own`);
+        empty for a model accelerate did not place."""
+        where = self.placement()
+        if where is None:
+            return ()
+        got = self._places.get(node.path)
+        if got is None:
+            found = set(where.own(node.path).values())
+            for child in node.children:
+                found.update(self.places(child))
+            got = self._places[node.path] = tuple(sorted(found))
+        return got
+
+    def notes(self, node: ModuleNode) -> list[list[str]]:
+        """Extra ``[label, text]`` lines for the details: PEFT adapters and accelerate placement."""
+        out = adapter_notes(self.root.module, node.module, node.path)
+        where = self.placement()
+        if where is not None:
+            out += placement_notes(where, node.path, list(self.places(node)))
+        return out
 
     @staticmethod
     def group_row(group: Group) -> dict[str, Any]:
@@ -341,6 +396,9 @@ class TreePages:
         )
         out["total"] = self.root.params
         out["output"] = self.output_text(node.path)
+        notes = self.notes(node)
+        if notes:
+            out["notes"] = notes
         if cost:
             try:
                 got = self.cost(node.path, compute=cost is True)
@@ -386,13 +444,6 @@ class TreePages:
         else:
             raise ValueError(f"unknown request op {op!r}")
         return {"op": op, "id": request.get("id"), **body}
-
-    def reply(self, request: Any) -> dict[str, Any]:
-        """:meth:`answer`, or an ``{"op": "error", "id", "message"}`` reply: a viewer never waits."""
-        try:
-            return self.answer(request)
-        except Exception as exc:
-            return error_reply(request, exc)
 
     def all_lists(self, max_depth: int | None = None) -> dict[str, list]:
         """Every children list a viewer can ask for, whole (all pages), by key.

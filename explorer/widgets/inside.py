@@ -12,6 +12,7 @@ from torch import nn
 
 from ..export import export_part
 from ..figures import trace as ft
+from ..figures.fill_mask import token_lens_figure, update_token_lens
 from ..figures.inside_text import summary, words
 from .options import check_options
 from .panels.base import LivePanel
@@ -29,6 +30,11 @@ def is_attention(module: nn.Module) -> bool:
     query and key projections (``query``/``key`` or ``q_lin``/``k_lin``)."""
     names = set(dict(module.named_children()))
     return "attention" in type(module).__name__.lower() or any(p <= names for p in _PAIRS)
+
+
+def _lens_figure(task: str, lang: str) -> Any:
+    """The empty lens figure for a trace's task (a masked LM's shows tokens per position)."""
+    return token_lens_figure(lang) if task == "fill_mask" else ft.lens_figure(task, lang)
 
 
 def _paragraphs(texts: list[str]) -> str:
@@ -186,7 +192,7 @@ class InsideView(ipywidgets.VBox):
         self._retext(self.attention_plot, ft.attention_heatmap(lang))
         self._retext(self.norms_plot, ft.norms_bar(lang))
         if self.lens_plot is not None:
-            self._retext(self.lens_plot, ft.lens_figure(self._lens_task, lang))
+            self._retext(self.lens_plot, _lens_figure(self._lens_task, lang))
         self._drawn.clear()
         self._render(force=True)  # one change, like a selection: current even while hidden
 
@@ -337,6 +343,8 @@ class InsideView(ipywidgets.VBox):
         if self._drawn.get("lens") != key:
             if t.task == "classify":
                 ft.update_lens(plot, t.lens, labels=t.labels, function=t.function, lang=self.lang)
+            elif t.task == "fill_mask":
+                update_token_lens(plot, t.lens, t.tokens, lang=self.lang)
             else:
                 ft.update_lens(plot, t.lens, tokens=t.tokens, lang=self.lang)
             self._drawn["lens"] = key
@@ -347,7 +355,7 @@ class InsideView(ipywidgets.VBox):
         """The lens figure for ``task``, made on first use (and again only if the task changes)."""
         if self.lens_plot is None or self._lens_task != task:
             old = self.lens_plot
-            self.lens_plot, self._lens_task = PlotWidget(ft.lens_figure(task, self.lang)), task
+            self.lens_plot, self._lens_task = PlotWidget(_lens_figure(task, self.lang)), task
             self._drawn.pop("lens", None)
             self._set_children()
             if old is not None:

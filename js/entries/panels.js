@@ -1,8 +1,10 @@
 // Panel chrome (explorer.widgets.panels.chrome.PanelChrome): keys typed in a panel stay in it; a
-// marked answer stays in view. The chrome widget sits inside the panel (an ipywidgets box); it
-// finds the panel around it.
+// marked answer stays in view; a live panel's "Copy as JSON" button. The chrome widget sits
+// inside the panel (an ipywidgets box); it finds the panel around it.
 
-import { keepKeysInside, keysStayHere } from "../lib/dom.js";
+import { createChannel } from "../lib/channel.js";
+import { toClipboard } from "../lib/clipboard.js";
+import { h, keepKeysInside, keysStayHere } from "../lib/dom.js";
 
 const FOCUSABLE = "input, textarea, select, button, [tabindex], .noUi-handle, [contenteditable]";
 
@@ -41,9 +43,39 @@ function guard(panel) {
   };
 }
 
+function copyButton(model, el) {
+  // The panel's last result as JSON: asked from Python at the click (it can be long), copied.
+  const channel = createChannel((c) => model.send(c), (m) => (note.textContent = m));
+  const button = keysStayHere(h("button", "xp-copy-json"));
+  button.type = "button";
+  const note = h("span", "xp-copy-note");
+  note.setAttribute("aria-live", "polite");
+  const label = () => {
+    button.textContent = model.get("copy_label");
+    el.classList.toggle("xp-copyable", Boolean(model.get("copy_label")));
+  };
+  label();
+  model.on("change:copy_label", label);
+  const onMsg = (msg) => channel.answer(msg);
+  model.on("msg:custom", onMsg);
+  button.addEventListener("click", () => {
+    channel.ask({ op: "json" }, async (msg) => {
+      const ok = await toClipboard(msg.text, "xp-clip");
+      el.dataset.copied = msg.text;
+      note.textContent = ok ? msg.done : `${msg.failed}\n${msg.text}`;
+    });
+  });
+  el.append(button, note);
+  return () => {
+    model.off("change:copy_label", label);
+    model.off("msg:custom", onMsg);
+  };
+}
+
 export default {
-  render({ el }) {
+  render({ model, el }) {
     el.classList.add("xp-chrome");
+    const unCopy = copyButton(model, el);
     let undo = () => {};
     let tries = 0;
     const attach = () => {
@@ -55,6 +87,9 @@ export default {
       }
     };
     attach();
-    return () => undo();
+    return () => {
+      unCopy();
+      undo();
+    };
   },
 };

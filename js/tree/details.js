@@ -2,6 +2,7 @@
 // a Copy menu (each text asked from the kernel). Text reaches the page only through textContent.
 
 import { DTYPE_BYTES } from "../generated/facts.js";
+import { toClipboard } from "../lib/clipboard.js";
 import { h, keysStayHere } from "../lib/dom.js";
 import { fmt, formatBytes, pct, share } from "../lib/format.js";
 
@@ -51,6 +52,7 @@ function detailFacts(d, total) {
   if (d.new) facts.push(["new", "newly initialized: random weights, not loaded"]);
   if (d.frozen) facts.push(["frozen", "no parameter here requires grad"]);
   if (d.lazy) facts.push(["lazy", "uninitialized until the first forward pass"]);
+  for (const [k, v] of d.notes || []) facts.push([k, v]); // adapters, placement (Python's lines)
   if (d.cost) facts.push(...costFacts(d.cost));
   const grid = h("div", "xt-d-facts");
   for (const [k, v, how] of facts) {
@@ -75,26 +77,6 @@ function tensorTable(d) {
     table.append(r);
   }
   return table;
-}
-
-async function toClipboard(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch (e) {
-    const area = h("textarea", "xt-clip");
-    area.value = text;
-    document.body.append(area);
-    area.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch (e2) {
-      ok = false;
-    }
-    area.remove();
-    return ok;
-  }
 }
 
 function copyMenu(ask, path) {

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import expect
 
-from .checks import assert_contrast, kernel_value, set_theme
+from .checks import assert_contrast, kernel_json, kernel_value, set_theme
 from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
 
 NAME = "look.ipynb"
@@ -60,6 +62,15 @@ def test_narrow_dark_and_copy(jupyter_server, browser):
         expect(tree.locator(".xt-copy-note")).to_have_text("copied LoRA target_modules")
         lora = page.evaluate("navigator.clipboard.readText()")
         assert lora.startswith("target_modules=['q_lin', 'k_lin', 'v_lin', 'out_lin'"), lora
+
+        # Copy as JSON: the panel's last result, asked from the kernel at the click.
+        copy = panel.locator(".xp-copy-json")
+        expect(copy).to_have_text("Copy as JSON")
+        copy.click()
+        expect(panel.locator(".xp-copy-note")).to_have_text("copied the last result as JSON")
+        data = json.loads(page.evaluate("navigator.clipboard.readText()"))
+        want = kernel_json(jupyter_server, NAME, "w.task_panel.details.results")
+        assert data["results"] == want and data["text"] == box.input_value(), data
 
         # Dark theme: every text at 4.5:1 or better, figures drawn in light text, no white box.
         set_theme(page, "JupyterLab Dark")

@@ -12,14 +12,18 @@ from .choose import (
     resolve_source,
     standalone_panel,
 )
+from .fill_mask import FillMaskPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
+from .zero_shot import ZeroShotPanel
 
 __all__ = [
     "LivePanel",
     "PanelHint",
     "SentimentPanel",
     "QAPanel",
+    "FillMaskPanel",
+    "ZeroShotPanel",
     "NotePanel",
     "PanelSpec",
     "PANELS",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -39,6 +40,31 @@ def text_html(text: str, cls: str = "xp-secondary") -> str:
         f'<div class="{cls}" style="white-space:pre-wrap;overflow-wrap:anywhere">'
         f"{html.escape(text, quote=True)}</div>"
     )
+
+
+# Texts every live panel shows; a panel's own WORDS may override them.
+_BASE_WORDS = {
+    "en": {
+        "copy_json": "Copy as JSON",
+        "copied": "copied the last result as JSON",
+        "copy_failed": "could not copy: select the text below",
+        "nothing_to_copy": "nothing to copy yet: no result is shown",
+    },
+    "ko": {
+        "copy_json": "JSON으로 복사",
+        "copied": "마지막 결과를 JSON으로 복사했습니다",
+        "copy_failed": "복사하지 못했습니다: 아래 글을 선택해 복사하세요",
+        "nothing_to_copy": "복사할 결과가 아직 없습니다",
+    },
+}
+
+
+def _plain(value: Any) -> Any:
+    """JSON for what ``json`` does not know: numpy scalars and arrays, tuples of them."""
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return tolist()
+    return str(value)
 
 
 class PanelHint(Exception):
@@ -111,13 +137,17 @@ class LivePanel(ipywidgets.VBox):
         self.shape_line.add_class("xp-shape")
         self.chrome = PanelChrome()
         super().__init__(**kwargs)
+        self.chrome.offer_copy(self._result_json, self.words("copy_json"))
         self.add_class("xp-panel")
-        self.observe(self._lang_changed, "lang")
+        self.observe(self._relang, "lang")
 
     # -- language ---------------------------------------------------------------------------------
     def words(self, key: str, **values: Any) -> str:
         """This panel's text ``key`` in its language, filled with ``values`` (str.format)."""
-        text = self.WORDS.get(self.lang, self.WORDS["en"]).get(key) or self.WORDS["en"][key]
+        own = self.WORDS.get(self.lang, self.WORDS["en"])
+        text = own.get(key) or _BASE_WORDS[self.lang if self.lang in _BASE_WORDS else "en"].get(key)
+        if text is None:
+            text = self.WORDS["en"].get(key) or _BASE_WORDS["en"][key]
         return text.format(**values) if values else text
 
     @traitlets.validate("lang")
@@ -128,8 +158,9 @@ class LivePanel(ipywidgets.VBox):
             )
         return proposal["value"]
 
-    def _lang_changed(self, _change: Any = None) -> None:
+    def _relang(self, _change: Any = None) -> None:
         """Relabel the inputs and redraw what is shown in the new language (nothing runs)."""
+        self.chrome.copy_label = self.words("copy_json")
         self._relabel()
         details = getattr(self, "details", None)
         if details is not None:
@@ -314,6 +345,18 @@ class LivePanel(ipywidgets.VBox):
             )
         else:
             self.shape_line.value = f"{where} did not run for this input"
+
+    def result_json(self) -> str:
+        """The last result as JSON text (what "Copy as JSON" copies); ValueError when there is
+        none yet. The input is included; every head's details give ``to_dict()``."""
+        details = getattr(self, "details", None)
+        if details is None:
+            raise ValueError(self.words("nothing_to_copy"))
+        data = details.to_dict() if callable(getattr(details, "to_dict", None)) else details
+        return json.dumps(data, ensure_ascii=False, indent=1, default=_plain)
+
+    def _result_json(self) -> tuple[str, str, str]:
+        return self.result_json(), self.words("copied"), self.words("copy_failed")
 
     def export_part(self) -> dict[str, Any] | None:
         """This panel's part of the static view: its figure and its last result as text."""

@@ -10,11 +10,13 @@ from typing import Any
 import ipywidgets
 import torch
 
-from ...model_info import unwrap, why_not_runnable
+from ...model_info import class_names, unwrap, why_not_runnable
 from .base import LivePanel, text_html
 from .chrome import PanelChrome
+from .fill_mask import FillMaskPanel
 from .qa import QAPanel
 from .sentiment import SentimentPanel
+from .zero_shot import ZeroShotPanel, is_nli
 
 __all__ = [
     "PanelSpec",
@@ -48,6 +50,10 @@ class PanelSpec:
         Other ``task=`` names for it (``"sentiment-analysis"``).
     fast_tokenizer : bool
         The head needs a fast (Rust) tokenizer (character offsets).
+    detect : callable or None
+        ``detect(model) -> bool``: a further test a model matching ``suffixes`` must pass
+        (an NLI classifier's entailment label), so an earlier entry can claim some models of a
+        head and leave the others to a later one. None: the suffix is enough.
     """
 
     task: str
@@ -56,10 +62,18 @@ class PanelSpec:
     make: Callable[[Any, Any], LivePanel]
     aliases: tuple[str, ...] = ()
     fast_tokenizer: bool = False
+    detect: Callable[[Any], bool] | None = None
 
 
 #: The live panels, in detection order: registering a panel is one entry here.
 PANELS: tuple[PanelSpec, ...] = (
+    PanelSpec(
+        "zero-shot-classification",
+        "Zero-shot",
+        ("ForSequenceClassification",),
+        ZeroShotPanel,
+        detect=is_nli,
+    ),
     PanelSpec(
         "text-classification",
         "Sentiment",
@@ -74,6 +88,7 @@ PANELS: tuple[PanelSpec, ...] = (
         QAPanel,
         fast_tokenizer=True,
     ),
+    PanelSpec("fill-mask", "Fill-mask", ("ForMaskedLM", "WithLMHeadModel"), FillMaskPanel),
 )
 _BY_TASK = {spec.task: spec for spec in PANELS}
 
@@ -102,11 +117,8 @@ class NotePanel(ipywidgets.VBox):
 
 
 def _names(inner: Any) -> list[str]:
-    """The model's class name and its config's architectures."""
-    names = [type(inner).__name__]
-    config = getattr(inner, "config", None)
-    names += [a for a in (getattr(config, "architectures", None) or []) if isinstance(a, str)]
-    return names
+    """The model's class name, a PEFT wrapper's adapted model's, its config's architectures."""
+    return class_names(inner)
 
 
 def detect_task(model: Any, task: Any = "auto") -> str | None:
@@ -122,8 +134,10 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     Notes
     -----
     Detection order: a pipeline's ``.task``; the class name (``...ForSequenceClassification``,
-    ``...ForQuestionAnswering``); ``config.architectures``; a plain callable (not a module) is
-    a classifier. Anything else gets no panel (:func:`no_panel_reason` says why).
+    ``...ForQuestionAnswering``, ``...ForMaskedLM``; an entry's ``detect`` test, e.g. an NLI
+    classifier gets the zero-shot panel before the sentiment one), then a PEFT wrapper's adapted
+    model's; ``config.architectures``; a plain callable (not a module) is a classifier.
+    Anything else gets no panel (:func:`no_panel_reason` says why).
     """
     if task is None:
         return None
@@ -141,7 +155,9 @@ def detect_task(model: Any, task: Any = "auto") -> str | None:
     inner, _ = unwrap(model, None)
     for name in _names(inner):
         for spec in PANELS:
-            if any(suffix in name for suffix in spec.suffixes):
+            if any(suffix in name for suffix in spec.suffixes) and (
+                spec.detect is None or spec.detect(inner)
+            ):
                 return spec.task
     if not isinstance(inner, torch.nn.Module) and callable(inner):
         return "text-classification"
@@ -153,7 +169,7 @@ def no_panel_reason(model: Any) -> str:
     inner, _ = unwrap(model, None)
     name = type(inner).__name__
     config = getattr(inner, "config", None)
-    heads = ", ".join(f"...{spec.suffixes[0]}" for spec in PANELS)
+    heads = ", ".join(dict.fromkeys(f"...{spec.suffixes[0]}" for spec in PANELS))
     if config is None:
         return (
             f"No live panel: {name} is a plain PyTorch module, and the live panels run the "

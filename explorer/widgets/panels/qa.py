@@ -20,6 +20,7 @@ __all__ = ["QAPanel", "marked_context", "DEFAULT_QUESTION", "DEFAULT_CONTEXT"]
 DEFAULT_QUESTION = "What is his favorite color?"
 DEFAULT_CONTEXT = "He looked at the blue sky. Blue is his favorite color."
 _SHOWN = 4000  # characters of context shown around the answer (the rest elided)
+_PARTS = 4  # spans listed of a merged answer's score (the rest counted)
 
 
 def marked_context(context: str, start: int | None, end: int | None, limit: int = _SHOWN) -> str:
@@ -64,15 +65,24 @@ def marked_context(context: str, start: int | None, end: int | None, limit: int 
     return f'<div class="xp-context" dir="auto">{head}{body}{tail}</div>'
 
 
-def _answers_html(details: AnswerDetails) -> str:
+def _answers_html(details: AnswerDetails, words) -> str:
+    """The top-k list (escaped text); a merged answer names the spans its score adds up."""
     if not details.results:
-        return '<div class="xp-answers">no answer found</div>'
+        return f'<div class="xp-answers">{html.escape(words("no_answer_found"))}</div>'
     rows = []
-    for row in details.results:
-        shown = html.escape(row["answer"]) if row["answer"] else "<i>(no answer)</i>"
+    sources = details.sources or [[] for _ in details.results]
+    for row, parts in zip(details.results, sources, strict=True):
+        shown = html.escape(row["answer"]) if row["answer"] else f"<i>{words('none')}</i>"
+        where = words("answer_row", score=row["score"], start=row["start"], end=row["end"])
+        if len(parts) > 1:
+            spans = " + ".join(
+                words("part", score=p["score"], window=p["window"] + 1, start=p["start"],
+                      end=p["end"]) for p in parts[:_PARTS]
+            )  # fmt: skip
+            more = len(parts) - _PARTS
+            where += " = " + spans + (" + " + words("more", n=more) if more > 0 else "")
         rows.append(
-            f"<li><b>{shown}</b> <span class='xp-secondary'>score {row['score']:.4f} \u00b7 "
-            f"characters {row['start']}\u2013{row['end']}</span></li>"
+            f"<li><b>{shown}</b> <span class='xp-secondary'>{html.escape(where)}</span></li>"
         )
     return f'<ol class="xp-answers">{"".join(rows)}</ol>'
 
@@ -122,6 +132,59 @@ class QAPanel(LivePanel):
         What is shown (None when nothing is).
     """
 
+    WORDS = {
+        "en": {
+            "question": "Question",
+            "question_placeholder": "Ask a question",
+            "context": "Context",
+            "context_placeholder": "Paste the text holding the answer",
+            "top_k": "top k",
+            "window": "Window",
+            "ask": "Type a question.",
+            "paste": "Paste a context: the answer is searched in it.",
+            "too_long": "The context needs {windows} windows of the model; the live panel stops at "
+            "{limit}. Shorten it, or call explorer.answer(model, tokenizer, question, context) "
+            "directly.",
+            "option": "window {i}/{n}: characters {a}\u2013{b}",
+            "option_answer": " \u00b7 the answer",
+            "no_answer": "no answer",
+            "no_answer_found": "no answer found",
+            "none": "(no answer)",
+            "found": "answer {text!r} (score {score:.3f})",
+            "summed": ", the sum of {k} spans with this text in window{s} {windows}",
+            "from_window": "reported from window {i} of {n}",
+            "one_window": "1 window",
+            "answer_row": "score {score:.4f} \u00b7 characters {start}\u2013{end}",
+            "part": "{score:.4f} (window {window}, characters {start}\u2013{end})",
+            "more": "{n} more spans",
+        },
+        "ko": {
+            "question": "질문",
+            "question_placeholder": "질문을 입력하세요",
+            "context": "본문",
+            "context_placeholder": "답이 들어 있는 글을 붙여 넣으세요",
+            "top_k": "답 개수",
+            "window": "창",
+            "ask": "질문을 입력하세요.",
+            "paste": "본문을 붙여 넣으세요: 답은 그 안에서 찾습니다.",
+            "too_long": "본문을 읽으려면 모델의 창이 {windows}개 필요합니다. 이 패널은 {limit}개까지만 "
+            "실행합니다. 본문을 줄이거나 explorer.answer(model, tokenizer, question, context)를 "
+            "직접 호출하세요.",
+            "option": "창 {i}/{n}: 글자 {a}\u2013{b}",
+            "option_answer": " \u00b7 답이 있는 창",
+            "no_answer": "답 없음",
+            "no_answer_found": "답을 찾지 못했습니다",
+            "none": "(답 없음)",
+            "found": "답 {text!r} (점수 {score:.3f})",
+            "summed": ", 같은 글자의 구간 {k}개 점수의 합 (창 {windows})",
+            "from_window": "{n}개 창 중 {i}번 창에서 보고",
+            "one_window": "창 1개",
+            "answer_row": "점수 {score:.4f} \u00b7 글자 {start}\u2013{end}",
+            "part": "{score:.4f} (창 {window}, 글자 {start}\u2013{end})",
+            "more": "구간 {n}개 더",
+        },
+    }
+
     def __init__(
         self,
         model: Any,
@@ -153,26 +216,26 @@ class QAPanel(LivePanel):
         full = ipywidgets.Layout(width="100%")
         self.question_box = ipywidgets.Text(
             value=question,
-            placeholder="Ask a question",
-            description="Question",
+            placeholder=self.words("question_placeholder"),
+            description=self.words("question"),
             continuous_update=True,
             layout=full,
         )
         self.question_box.add_class("xp-question")
         self.context_box = ipywidgets.Textarea(
             value=context,
-            placeholder="Paste the text holding the answer",
-            description="Context",
+            placeholder=self.words("context_placeholder"),
+            description=self.words("context"),
             continuous_update=True,
             rows=4,
             layout=ipywidgets.Layout(width="100%"),
         )
         self.context_box.add_class("xp-context-box")
         self.top_k = ipywidgets.IntSlider(
-            value=top_k, min=1, max=max(10, top_k), description="top k"
+            value=top_k, min=1, max=max(10, top_k), description=self.words("top_k")
         )
         self.window = ipywidgets.Dropdown(
-            options=[("window 1", 0)], value=0, description="Window",
+            options=[("window 1", 0)], value=0, description=self.words("window"),
             layout=ipywidgets.Layout(display="none", width="auto"),
         )  # fmt: skip
         self.window_note = ipywidgets.Label("", layout=ipywidgets.Layout(display="none"))
@@ -206,9 +269,9 @@ class QAPanel(LivePanel):
     def _hint(self, inputs: tuple[str, str, int]) -> str | None:
         question, context, _ = inputs
         if not question.strip():
-            return "Type a question."
+            return self.words("ask")
         if not context.strip():
-            return "Paste a context: the answer is searched in it."
+            return self.words("paste")
         return None
 
     def count_windows(self, question: str, context: str) -> int:
@@ -225,11 +288,7 @@ class QAPanel(LivePanel):
                 **{**self.answer_kwargs, "top_k": top_k},
             )  # fmt: skip
         except TooManyWindows as exc:
-            raise PanelHint(
-                f"The context needs {exc.windows} windows of the model; the live panel stops at "
-                f"{exc.limit}. Shorten it, or call explorer.answer(model, tokenizer, question, "
-                "context) directly."
-            ) from None
+            raise PanelHint(self.words("too_long", windows=exc.windows, limit=exc.limit)) from None
         return done.details, done.trace
 
     def best_window(self, details: AnswerDetails) -> int:
@@ -241,8 +300,8 @@ class QAPanel(LivePanel):
         index = self.best_window(details)
         n = len(details.windows)
         options = [
-            (f"window {w.index + 1}/{n}: characters {w.context_span[0]}\u2013"
-             f"{w.context_span[1]}" + (" \u00b7 the answer" if w.index == index else ""), w.index)
+            (self.words("option", i=w.index + 1, n=n, a=w.context_span[0], b=w.context_span[1])
+             + (self.words("option_answer") if w.index == index else ""), w.index)
             for w in details.windows
         ]  # fmt: skip
         self._picking = True
@@ -258,12 +317,17 @@ class QAPanel(LivePanel):
             self.answer_view.value = marked_context(details.context, top["start"], top["end"])
         else:
             self.answer_view.value = marked_context(details.context, None, None)
-        self.answers_view.value = _answers_html(details)
-        found = "no answer"
-        if top is not None:
+        self.answers_view.value = _answers_html(details, self.words)
+        found = self.words("no_answer")
+        if top is not None and top["answer"]:
             text = top["answer"] if len(top["answer"]) <= 40 else top["answer"][:39] + "\u2026"
-            found = f"answer {text!r} (score {top['score']:.3f})" if text else "no answer"
-        windows = f"from window {index + 1} of {n}" if n > 1 else "1 window"
+            found = self.words("found", text=text, score=top["score"])
+            parts = details.sources[0] if details.sources else []
+            if len(parts) > 1:  # the pipeline adds the scores of equal texts: say so
+                wins = sorted({p["window"] + 1 for p in parts})
+                found += self.words("summed", k=len(parts), s="s" if len(wins) > 1 else "",
+                                    windows=", ".join(map(str, wins)))  # fmt: skip
+        windows = self.words("from_window", i=index + 1, n=n) if n > 1 else self.words("one_window")
         self._set_status(f"{found} \u00b7 {windows} \u00b7 {details.elapsed * 1000:.0f} ms")
 
     def _window_picked(self, change: dict) -> None:
@@ -290,6 +354,14 @@ class QAPanel(LivePanel):
         self.window_note.layout.display = "none"
         update_span_logits(self.figure, _blank_details(), 0, title="no result")
         super()._clear(message)
+
+    def _relabel(self) -> None:
+        w = self.words
+        self.question_box.placeholder, self.question_box.description = (
+            w("question_placeholder"), w("question"))  # fmt: skip
+        self.context_box.placeholder, self.context_box.description = (
+            w("context_placeholder"), w("context"))  # fmt: skip
+        self.top_k.description, self.window.description = w("top_k"), w("window")
 
     def _owned(self):
         return (

@@ -48,6 +48,22 @@ class SentimentPanel(LivePanel):
         The truncation note (empty when the text fits).
     """
 
+    WORDS = {
+        "en": {
+            "placeholder": "Type a text to classify",
+            "hint": "Type a text to classify.",
+            "tokens": "{n} tokens",
+            "truncated": "Text truncated: it is {n:,} tokens long and the model reads only the first "
+            "{max:,}.",
+        },
+        "ko": {
+            "placeholder": "분류할 문장을 입력하세요",
+            "hint": "분류할 문장을 입력하세요.",
+            "tokens": "토큰 {n}개",
+            "truncated": "문장이 잘렸습니다: 토큰 {n:,}개 중 모델은 앞의 {max:,}개만 읽습니다.",
+        },
+    }
+
     def __init__(
         self,
         model: Any,
@@ -75,7 +91,7 @@ class SentimentPanel(LivePanel):
         self.details: ClassifyDetails | None = None
         self.text_box = ipywidgets.Textarea(
             value=text,
-            placeholder="Type a text to classify",
+            placeholder=self.words("placeholder"),
             continuous_update=True,
             rows=3,
             layout=ipywidgets.Layout(width="100%"),
@@ -117,7 +133,7 @@ class SentimentPanel(LivePanel):
         return self.text_box.value
 
     def _hint(self, text: str) -> str | None:
-        return "Type a text to classify." if not text.strip() else None
+        return self.words("hint") if not text.strip() else None
 
     def _compute(self, text: str, stale) -> tuple[ClassifyDetails, Any]:
         """One traced forward pass: the scores and what every module computed."""
@@ -136,13 +152,12 @@ class SentimentPanel(LivePanel):
             best = details.results[0]
             parts.append(f"{best['label']}  {best['score']:.3f} ({details.function})")
         if details.tokens:
-            parts.append(f"{len(details.tokens)} tokens")
+            parts.append(self.words("tokens", n=len(details.tokens)))
         parts.append(f"{details.elapsed * 1000:.0f} ms")
         self._set_status(" \u00b7 ".join(parts))
         if details.truncated:
-            self.note.value = (
-                f"Text truncated: it is {details.num_tokens:,} tokens long and the model reads "
-                f"only the first {details.max_length:,}."
+            self.note.value = self.words(
+                "truncated", n=details.num_tokens, max=details.max_length or 0
             )
         else:
             self.note.value = ""
@@ -152,6 +167,9 @@ class SentimentPanel(LivePanel):
         self.note.value = ""
         update_class_bars(self.figure, self._blank(), title="no result")
         super()._clear(message)
+
+    def _relabel(self) -> None:
+        self.text_box.placeholder = self.words("placeholder")
 
     def _owned(self):
         return (*super()._owned(), self.text_box, self.note, self.figure)
