@@ -27,11 +27,16 @@ def shown(out) -> dict:
 
 def wait_drawn(out, sector: str) -> None:
     """Wait until ``sector`` is drawn with its label."""
-    out.page.wait_for_function(
-        "([el, id]) => [...el.querySelectorAll('g.slice')].some(g => g.__data__.data.data.id === id"
-        " && g.textContent.trim())",
-        arg=[out.locator(".xp-plot-graph").element_handle(), sector],
-    )
+    try:
+        out.page.wait_for_function(
+            "([el, id]) => [...el.querySelectorAll('g.slice')].some(g =>"
+            " g.__data__.data.data.id === id && g.textContent.trim())",
+            arg=[out.locator(".xp-plot-graph").element_handle(), sector],
+            timeout=60_000,
+        )
+    except Exception as exc:
+        drawn = shown(out)
+        raise AssertionError(f"{sector!r} not drawn with its label; drawn: {drawn}") from exc
 
 
 def select_in_code(server, out, path: str, level_child: str) -> dict:
