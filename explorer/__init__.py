@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 # Public functions share names with the modules that define them (explorer.treemap is both);
@@ -29,8 +30,22 @@ from .heads import (
 )
 from .load import load
 from .trace import Trace, TraceCancelled
-from .treemap import treemap
+from .treemap import treemap as _plain_treemap
 from .version import __version__
+
+
+@functools.wraps(_plain_treemap)
+def treemap(*args: Any, **kwargs: Any) -> Any:
+    from .export.figure import treemap as figure  # plotly and the SVG view: on first use
+
+    return figure(*args, **kwargs)
+
+
+treemap.__doc__ = (_plain_treemap.__doc__ or "").replace(
+    "    plotly.graph_objects.Figure\n",
+    "    plotly.graph_objects.Figure\n"
+    "        Also shown as a static SVG where no Plotly renderer is (nbconvert pages, GitHub).\n",
+)
 
 __all__ = [
     "Budget",

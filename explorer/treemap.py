@@ -39,6 +39,21 @@ _HOVER_ACTIVE = (
 _ROUTED_COLOR = "#D62728"
 
 
+def _hover_path(path: str, width: int = 32) -> str:
+    """``path`` escaped, broken after a dot where a line would pass ``width`` characters: the
+    hover label of a deep module stays narrower than a narrow treemap."""
+    lines, line = [], ""
+    for part in path.split("."):
+        piece = part if not line else "." + part
+        if line and len(line) + len(piece) > width:
+            lines.append(line + ".")
+            piece = part
+            line = ""
+        line += piece
+    lines.append(line)
+    return "<br>".join(escape(x) for x in lines)
+
+
 def _params(node: ModuleNode) -> int:
     return node.params
 
@@ -94,6 +109,17 @@ def _select(root: ModuleNode, max_depth: int | None, max_sectors: int, value=_pa
         if n > 0
     }
     return chosen, left, parent_of
+
+
+def _model_order(root: ModuleNode, chosen: list[ModuleNode]) -> list[ModuleNode]:
+    """``chosen`` in model order (pre-order, as ``print(model)``), visiting only chosen nodes."""
+    picked = {id(n) for n in chosen}
+    out, stack = [], [root]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(c for c in reversed(node.children) if id(c) in picked)
+    return out
 
 
 def _active_sizes(model_or_node: Any) -> tuple:
@@ -160,6 +186,7 @@ def treemap_data(
     if not isinstance(max_sectors, int) or max_sectors < 2:
         raise ValueError(f"max_sectors must be an int >= 2, got {max_sectors!r}")
     chosen, left, parent_of = _select(root, max_depth, max_sectors, val)
+    chosen = _model_order(root, chosen)  # drawn in this order ("sort": False): block 0 first
     total = val(root)
 
     def node_id(node: ModuleNode) -> str:
@@ -193,7 +220,7 @@ def treemap_data(
             color(node.type) if leaf else _SHADES[(node.depth - root.depth) % len(_SHADES)]
         )
         row = [
-            escape(node.path or node.type),
+            _hover_path(node.path) if node.path else escape(node.type),
             escape(node.type),
             short_count(size_here),
             _share(size_here, total),
@@ -295,6 +322,7 @@ def treemap_spec(
         "customdata": data["customdata"],
         "branchvalues": "total",
         "hovertemplate": _HOVER_ACTIVE if size == "active" else _HOVER,
+        "hoverlabel": {"align": "left", "font": {"size": 12}},
         "texttemplate": "<b>%{label}</b><br>%{customdata[2]}",
         "marker": {
             "colors": data["colors"],
@@ -302,7 +330,11 @@ def treemap_spec(
         },
         "root": {"color": "rgba(0,0,0,0)"},
         "maxdepth": 4,
-        "sort": True,
+        # Model order: Plotly sorts by size unless told not to (DeepSeek-V3's layers began at
+        # 3), and its default squarified packing reads 0 1 / 2 4 / 3 5 even unsorted; the
+        # binary packing keeps each sector left of or above the later ones (0 1 2 / 3 4 5).
+        "sort": False,
+        "tiling": {"packing": "binary"},
     }
     layout: dict[str, Any] = {
         "margin": {"l": 4, "r": 4, "t": 32 if title else 4, "b": 4},

@@ -1,4 +1,5 @@
-"""The Explorer's display bundle: the widget view plus a small, safe, static text/html view."""
+"""The Explorer's display: the widget view plus a small, safe, static text/html view (in a notebook,
+two outputs: the widget, then the static view)."""
 
 import re
 
@@ -19,9 +20,19 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 def bundle(obj) -> dict:
-    """What IPython puts in the notebook for ``obj`` (the display formatter, as a kernel runs it)."""
+    """The Explorer's one bundle (``_repr_mimebundle_``: what marimo and other hosts take)."""
+    return obj._repr_mimebundle_()
+
+
+def outputs(obj, monkeypatch) -> list[dict]:
+    """What IPython puts in the notebook for ``obj`` (the display formatter, as a kernel runs it
+    on a cell's last value): each ``display`` call is one output."""
+    import IPython.display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, raw=False: shown.append(obj))
     data, _ = DisplayFormatter().format(obj)
-    return data
+    return shown + ([data] if data else [])
 
 
 def selectors(css: str) -> list[str]:
@@ -56,6 +67,36 @@ def sst2_explorer():
     exp.task_panel.text_box.value = "a <b>fine</b> film"
     exp.task_panel.flush()
     return exp
+
+
+def test_a_notebook_gets_the_widget_then_its_static_view(sst2_explorer, monkeypatch):
+    # One output with both showed only the widget wherever a widget renderer exists, also where
+    # its model is gone (nbconvert --execute pages offline, a notebook reopened with no kernel).
+    exp = sst2_explorer
+    widget, static = outputs(exp, monkeypatch)
+    assert widget == {WIDGET: bundle(exp)[WIDGET], "text/plain": ""}
+    assert set(static) == {"text/html", "text/plain"} and static["text/plain"] == repr(exp)
+    key = exp.tree_widget.static_key
+    assert re.fullmatch(r"[0-9a-f]{16}", key)
+    style, view = re.fullmatch(r"<style>(.*?)</style>(.*)", static["text/html"], re.S).groups()
+    assert (
+        view.startswith(f'<div class="{ROOT_CLASS}" id="txe-')
+        and f'data-txe-beside="{key}"' in view
+    )
+    # The front-end rules hide only a static view beside a widget output, or that widget's error.
+    for sel in selectors(style):
+        assert sel.startswith(".jp-OutputArea-child:has(") and "[data-txe-beside]" in sel, sel
+    assert "/*" not in style and "url(" not in style
+    # A closed widget: nothing to render, its text only.
+    other = explorer.Explorer(nn_model())
+    other.close()
+    assert outputs(other, monkeypatch) == [{"text/plain": repr(other)}]
+
+
+def nn_model():
+    from torch import nn
+
+    return nn.Sequential(nn.Linear(2, 3))
 
 
 def test_bundle_has_the_widget_and_the_static_view(sst2_explorer):

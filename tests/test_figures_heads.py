@@ -109,7 +109,7 @@ def test_span_logits_carry_one_window(qa):
     assert masked and set(masked) == {"0 (masked)"}  # question tokens: never the answer
     probs = [float(row[1]) for row, c in zip(end.customdata, win.candidate, strict=True) if c]
     assert probs == pytest.approx([p for p, c in zip(win.end_probs, win.candidate) if c], abs=6e-4)
-    assert "&lt;i&gt;live&lt;/i&gt;" in fig.layout.title.text
+    assert "&lt;i&gt;live&lt;/i&gt;" in fig.layout.legend.title.text
     assert "<script>" not in fig.to_json() and "<i>live" not in fig.to_json()
 
 
@@ -171,11 +171,11 @@ def test_the_answers_window_is_shown_and_others_say_so(long_qa):
     first = long_qa.windows[0]
     assert first.best["answer"] != top["answer"] and first.context_span[1] < top["start"]
     fig = span_logits(long_qa)
-    assert f"window {n} of {n}" in fig.layout.title.text
-    assert "the answer\u2019s window" in fig.layout.title.text
+    assert f"window {n} of {n}" in fig.layout.legend.title.text
+    assert "the answer\u2019s window" in fig.layout.legend.title.text
     other = span_logits(long_qa, window=0)
     note = f"the answer is not in this window (it is in window {n})"
-    assert window_note(long_qa, 0) == note and html.escape(note) in other.layout.title.text
+    assert window_note(long_qa, 0) == note and html.escape(note) in other.layout.legend.title.text
     names = legend(other)
     assert not [k for k in names if k.startswith("answer")]
     best = f"this window\u2019s best: \u201c{first.best['answer']}\u201d"
@@ -234,7 +234,7 @@ def test_update_span_logits_switches_window_in_place(qa):
     assert update_span_logits(widget, qa, window=last) is widget
     assert widget.data[0] is traces[0]
     assert list(widget.data[1].y) == qa.windows[last].end_logits
-    assert f"window {last + 1} of {len(qa.windows)}" in widget.layout.title.text
+    assert f"window {last + 1} of {len(qa.windows)}" in widget.layout.legend.title.text
 
 
 def test_window_without_a_span_has_no_answer_band(qa):
@@ -244,7 +244,7 @@ def test_window_without_a_span_has_no_answer_band(qa):
         "question (never the answer)",
         "special tokens ([CLS] = \u201cno answer\u201d)",
     }
-    assert "no answer" in fig.layout.title.text
+    assert "no answer" in fig.layout.legend.title.text
 
 
 @pytest.mark.parametrize(

@@ -235,7 +235,7 @@ def test_qa_long_context_has_a_window_selector(qa):
     assert f"window {shown + 1}/{n}" in panel.window.label and "the answer" in panel.window.label
     assert panel.window_note.value == "the answer\u2019s window"
     assert f"from window {shown + 1} of {n}" in panel.status.value
-    assert f"window {shown + 1} of {n}" in panel.figure.layout.title.text
+    assert f"window {shown + 1} of {n}" in panel.figure.layout.legend.title.text
     other = 0
     lo, hi = want.windows[other].context_span
     assert not lo <= top["start"] < hi
@@ -245,7 +245,7 @@ def test_qa_long_context_has_a_window_selector(qa):
     assert panel.runs == runs
     note = f"the answer is not in this window (it is in window {shown + 1})"
     assert panel.window_note.value == note and panel.window_note.layout.display is None
-    assert note in panel.figure.layout.title.text
+    assert note in panel.figure.layout.legend.title.text
     panel.context_box.value = "short context"
     assert panel.window.layout.display == "none" and panel.window_note.layout.display == "none"
     # one keystroke: one forward pass per window, the first window's also traced

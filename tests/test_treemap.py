@@ -94,6 +94,23 @@ def test_deepseek_v3_treemap():
     assert len(trace.ids) <= 5000
 
 
+def test_sectors_keep_model_order():
+    # Plotly sorted sectors by size (DeepSeek-V3's dense layers 0-2 came last) and its default
+    # packing read 0 1 / 2 4 / 3 5: the figure keeps model order and packs it readably.
+    (trace,) = explorer.treemap(full_size("deepseek-v3"), max_depth=3).data
+    assert trace.sort is False and trace.tiling.packing == "binary"
+    layers = [i for i in trace.ids if i.count(".") == 2 and i.startswith("model.layers.")]
+    assert layers[:5] == [f"model.layers.{n}" for n in range(5)]
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(50, 50), nn.Linear(9, 9))
+    (trace,) = explorer.treemap(model).data
+    assert list(trace.ids) == [ROOT_ID, "0", "1", "2"]  # not by size (1 is the largest)
+    # the sector cap keeps the largest modules, still drawn in model order ("N more" last)
+    (trace,) = explorer.treemap(synthetic(300), max_sectors=40).data
+    order = {n.path: i for i, n in enumerate(explorer.module_tree(synthetic(300)).walk())}
+    kept = [order[i] for i in trace.ids[1:] if not i.endswith("\x00other")]
+    assert kept == sorted(kept) and trace.ids[-1].endswith("\x00other")
+
+
 def test_subtree_treemap():
     root = explorer.module_tree(full_size("distilbert-squad"))
     sub = root.find("distilbert.transformer")

@@ -13,7 +13,7 @@ What it writes (all committed):
   esbuild, pinned in ``js/package-lock.json`` (``npm ci`` installs it into ``js/node_modules``
   when that is missing or holds another version). The same inputs give the same bytes.
 - ``js/test/fixtures/*.json``: what the Node tests hold the JS to, computed by Python
-  (``tools/js_fixtures.py``): TreePages' answers, squarify's and the layout's rectangles.
+  (``tools/js_fixtures.py``): TreePages' answers, the tiling's and the layout's rectangles.
 
 Needs node >= 20 and npm (the registry only for the first ``npm ci``), and the repo's Python
 with its dependencies (the fixtures import explorer and torch).

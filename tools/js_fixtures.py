@@ -7,8 +7,8 @@
   ``export/tree_data.js``'s ``makeTree`` must answer the same.
 - ``compare_pages.json``: two models' comparison as :class:`explorer.compare.pages.ComparePages`
   sends it (the first message, every page, a reveal); ``compare/state.js`` lays out its lines.
-- ``squarify.json``: the shared squarify cases (inputs) with the rectangles
-  :func:`explorer.export.svgmap.squarify` gives, and treemap layouts of the same model at a few
+- ``tiling.json``: the shared tiling cases (inputs) with the rectangles
+  :func:`explorer.export.svgmap.tile` gives, and treemap layouts of the same model at a few
   levels; ``export/svgmap.js`` must give the same rectangles (tests/test_svgmap.py checks the
   Python side's invariants on the same cases).
 
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = REPO / "js" / "test" / "fixtures" / "squarify_cases.json"
+CASES = REPO / "js" / "test" / "fixtures" / "tiling_cases.json"
 EVIL = "</script><img src=x onerror=alert(1)>"
 
 
@@ -171,14 +171,14 @@ def compare_pages_fixture() -> dict[str, Any]:
     return {"initial": pages.initial(), "replies": replies, "reveal": reveal}
 
 
-def squarify_cases() -> list[dict[str, Any]]:
-    """The shared inputs: ``js/test/fixtures/squarify_cases.json`` plus seeded random cases."""
+def tiling_cases() -> list[dict[str, Any]]:
+    """The shared inputs: ``js/test/fixtures/tiling_cases.json`` plus seeded random cases."""
     cases = json.loads(CASES.read_text("utf-8"))["cases"]
     rng = random.Random(20240518)
     for n in range(16):
         count = rng.choice([1, 2, 3, 5, 8, 13, 40])
-        values = sorted((rng.choice([1, 7, 1000, 10**6, 10**9]) * rng.random() + 1e-3
-                         for _ in range(count)), reverse=True)  # fmt: skip
+        values = [rng.choice([1, 7, 1000, 10**6, 10**9]) * rng.random() + 1e-3
+                  for _ in range(count)]  # fmt: skip
         total = sum(values) * rng.choice([1, 1, 1, 1.25, 3])
         w, h = rng.uniform(1, 900), rng.uniform(1, 900)
         x, y = rng.uniform(-50, 50), rng.uniform(0, 300)
@@ -188,12 +188,10 @@ def squarify_cases() -> list[dict[str, Any]]:
     return cases
 
 
-def squarify_fixture(treemap: dict[str, Any]) -> dict[str, Any]:
-    from explorer.export.svgmap import layout, squarify
+def tiling_fixture(treemap: dict[str, Any]) -> dict[str, Any]:
+    from explorer.export.svgmap import layout, tile
 
-    cases = [
-        {**c, "rects": squarify(c["values"], *c["rect"], c["total"])} for c in squarify_cases()
-    ]
+    cases = [{**c, "rects": tile(c["values"], *c["rect"], c["total"])} for c in tiling_cases()]
     parents = [p for p in dict.fromkeys(treemap["parents"]) if p]
     levels = [treemap["level"], *parents[1:3]]
     layouts = [{"level": lv, "rects": layout(treemap, lv)} for lv in levels]
@@ -223,5 +221,5 @@ def fixtures() -> dict[str, str]:
     return {
         "tree_pages.json": _lines(tree),
         "compare_pages.json": _lines(compare_pages_fixture()),
-        "squarify.json": _lines(squarify_fixture(treemap)),
+        "tiling.json": _lines(tiling_fixture(treemap)),
     }

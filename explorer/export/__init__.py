@@ -23,7 +23,9 @@ __all__ = [
 ]
 
 
-def fallback_html(model_or_explorer: Any, *, title: str | None = None) -> str:
+def fallback_html(
+    model_or_explorer: Any, *, title: str | None = None, beside: str | None = None
+) -> str:
     """The static view as one self-contained HTML fragment: what a notebook keeps beside the
     widget, for pages with no kernel (nbconvert, Jupyter Book, nbviewer, GitHub).
 
@@ -37,13 +39,16 @@ def fallback_html(model_or_explorer: Any, *, title: str | None = None) -> str:
         As for :func:`save_html`.
     title
         Heading (text); default: the model's class name.
+    beside
+        The ``static_key`` of the live tree this view stands in for: where that tree renders
+        (a front-end with the kernel), it hides this view.
 
     Returns
     -------
     str
         The ``text/html`` fragment.
     """
-    return view_html(page_data(model_or_explorer, title=title, figures=False))
+    return view_html(page_data(model_or_explorer, title=title, figures=False), beside=beside)
 
 
 def save_html(

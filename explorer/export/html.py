@@ -21,6 +21,7 @@ from .static_html import static_view
 
 __all__ = [
     "view_html",
+    "beside_widget",
     "page_html",
     "script_json",
     "scope_css",
@@ -141,7 +142,7 @@ def _runtime(uid: str) -> str:
     )
 
 
-def view_html(data: dict[str, Any], uid: str | None = None) -> str:
+def view_html(data: dict[str, Any], uid: str | None = None, beside: str | None = None) -> str:
     """The view of ``data`` (from :func:`explorer.export.page_data`) as one HTML fragment.
 
     Parameters
@@ -151,13 +152,17 @@ def view_html(data: dict[str, Any], uid: str | None = None) -> str:
     uid
         The fragment's element id (default: a fresh random one, so two views on one page
         never share an id).
+    beside
+        The ``static_key`` of the live tree this view stands in for (``data-txe-beside``):
+        the view stays hidden, and idle, while that tree is on the page.
     """
     uid = uid or f"txe-{secrets.token_hex(8)}"
     if not re.fullmatch(r"[A-Za-z][\w-]*", uid):
         raise ValueError(f"uid must be a plain HTML id, got {uid!r}")
     lang = html.escape(data["state"].get("lang") or "en", quote=True)
+    pair = f' data-txe-beside="{html.escape(beside, quote=True)}"' if beside else ""
     return (
-        f'<div class="{ROOT_CLASS}" id="{uid}" lang="{lang}" data-txe-version='
+        f'<div class="{ROOT_CLASS}" id="{uid}" lang="{lang}"{pair} data-txe-version='
         f'"{html.escape(str(data["meta"]["version"]), quote=True)}">'
         f"<style>{_css()}</style>"
         f"{static_view(data)}"
@@ -165,6 +170,19 @@ def view_html(data: dict[str, Any], uid: str | None = None) -> str:
         f"<script>{_runtime(uid)}</script>"
         "</div>"
     )
+
+
+def beside_widget(fragment: str) -> str:
+    """``fragment`` (a :func:`view_html`) as the output that follows its widget's output.
+
+    The widget renders where it can; this static view shows where it cannot. JupyterLab and
+    Notebook 7 choose one by CSS (``beside.css``: they rank the widget first even when its
+    model is gone, e.g. a notebook reopened after its kernel stopped); nbconvert, Jupyter Book,
+    nbviewer and GitHub show this view and render the widget output empty.
+    """
+    css = _inline_css((STATIC / "beside.css").read_text("utf-8"), "beside.css")
+    css = " ".join(re.sub(r"/\*.*?\*/", "", css, flags=re.S).split())
+    return f"<style>{css}</style>{fragment}"
 
 
 def page_html(data: dict[str, Any], *, plotly: bool | None = None) -> str:

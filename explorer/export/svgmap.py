@@ -1,8 +1,8 @@
-"""The parameter treemap as plain SVG: squarified rectangles from the treemap's own numbers.
+"""The parameter treemap as plain SVG: rectangles in model order from the treemap's own numbers.
 
 No plotly.js: the rectangles come from :func:`explorer.treemap.treemap_data` (or an Explorer's
-figure), laid out by the squarified algorithm (Bruls, Huizing, van Wijk) that the page's script
-(``js/export/svgmap.js``) repeats when the reader zooms. Colours, sizes and text are SVG
+figure), laid out by the binary algorithm the live Plotly treemap uses (``tile``), which the
+page's script (``js/export/svgmap.js``) repeats when the reader zooms. Colours, sizes and text are SVG
 attributes, so the drawing survives renderers that strip classes, styles and scripts. No
 ``<title>`` tooltips here (a sanitizer that drops the SVG would spill their text); the script
 redraws with them. All model text is escaped.
@@ -14,7 +14,7 @@ import html
 from collections import deque
 from typing import Any
 
-__all__ = ["sectors", "layout", "squarify", "svg", "WIDTH", "HEIGHT", "BAR"]
+__all__ = ["sectors", "layout", "tile", "svg", "WIDTH", "HEIGHT", "BAR"]
 
 WIDTH = 640
 HEIGHT = 520
@@ -48,64 +48,58 @@ def sectors(data: dict[str, list], level: str | None = None) -> dict[str, Any]:
     }
 
 
-def _worst(row: list[float], side: float) -> float:
-    s = sum(row)
-    return max(side * side * max(row) / (s * s), (s * s) / (side * side * min(row)))
-
-
-def squarify(
+def tile(
     values: list[float], x: float, y: float, w: float, h: float, total: float
 ) -> list[tuple[float, float, float, float]]:
-    """Rectangles for ``values`` (sorted, largest first) in ``(x, y, w, h)``; ``total`` fills it.
+    """Rectangles for ``values`` (in model order) in ``(x, y, w, h)``; ``total`` fills it.
 
-    ``total`` may exceed ``sum(values)``: the rest of the area stays empty (a module's own
-    parameters beside its children's).
+    The binary layout (d3's ``treemapBinary``, Plotly's ``tiling.packing="binary"``, which the
+    live treemap uses): split the values in two runs of about equal sums, side by side along
+    the longer side, and each run again. The order stays readable: a value's rectangle is
+    left of or above every later one's. ``total`` may exceed ``sum(values)``: the rest of
+    the area (a module's own parameters beside its children's) stays empty, after the last.
     """
-    out: list[tuple[float, float, float, float]] = []
     if total <= 0 or w <= 0 or h <= 0:
         return [(x, y, 0.0, 0.0) for _ in values]
-    scale = (w * h) / total
-    areas = [v * scale for v in values]
-    i, n = 0, len(areas)
-    while i < n:
-        side = min(w, h)
-        row = [areas[i]]
-        worst = _worst(row, side)
-        j = i + 1
-        while j < n:
-            cand = row + [areas[j]]
-            wr = _worst(cand, side)
-            if wr > worst:
-                break
-            row, worst, j = cand, wr, j + 1
-        s = sum(row)
-        if w >= h:
-            cw = s / h
-            yy = y
-            for a in row:
-                rh = a / cw
-                out.append((x, yy, cw, rh))
-                yy += rh
-            x += cw
-            w -= cw
+    rest = total - sum(values)
+    vals = list(values) + ([rest] if rest > 0 else [])  # the empty rest, laid out last
+    sums = [0.0]
+    for v in vals:
+        sums.append(sums[-1] + v)
+    out: list[tuple[float, float, float, float]] = [(x, y, 0.0, 0.0)] * len(vals)
+    todo = [(0, len(vals), sums[-1], x, y, x + w, y + h)]
+    while todo:
+        i, j, value, x0, y0, x1, y1 = todo.pop()
+        if i >= j - 1:
+            if i < j:
+                out[i] = (x0, y0, x1 - x0, y1 - y0)
+            continue
+        target = sums[i] + value / 2
+        k, hi = i + 1, j - 1
+        while k < hi:  # the first k with sums[k] >= target
+            mid = (k + hi) // 2
+            if sums[mid] < target:
+                k = mid + 1
+            else:
+                hi = mid
+        if target - sums[k - 1] < sums[k] - target and i + 1 < k:
+            k -= 1
+        left = sums[k] - sums[i]
+        right = value - left
+        if x1 - x0 > y1 - y0:
+            xk = (x0 * right + x1 * left) / value if value else x1
+            todo += [(k, j, right, xk, y0, x1, y1), (i, k, left, x0, y0, xk, y1)]
         else:
-            rh = s / w
-            xx = x
-            for a in row:
-                rw = a / rh
-                out.append((xx, y, rw, rh))
-                xx += rw
-            y += rh
-            h -= rh
-        i = j
-    return out
+            yk = (y0 * right + y1 * left) / value if value else y1
+            todo += [(k, j, right, x0, yk, x1, y1), (i, k, left, x0, y0, x1, yk)]
+    return out[: len(values)]
 
 
 def layout(sec: dict[str, Any], level: str, width: float = WIDTH, height: float = HEIGHT):
     """``[(index, x, y, w, h, depth, has_header)]`` of the sectors shown at ``level``.
 
-    Breadth first, so a container comes before what it holds (painter's order); children are
-    sorted by value, largest first (ties keep their order), as Plotly's ``sort=True`` does.
+    Breadth first, so a container comes before what it holds (painter's order); children keep
+    model order (the arrays' order), as the live treemap does (``sort=False``).
     """
     ids, parents, values = sec["ids"], sec["parents"], sec["values"]
     pos = {sid: i for i, sid in enumerate(ids)}
@@ -117,10 +111,10 @@ def layout(sec: dict[str, Any], level: str, width: float = WIDTH, height: float 
     todo = deque([(level, 0.0, float(BAR), float(width), float(height - BAR), 0)])
     while todo and len(out) < MAX_RECTS:
         pid, x, y, w, h, depth = todo.popleft()
-        children = sorted(kids.get(pid, []), key=lambda i: -values[i])
+        children = kids.get(pid, [])
         if not children:
             continue
-        rects = squarify([values[i] for i in children], x, y, w, h, values[pos[pid]])
+        rects = tile([values[i] for i in children], x, y, w, h, values[pos[pid]])
         for i, (cx, cy, cw, ch) in zip(children, rects):
             if cw < MIN_SIZE or ch < MIN_SIZE or len(out) >= MAX_RECTS:
                 continue
@@ -184,10 +178,10 @@ def svg(sec: dict[str, Any], level: str | None = None, title: str = "") -> str:
                 f'<text x="{_n(x + 3)}" y="{_n(y + 11)}" fill="{color}"'
                 f' pointer-events="none">{e(label)}</text>'
             )
-            if not header and h >= 26:
+            if not header and h >= 29:
                 count = _fit(sec["counts"][i], w)
                 parts.append(
-                    f'<text x="{_n(x + 3)}" y="{_n(y + 23)}" fill="{color}"'
+                    f'<text x="{_n(x + 3)}" y="{_n(y + 25)}" fill="{color}"'
                     f' pointer-events="none">{e(count)}</text>'
                 )
         parts.append("</g>")

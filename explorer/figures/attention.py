@@ -79,7 +79,12 @@ def attention_heatmap(lang: str = "en") -> go.Figure:
     layout = _layout(
         _token_height(12),
         xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["key"]))),
-        yaxis=_axis(type="category", autorange="reversed", title=dict(text=_esc(words["query"]))),
+        # An explicit standoff: Plotly's default left the Korean title over the token labels.
+        yaxis=_axis(
+            type="category",
+            autorange="reversed",
+            title=dict(text=_esc(words["query"]), standoff=14),
+        ),
     )
     return go.Figure([heat, masked], layout=layout)
 

@@ -301,7 +301,8 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
         Which window (chunk of the context) to show, from 0; None: the answer's window
         (:func:`answer_window`).
     title : str, optional
-        Figure title (escaped); defaults to the question and which window this is.
+        Figure title (escaped), shown as the legend's title; defaults to the question and which
+        window this is.
 
     Returns
     -------
@@ -328,8 +329,7 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
             paper_bgcolor=_CLEAR,
             plot_bgcolor=_CLEAR,
             height=440,
-            margin=dict(l=55, r=20, t=100, b=40),
-            title=dict(x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=14)),
+            margin=dict(l=55, r=20, t=20, b=40),
             hovermode="x",
             xaxis=dict(
                 axis,
@@ -340,8 +340,17 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
                 rangeslider=dict(thickness=0.09, bgcolor=_CLEAR, bordercolor=_GRID, borderwidth=1),
             ),  # fmt: skip
             yaxis=dict(axis, title=dict(text="logit: answer starts / ends here"), fixedrange=True),
+            # The title is the legend's own (above its entries): one block that Plotly makes room
+            # for, however many rows the entries wrap to (a figure title drawn at a fixed place
+            # was covered by the legend in a narrow panel).
             legend=dict(
-                orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom", bgcolor=_CLEAR
+                orientation="h",
+                x=0,
+                xanchor="left",
+                y=1.0,
+                yanchor="bottom",
+                bgcolor=_CLEAR,
+                title=dict(side="top", font=dict(size=14)),
             ),
         ),  # fmt: skip
     )
@@ -419,5 +428,5 @@ def update_span_logits(fig, details, window: int | None = None, title: str | Non
         fig.layout.xaxis.range = [lo - 0.5, hi + 0.5] if n else None
         fig.layout.xaxis.rangeslider.visible = n > NEAR
         fig.layout.shapes = _span_shapes(win, roles, answer, best)
-        fig.layout.title.text = title
+        fig.layout.legend.title.text = title
     return fig

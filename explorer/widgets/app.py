@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +15,7 @@ from ..facts import TREE_HEIGHT, VIEW_MAX_SECTORS
 from ..model_info import load_info, new_module_paths, unwrap_model
 from ..treemap import ROOT_ID, treemap_spec
 from .options import check_options
+from .outputs import display_pair, with_static_view
 from .plot import PlotWidget, plotly_lib
 from .tree import ModuleTree, UnknownPathError
 from .treemap_link import TreemapLink
@@ -88,7 +90,10 @@ class Explorer(ipywidgets.VBox):
         self.load_info = load_info(self.model)
         self.tree: ModuleNode = module_tree(self.model)
         self.tree_widget = ModuleTree(
-            self.tree, new_paths=new_module_paths(self.model), height=height
+            self.tree,
+            new_paths=new_module_paths(self.model),
+            height=height,
+            static_key=secrets.token_hex(8),  # pairs the live tree with its static view
         )
         # Side by side while both get 340 px or more, stacked below that (narrow notebooks,
         # a file browser open): the row wraps, and each view keeps a usable width.
@@ -126,6 +131,7 @@ class Explorer(ipywidgets.VBox):
             layout=ipywidgets.Layout(width="100%", align_items="stretch", flex_flow="row wrap"),
         )
         super().__init__([main, self.panels], **kwargs)
+        self.add_class("xp-explorer")
         self.tree_widget.observe(self._selection_changed, "selected")
         self.panels.observe(self._tab_changed, "selected_index")
 
@@ -390,25 +396,22 @@ class Explorer(ipywidgets.VBox):
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any] | None:
         """The widget view, plus a static ``text/html`` view for pages with no kernel.
 
-        A front-end with a live kernel (JupyterLab, Notebook 7, Voila) shows the widget: it
-        ranks the widget view above HTML. nbconvert without saved widget state, nbviewer and
-        GitHub show the HTML: :func:`explorer.export.fallback_html` of this Explorer as it is
-        now (tree, treemap, selection, the panels' last results).
+        :func:`explorer.export.fallback_html` of this Explorer as it is now (tree, treemap,
+        selection, the panels' last results). IPython shows the two as separate outputs
+        (:meth:`_ipython_display_`); other hosts take this one bundle.
         """
-        data = super()._repr_mimebundle_(**kwargs)
-        if not data:
-            return data
         from ..export import fallback_html
 
-        try:
-            data["text/html"] = fallback_html(self)
-        except Exception as exc:  # the static view must never hide the widget
-            import html
-            import warnings
+        data = super()._repr_mimebundle_(**kwargs)
+        # The live tree hides the static view marked with its key (front-ends without CSS rules).
+        key = self.tree_widget.static_key
+        return with_static_view(data, lambda: fallback_html(self, beside=key))
 
-            warnings.warn(f"explorer: no static view ({type(exc).__name__}: {exc})", stacklevel=2)
-            data["text/html"] = f"<pre>{html.escape(data['text/plain'])}</pre>"
-        return data
+    def _ipython_display_(self) -> None:
+        """Show the Explorer as two outputs: the widget, then its static view (see
+        :func:`explorer.widgets.outputs.display_pair`: where each shows, and why)."""
+        bundle = self._repr_mimebundle_  # None once the widget is closed (ipywidgets)
+        display_pair(bundle() if callable(bundle) else None, repr(self))
 
     def __repr__(self) -> str:
         return (

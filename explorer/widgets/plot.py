@@ -109,7 +109,9 @@ class PlotWidget(anywidget.AnyWidget):
     change to one trace (a treemap's ``level``) :meth:`restyle` sends only that change.
     :meth:`from_spec` makes one from plain JSON data without plotly.py's validation (fast).
     Synced traits: ``spec`` (the figure as JSON), ``patch`` (per-trace overrides), ``config``,
-    ``highlight`` (the id of a sector of the first trace to outline: the selected module).
+    ``highlight`` (the id of a sector of the first trace to outline: the selected module),
+    ``treemap_zoom`` (``True``: a click on a treemap sector zooms there, Plotly's own animation;
+    ``False``: the click is only reported, and Python zooms with :meth:`restyle` of ``level``).
 
     The browser draws the figure in the front-end's theme: transparent backgrounds, and text,
     axes and grid in the page's own text colour (light and dark themes, VS Code, plain pages),
@@ -124,6 +126,7 @@ class PlotWidget(anywidget.AnyWidget):
     patch = traitlets.Dict({}).tag(sync=True)
     config = traitlets.Dict({}).tag(sync=True)
     highlight = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    treemap_zoom = traitlets.Bool(True).tag(sync=True)
 
     def __init__(
         self, figure: Any = None, config: dict | None = None, *, _plain: bool = False, **kwargs: Any

@@ -42,7 +42,8 @@ class ModuleTree(anywidget.AnyWidget):
     -----
     Synced traits: ``selected`` (the selected module path, both ways; validated), ``initial``
     (the root and its first levels, set once), ``height``, ``shapes_rev`` (bumped: the details
-    changed, ask again; see :meth:`refresh_details`). Everything else
+    changed, ask again; see :meth:`refresh_details`), ``static_key`` (the live tree hides the
+    static views marked with it: an Explorer's output shown beside its widget). Everything else
     travels as custom messages the browser asks for, answered by
     :class:`explorer.tree.pages.TreePages` (``.pages``): ``{"op": "children" | "reveal" |
     "search" | "details", "id": ...}``, each answered by one message carrying the same ``id``.
@@ -56,6 +57,7 @@ class ModuleTree(anywidget.AnyWidget):
     height = traitlets.Int(TREE_HEIGHT).tag(sync=True)
     # Bumped when the output shapes of the last run change: the browser asks for details again.
     shapes_rev = traitlets.Int(0).tag(sync=True)
+    static_key = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,

@@ -43,7 +43,9 @@ class TreemapLink:
         self._parent = dict(zip(ids, parents, strict=True))
         self._branches = set(parents)
         self._level = ROOT_ID
-        self._clicking = False
+        # Plotly's own click zoom is animated, and the redraw that outlines the selection would
+        # land in the middle of it (NaN sector paths, no labels): clicks only report, we zoom.
+        figure.treemap_zoom = False
         figure.on_click(self._on_click)
 
     def sector_for(self, path: str) -> str:
@@ -63,14 +65,17 @@ class TreemapLink:
         return sector
 
     def show(self, path: str) -> None:
-        """Zoom to the level showing ``path`` and outline its sector (small modules too)."""
+        """Zoom to the level showing ``path`` and outline its sector (small modules too).
+
+        The same redraw whether the selection came from the tree, a treemap click or code.
+        """
         sector = self.sector_for(path)
-        self.figure.highlight = None if sector == ROOT_ID else sector
         level = self.level_for(path)
-        if level == self._level or self._clicking:
-            return  # a click: Plotly has already zoomed there
-        self._level = level
-        self.figure.restyle(0, level=level)  # sends only the level
+        with self.figure.hold_sync():  # one message, one redraw
+            self.figure.highlight = None if sector == ROOT_ID else sector
+            if level != self._level:
+                self._level = level
+                self.figure.restyle(0, level=level)  # sends only the level
 
     def _clicked_id(self, points: list[dict]) -> str | None:
         """The treemap id of the first clicked point (by ``id``, else by ``pointNumber``)."""
@@ -86,7 +91,7 @@ class TreemapLink:
         return None
 
     def _on_click(self, points: list[dict]) -> None:
-        """A treemap click: Plotly has already zoomed, so select without zooming again."""
+        """A treemap click: select its module (which zooms there, see :meth:`show`)."""
         sector = self._clicked_id(points)
         if sector not in self._parent:
             return
@@ -100,9 +105,4 @@ class TreemapLink:
         if sector == self._level and sector != ROOT_ID:
             # A click on the zoomed sector's own header is Plotly's "zoom out" gesture.
             sector = self._parent[sector]
-        self._level = sector  # where the browser is now (a restyle mid-transition is lost)
-        self._clicking = True
-        try:
-            self._select("" if sector == ROOT_ID else sector)
-        finally:
-            self._clicking = False
+        self._select("" if sector == ROOT_ID else sector)

@@ -3,7 +3,8 @@
 
 import { ready } from "../lib/plotly_ready.js";
 import { theme } from "../lib/theme.js";
-import { darkened, outlined, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { darkened, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { createMark } from "../plot/mark.js";
 
 function loadPlotly(model, timeoutMs) {
   if (globalThis.__xpPlotly) return Promise.resolve(globalThis.__xpPlotly);
@@ -32,6 +33,8 @@ export default {
     const graph = document.createElement("div");
     graph.className = "xp-plot-graph";
     box.appendChild(graph);
+    const mark = createMark(box, graph); // the selected sector, outlined over the drawing
+    const remark = () => mark.update(model.get("highlight"), theme(box).accent);
 
     let Plotly;
     try {
@@ -50,7 +53,7 @@ export default {
       if (!alive) return drawing;
       const t = theme(box);
       const spec = parseSpec(model);
-      const data = outlined(darkened(spec.data, t), model.get("highlight"), t);
+      const data = darkened(spec.data, t);
       const layout = themed(spec.layout, t);
       const config = Object.assign({}, model.get("config") || {});
       // One draw at a time, the newest last: Plotly.react updates the figure in place.
@@ -63,6 +66,7 @@ export default {
           return Plotly.react(graph, data, layout, config);
         })
         .then(() => {
+          remark();
           if (status.isConnected) {
             status.remove();
             performance.mark("xp-plot-drawn");
@@ -74,16 +78,36 @@ export default {
         });
       return drawing;
     };
+    // One draw per batch of changes: Python sends the outline and the zoom of a selection
+    // together, and each changed field fires its own event.
+    let queued = false;
     const onChange = () => {
-      if (width > 0) draw();
-      // Last drawn while the page hid the box (JupyterLab's theme switch hides it for a moment,
-      // too briefly for the ResizeObserver to see): draw as a first time. Not drawn yet at all:
-      // the first draw will read the new state.
-      else if (drawn && box.isConnected && box.clientWidth > 0) first();
+      if (queued) return;
+      if (width === 0) {
+        // Last drawn while the page hid the box (JupyterLab's theme switch hides it for a
+        // moment, too briefly for the ResizeObserver to see): draw as a first time. Not drawn
+        // yet at all: the first draw will read the new state.
+        if (drawn && box.isConnected && box.clientWidth > 0) first();
+        return;
+      }
+      queued = true;
+      queueMicrotask(() => {
+        queued = false;
+        draw();
+      });
     };
     const onClick = (ev) => {
       const points = (ev && ev.points ? ev.points : []).map(plainPoint);
       model.send({ type: "click", points });
+    };
+    // A treemap click: Plotly would start its own animated zoom, and the redraw Python answers
+    // with (the outline, the level) would land mid-animation and break it (sectors with NaN
+    // coordinates, no labels). With treemap_zoom off, Python alone zooms (the same redraw as a
+    // selection made in the tree): the click is reported, Plotly's zoom cancelled.
+    const onTreemapClick = (ev) => {
+      if (model.get("treemap_zoom") !== false) return undefined; // plotly_click reports it
+      onClick(ev);
+      return false;
     };
     model.on("change:spec", onChange);
     model.on("change:patch", onChange);
@@ -103,6 +127,9 @@ export default {
       await draw();
       if (alive && graph.on && !clicks) {
         graph.on("plotly_click", onClick);
+        graph.on("plotly_treemapclick", onTreemapClick);
+        graph.on("plotly_afterplot", remark); // a resize, Plotly's own zoom
+        graph.on("plotly_animated", remark);
         clicks = true;
       }
     };
@@ -128,7 +155,12 @@ export default {
       model.off("change:highlight", onChange);
       themeWatch.disconnect();
       if (resize) resize.disconnect();
-      if (graph.removeAllListeners) graph.removeAllListeners("plotly_click");
+      if (graph.removeAllListeners) {
+        graph.removeAllListeners("plotly_click");
+        graph.removeAllListeners("plotly_treemapclick");
+        graph.removeAllListeners("plotly_afterplot");
+        graph.removeAllListeners("plotly_animated");
+      }
       Plotly.purge(graph);
     };
   },

@@ -7,6 +7,7 @@
 import { createChannel } from "../lib/channel.js";
 import { h, keepKeysInside, keysStayHere } from "../lib/dom.js";
 import { fmt, share } from "../lib/format.js";
+import { markLive } from "../lib/pair.js";
 import { loadPage } from "../lib/pager.js";
 import { createRows } from "../lib/rows.js";
 import { renderDetails } from "../tree/details.js";
@@ -22,6 +23,8 @@ const BADGES = {
   buffers: "holds buffers only (not parameters)",
   alias: "the same module object is registered at another path",
 };
+
+const HINT = "↑ ↓ select · → opens · ← closes · Enter opens or closes";
 
 // -- rows --------------------------------------------------------------------------------------
 function noteRow(row, v) {
@@ -53,6 +56,9 @@ function rowElement(S, v, selected, total) {
     row.setAttribute("aria-expanded", String(open));
     caret.textContent = open ? "▾" : "▸";
   }
+  // The root row keeps its tags and count together (.xt-tail): where the row is too narrow for
+  // the model's class name, they go to a second line as one piece (tree.css).
+  const tail = it.p === "" && v.kind !== "group" ? h("span", "xt-tail") : row;
   if (v.kind === "group") {
     row.append(h("span", "xt-name", `(${it.n})`), h("span", "xt-type", `${it.x} × ${it.t}`));
   } else {
@@ -64,10 +70,10 @@ function rowElement(S, v, selected, total) {
     for (const b of it.b || []) {
       const badge = h("span", `xt-badge xt-badge-${b}`, b);
       badge.title = BADGES[b] || b;
-      row.append(badge);
+      tail.append(badge);
     }
-    if (it.dt) row.append(h("span", "xt-meta", it.dt));
-    if (it.dv) row.append(h("span", "xt-meta", it.dv));
+    if (it.dt) tail.append(h("span", "xt-meta", it.dt));
+    if (it.dv) tail.append(h("span", "xt-meta", it.dv));
     row.setAttribute("aria-selected", String(it.p === selected));
   }
   const count = h("span", "xt-count", it.s);
@@ -77,7 +83,8 @@ function rowElement(S, v, selected, total) {
   const fill = h("span", "xt-fill");
   fill.style.width = `${total ? Math.max(0, Math.min(100, (100 * it.c) / total)) : 0}%`;
   bar.append(fill);
-  row.append(h("span", "xt-spacer"), count, bar);
+  tail.append(h("span", "xt-spacer"), count, bar);
+  if (tail !== row) row.append(tail);
   return row;
 }
 
@@ -106,6 +113,7 @@ function render({ model, el }) {
   const S = createState(init);
   const V = buildSkeleton(init, model.get("height"));
   el.appendChild(V.root);
+  markLive(V.root, model.get("static_key")); // the static view beside this output: not needed
   const rows = createRows(V.tree);
   rows.focus = "";
   const channel = createChannel((content) => model.send(content), (message) => {
@@ -121,7 +129,7 @@ function render({ model, el }) {
   }
 
   function drawStatus() {
-    let text = S.error;
+    let text = S.error || (S.filter ? "" : S.hint);
     if (!text && S.filter) {
       const n = S.filter.total;
       const m = S.filter.matches.size;
@@ -155,13 +163,28 @@ function render({ model, el }) {
     }
   }
 
-  function activate(v, toggle) {
+  // how: "toggle" opens or closes the row (Enter), "open" opens a closed one and never closes
+  // (a click: selecting must not fold what the user is looking at), "select" only selects.
+  function activate(v, how) {
     if (v.kind === "gap" || v.kind === "failed") return load(v.parent, v.offset);
     if (v.kind === "loading") return;
     rows.focus = v.key;
     if (v.kind === "node") select(v.it.p);
-    if (toggle && !S.filter && expandable(v.it)) setOpen(v.key, !S.open.has(v.key));
+    const open = S.open.has(v.key);
+    const change = !S.filter && expandable(v.it) && (how === "toggle" || (how === "open" && !open));
+    if (change) setOpen(v.key, !open);
     else draw();
+  }
+
+  // The selection follows the keyboard focus (the details and the treemap with it), once the
+  // keys rest: holding an arrow key does not ask the kernel for every row passed.
+  let follow = null;
+  function followFocus() {
+    clearTimeout(follow);
+    follow = setTimeout(() => {
+      const v = rows.shown[rows.at()];
+      if (v && v.kind === "node" && v.it.p !== model.get("selected")) select(v.it.p);
+    }, 120);
   }
 
   // cost: true asks for the module's budget share (computed on first need); "ready" only if
@@ -238,11 +261,14 @@ function render({ model, el }) {
       setOpen(v.key, !S.open.has(v.key));
       return;
     }
-    activate(v, true);
+    activate(v, "open");
   }
 
   function onTreeKey(e) {
-    if (rows.step(e.key)) return e.preventDefault();
+    if (rows.step(e.key)) {
+      followFocus();
+      return e.preventDefault();
+    }
     const i = rows.at();
     if (i < 0) return;
     const v = rows.shown[i];
@@ -252,14 +278,20 @@ function render({ model, el }) {
     switch (e.key) {
       case "ArrowRight":
         if (canOpen && !S.open.has(v.key)) setOpen(v.key, true);
-        else if (canOpen && next) rows.move(next.key);
+        else if (canOpen && next) {
+          rows.move(next.key);
+          followFocus();
+        }
         break;
       case "ArrowLeft":
         if (canOpen && S.open.has(v.key)) setOpen(v.key, false);
-        else if (v.parent !== undefined) rows.move(v.parent);
+        else if (v.parent !== undefined) {
+          rows.move(v.parent);
+          followFocus();
+        }
         break;
-      case "Enter": activate(v, true); break;
-      case " ": activate(v, false); break;
+      case "Enter": activate(v, "toggle"); break;
+      case " ": activate(v, "select"); break;
       default: handled = false;
     }
     if (handled) e.preventDefault();
@@ -294,11 +326,25 @@ function render({ model, el }) {
     channel.answer(msg);
   }
 
+  // Keyboard users are told what the keys do, while the tree has the keyboard focus.
+  const onFocusIn = (e) => {
+    const keyboard = e.target.matches && e.target.matches(":focus-visible");
+    S.hint = keyboard ? HINT : "";
+    drawStatus();
+  };
+  const onFocusOut = (e) => {
+    if (V.tree.contains(e.relatedTarget)) return;
+    S.hint = "";
+    drawStatus();
+  };
+
   const onHeight = () => { V.root.style.height = `${model.get("height")}px`; };
   const onChange = () => onSelected(true);
   const onShapes = () => { S.details = null; onSelected(false); }; // new run: fresh details
   V.tree.addEventListener("click", onClick);
   V.tree.addEventListener("keydown", onTreeKey);
+  V.tree.addEventListener("focusin", onFocusIn);
+  V.tree.addEventListener("focusout", onFocusOut);
   V.search.addEventListener("input", onSearchInput);
   V.search.addEventListener("keydown", onSearchKey);
   const free = keepKeysInside(V.root);
@@ -310,6 +356,7 @@ function render({ model, el }) {
   onSelected(false, "ready"); // details of the selection; no scrolling the page on display
   return () => {
     clearTimeout(timer);
+    clearTimeout(follow);
     free();
     model.off("msg:custom", onMessage);
     model.off("change:selected", onChange);

@@ -5,6 +5,7 @@
 // only ever reaches the page through textContent.
 
 import { makeModel } from "../export/model.js";
+import { liveTree, whenShown } from "../lib/pair.js";
 import { drawMap, layout, mapKids, sectorPath } from "../export/svgmap.js";
 import { makeTree, unz, unzJSON } from "../export/tree_data.js";
 
@@ -17,6 +18,13 @@ export async function run(UID, HOST) {
   const ROOT = (HOST && HOST.parentElement && HOST.parentElement.closest(".txe-root"))
     || document.getElementById(UID);
   if (!ROOT || ROOT.dataset.txeReady) return; // not found, or already running
+  const key = ROOT.dataset.txeBeside; // the live tree this view stands in for, if any
+  if (key && liveTree(key)) {
+    ROOT.hidden = true; // the widget rendered: this view is not needed
+    return;
+  }
+  await whenShown(ROOT); // a front-end that hides it beside a live widget: stay idle
+  if (ROOT.hidden || ROOT.dataset.txeReady) return;
   if (typeof DecompressionStream === "undefined") {
     ROOT.dataset.txeReady = "static"; // an old browser: the script-free view stays
     return;

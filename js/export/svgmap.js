@@ -1,4 +1,4 @@
-// The exported view's treemap: the squarified layout of explorer/export/svgmap.py, redrawn in the
+// The exported view's treemap: the binary layout of explorer/export/svgmap.py, redrawn in the
 // browser when the reader zooms. Same numbers, same algorithm, same order of operations as the
 // Python side (js/test/svgmap.test.mjs holds both to the same rectangles).
 
@@ -7,61 +7,48 @@ import { OTHER_SUFFIX } from "../generated/facts.js";
 export const MAP = { W: 640, H: 520, BAR: 20, MAX_DEPTH: 3, MIN_SIZE: 3, MAX_RECTS: 1500, HEADER: 14, PAD: 2 };
 const SVGNS = "http://www.w3.org/2000/svg";
 
-function worst(row, side) {
-  let s = 0;
-  for (const a of row) s += a;
-  return Math.max((side * side * Math.max(...row)) / (s * s), (s * s) / (side * side * Math.min(...row)));
-}
-
 /**
- * Rectangles `[x, y, w, h]` for `values` (positive, largest first) in the rectangle (x, y, w, h),
- * which `total` fills (a total above the values' sum leaves the rest empty).
+ * Rectangles `[x, y, w, h]` for `values` (positive, in model order) in the rectangle (x, y, w, h),
+ * which `total` fills (a total above the values' sum leaves the rest empty, after the last).
+ * The binary layout of the live Plotly treemap (svgmap.py's `tile`, operation for operation):
+ * a value's rectangle is left of or above every later one's.
  */
-export function squarify(values, x, y, w, h, total) {
-  const out = [];
+export function tile(values, x, y, w, h, total) {
   if (total <= 0 || w <= 0 || h <= 0) return values.map(() => [x, y, 0, 0]);
-  const scale = (w * h) / total;
-  const areas = values.map((v) => v * scale);
-  let i = 0;
-  while (i < areas.length) {
-    const side = Math.min(w, h);
-    let row = [areas[i]];
-    let bad = worst(row, side);
-    let j = i + 1;
-    while (j < areas.length) {
-      const cand = row.concat([areas[j]]);
-      const wr = worst(cand, side);
-      if (wr > bad) break;
-      row = cand;
-      bad = wr;
-      j += 1;
+  let given = 0;
+  for (const v of values) given += v;
+  const rest = total - given;
+  const vals = rest > 0 ? values.concat([rest]) : values.slice(); // the empty rest, laid out last
+  const sums = [0];
+  for (const v of vals) sums.push(sums[sums.length - 1] + v);
+  const out = vals.map(() => [x, y, 0, 0]);
+  const todo = [[0, vals.length, sums[sums.length - 1], x, y, x + w, y + h]];
+  while (todo.length) {
+    const [i, j, value, x0, y0, x1, y1] = todo.pop();
+    if (i >= j - 1) {
+      if (i < j) out[i] = [x0, y0, x1 - x0, y1 - y0];
+      continue;
     }
-    let s = 0;
-    for (const a of row) s += a;
-    if (w >= h) {
-      const cw = s / h;
-      let yy = y;
-      for (const a of row) {
-        const rh = a / cw;
-        out.push([x, yy, cw, rh]);
-        yy += rh;
-      }
-      x += cw;
-      w -= cw;
+    const target = sums[i] + value / 2;
+    let k = i + 1;
+    let hi = j - 1;
+    while (k < hi) { // the first k with sums[k] >= target
+      const mid = Math.floor((k + hi) / 2);
+      if (sums[mid] < target) k = mid + 1;
+      else hi = mid;
+    }
+    if (target - sums[k - 1] < sums[k] - target && i + 1 < k) k -= 1;
+    const left = sums[k] - sums[i];
+    const right = value - left;
+    if (x1 - x0 > y1 - y0) {
+      const xk = value ? (x0 * right + x1 * left) / value : x1;
+      todo.push([k, j, right, xk, y0, x1, y1], [i, k, left, x0, y0, xk, y1]);
     } else {
-      const rh = s / w;
-      let xx = x;
-      for (const a of row) {
-        const rw = a / rh;
-        out.push([xx, y, rw, rh]);
-        xx += rw;
-      }
-      y += rh;
-      h -= rh;
+      const yk = value ? (y0 * right + y1 * left) / value : y1;
+      todo.push([k, j, right, x0, yk, x1, y1], [i, k, left, x0, y0, x1, yk]);
     }
-    i = j;
   }
-  return out;
+  return out.slice(0, values.length);
 }
 
 /** The sectors' index by id (`sec.pos`) and their children with a value (`sec.kids`: id ->
@@ -88,9 +75,9 @@ export function layout(sec, level) {
   const todo = [[level, 0, MAP.BAR, MAP.W, MAP.H - MAP.BAR, 0]];
   while (todo.length && out.length < MAP.MAX_RECTS) {
     const [pid, x, y, w, h, depth] = todo.shift();
-    const children = (kids.get(pid) || []).slice().sort((a, b) => values[b] - values[a]);
+    const children = kids.get(pid) || []; // model order, as the live treemap
     if (!children.length) continue;
-    const rects = squarify(children.map((i) => values[i]), x, y, w, h, values[sec.pos.get(pid)]);
+    const rects = tile(children.map((i) => values[i]), x, y, w, h, values[sec.pos.get(pid)]);
     children.forEach((i, k) => {
       const [cx, cy, cw, ch] = rects[k];
       if (cw < MAP.MIN_SIZE || ch < MAP.MIN_SIZE || out.length >= MAP.MAX_RECTS) return;
@@ -158,8 +145,8 @@ export function drawMap(sec, level, selectedSector, label) {
       const color = textColor(fill);
       const text = { fill: color, "pointer-events": "none" };
       g.append(svgEl("text", { x: num(x + 3), y: num(y + 11), ...text }, name));
-      if (!header && h >= 26) {
-        g.append(svgEl("text", { x: num(x + 3), y: num(y + 23), ...text }, fit(sec.counts[i], w)));
+      if (!header && h >= 29) { // a line below the name, clear of its descenders
+        g.append(svgEl("text", { x: num(x + 3), y: num(y + 25), ...text }, fit(sec.counts[i], w)));
       }
     }
     svg.append(g);

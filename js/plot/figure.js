@@ -1,5 +1,4 @@
-// What a PlotWidget draws: its synced figure, themed, the selected sector outlined. Plain data in,
-// plain data out (no DOM).
+// What a PlotWidget draws: its synced figure, themed. Plain data in, plain data out (no DOM).
 
 import { hexRgb, luminance } from "../lib/theme.js";
 
@@ -58,24 +57,6 @@ export function darkened(data, t) {
     });
     return Object.assign({}, trace, { marker: Object.assign({}, trace.marker, { colors: mixed }) });
   });
-}
-
-/** The sector `id` of the first trace outlined, thick, in the theme's accent colour. */
-export function outlined(data, id, t) {
-  const trace = data[0];
-  if (!trace || !Array.isArray(trace.ids) || id === null || id === undefined) return data;
-  const at = trace.ids.indexOf(id);
-  if (at < 0) return data;
-  const marker = Object.assign({}, trace.marker || {});
-  const line = Object.assign({}, marker.line || {});
-  const n = trace.ids.length;
-  const width = Array.isArray(line.width) ? line.width.slice() : new Array(n).fill(line.width ?? 1);
-  const color = Array.isArray(line.color) ? line.color.slice()
-    : new Array(n).fill(line.color ?? "rgba(255,255,255,0.6)");
-  width[at] = 4;
-  color[at] = t.accent;
-  marker.line = Object.assign(line, { width, color });
-  return [Object.assign({}, trace, { marker }), ...data.slice(1)];
 }
 
 /** A clicked point as plain fields (Plotly's points hold references to the whole figure). */

@@ -5,7 +5,8 @@ import { test } from "node:test";
 
 import { fmt, formatBytes, pct, share } from "../lib/format.js";
 import { hexRgb, rgba } from "../lib/theme.js";
-import { darkened, outlined, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { darkened, parseSpec, plainPoint, themed } from "../plot/figure.js";
+import { MIN_MARK, markRect, shortName, tagPlace } from "../plot/mark.js";
 
 test("numbers: grouped digits, shares, percentages and binary units", () => {
   assert.equal(fmt(671026404352), "671,026,404,352");
@@ -48,16 +49,6 @@ test("a figure takes the theme where it leaves colours to its template", () => {
   assert.equal(darkened(pale, { ...DARK, dark: false }), pale);
 });
 
-test("the selected sector is outlined; its figure is otherwise unchanged", () => {
-  const data = [{ type: "treemap", ids: ["a", "b", "c"], marker: { line: { width: 1 } } }];
-  const out = outlined(data, "b", DARK);
-  assert.deepEqual(out[0].marker.line, { width: [1, 4, 1], color: ["rgba(255,255,255,0.6)",
-    DARK.accent, "rgba(255,255,255,0.6)"] });
-  assert.deepEqual(data[0].marker.line, { width: 1 }); // the spec itself untouched
-  assert.equal(outlined(data, "zz", DARK), data);
-  assert.equal(outlined(data, null, DARK), data);
-});
-
 test("a spec with its patch, a default height, and clicks as plain fields", () => {
   const model = { get: (k) => ({ spec: '{"data":[{"type":"bar","y":[1]}],"layout":{"height":null}}',
     patch: { 0: { y: [2] }, 5: { y: [9] } } })[k] };
@@ -66,4 +57,21 @@ test("a spec with its patch, a default height, and clicks as plain fields", () =
     { data: [], layout: { height: 450 } });
   assert.deepEqual(plainPoint({ curveNumber: 0, pointNumber: 3, id: "x", label: 1, x: {}, fullData: {} }),
     { curveNumber: 0, pointNumber: 3, id: "x", label: 1 });
+});
+
+test("the selection's mark: a tiny sector grows to a visible size, inside the box, its name beside", () => {
+  const box = { width: 400, height: 300 };
+  const tiny = markRect({ left: 100, top: 50, width: 2, height: 3 }, box);
+  assert.deepEqual(tiny, { left: 101 - MIN_MARK / 2, top: 51.5 - MIN_MARK / 2, width: MIN_MARK,
+    height: MIN_MARK, small: true });
+  const edge = markRect({ left: 399, top: 299, width: 1, height: 1 }, box);
+  assert.deepEqual([edge.left, edge.top], [400 - MIN_MARK, 300 - MIN_MARK]); // still inside
+  const big = markRect({ left: 10, top: 20, width: 200, height: 100 }, box);
+  assert.deepEqual(big, { left: 10, top: 20, width: 200, height: 100, small: false });
+  // the name goes right of the mark, or left of it at the box's right edge
+  assert.deepEqual(tagPlace(tiny, { width: 60, height: 16 }, box), { left: tiny.left + MIN_MARK + 4,
+    top: 43.5 });
+  assert.equal(tagPlace(edge, { width: 60, height: 16 }, box).left, 400 - MIN_MARK - 4 - 60);
+  assert.equal(shortName("distilbert.transformer.layer.0.sa_layer_norm"), "sa_layer_norm");
+  assert.equal(shortName("classifier"), "classifier");
 });

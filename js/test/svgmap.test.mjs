@@ -4,13 +4,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import { OTHER_SUFFIX } from "../generated/facts.js";
-import { layout, sectorPath, squarify } from "../export/svgmap.js";
+import { layout, sectorPath, tile } from "../export/svgmap.js";
 import { fixture } from "./helpers.mjs";
 
-const F = fixture("squarify.json");
-const SHARED = fixture("squarify_cases.json").cases;
+const F = fixture("tiling.json");
+const SHARED = fixture("tiling_cases.json").cases;
 
-/** The invariants of a squarified tiling (the same list as tests/test_svgmap.py). */
+/** The invariants of a tiling in model order (the same list as tests/test_svgmap.py). */
 function checkTiling({ name, values, rect: [x, y, w, h], total }, rects) {
   const eps = 1e-9 * w * h;
   const area = (r) => r[2] * r[3];
@@ -32,6 +32,8 @@ function checkTiling({ name, values, rect: [x, y, w, h], total }, rects) {
       const dx = Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]);
       const dy = Math.min(a[1] + a[3], b[1] + b[3]) - Math.max(a[1], b[1]);
       assert.ok(dx <= 0 || dy <= 0 || dx * dy <= eps, `${name}: ${i} and ${j} overlap`);
+      const tol = 1e-9 * Math.max(w, h, Math.abs(x), Math.abs(y));
+      assert.ok(a[0] + a[2] <= b[0] + tol || a[1] + a[3] <= b[1] + tol, `${name}: ${i} after ${j}`);
     }
   }
   // together they cover their share of the parent: all of it when the values make the total
@@ -46,26 +48,35 @@ test("the shared cases are all in the fixture, each with Python's rectangles", (
   assert.ok(F.cases.length > SHARED.length, "and seeded random cases");
 });
 
-test("squarify tiles every case as its invariants require", () => {
-  for (const c of F.cases) checkTiling(c, squarify(c.values, ...c.rect, c.total));
+test("the tiling covers every case as its invariants require", () => {
+  for (const c of F.cases) checkTiling(c, tile(c.values, ...c.rect, c.total));
 });
 
 test("the invariants catch a wrong tiling", () => {
   const c = SHARED[1];
-  const rects = squarify(c.values, ...c.rect, c.total);
+  const rects = tile(c.values, ...c.rect, c.total);
   const moved = [rects[0], [rects[0][0], rects[0][1], rects[1][2], rects[1][3]], ...rects.slice(2)];
   assert.throws(() => checkTiling(c, moved), /overlap/);
   assert.throws(() => checkTiling({ ...c, total: c.total * 2 }, rects), /area/);
+  const backwards = { ...c, values: c.values.slice().reverse() }; // the same rectangles, read backwards
+  assert.throws(() => checkTiling(backwards, rects.slice().reverse()), /after/);
 });
 
-test("squarify gives Python's rectangles, to the last bit", () => {
-  for (const c of F.cases) assert.deepEqual(squarify(c.values, ...c.rect, c.total), c.rects, c.name);
+test("six equal blocks in a tall box read 0 1 2 above 3 4 5", () => {
+  const rects = tile([1, 1, 1, 1, 1, 1], 0, 0, 420, 500, 6);
+  const rows = [0, 1, 2, 3, 4, 5].sort((a, b) => Math.round(rects[a][1]) - Math.round(rects[b][1])
+    || rects[a][0] - rects[b][0]);
+  assert.deepEqual(rows, [0, 1, 2, 3, 4, 5]);
+});
+
+test("the tiling gives Python's rectangles, to the last bit", () => {
+  for (const c of F.cases) assert.deepEqual(tile(c.values, ...c.rect, c.total), c.rects, c.name);
 });
 
 test("an empty or zero-size parent gives empty rectangles where it is", () => {
-  assert.deepEqual(squarify([3, 1], 5, 6, 0, 10, 4), [[5, 6, 0, 0], [5, 6, 0, 0]]);
-  assert.deepEqual(squarify([3, 1], 5, 6, 10, 10, 0), [[5, 6, 0, 0], [5, 6, 0, 0]]);
-  assert.deepEqual(squarify([], 0, 0, 10, 10, 5), []);
+  assert.deepEqual(tile([3, 1], 5, 6, 0, 10, 4), [[5, 6, 0, 0], [5, 6, 0, 0]]);
+  assert.deepEqual(tile([3, 1], 5, 6, 10, 10, 0), [[5, 6, 0, 0], [5, 6, 0, 0]]);
+  assert.deepEqual(tile([], 0, 0, 10, 10, 5), []);
 });
 
 test("the layout at each level is Python's (which sectors, where, how deep, with headers)", () => {

@@ -30,6 +30,7 @@ export function createState(init) {
     query: "",
     details: null,
     error: "",
+    hint: "", // what the keys do, while the keyboard is in the tree
   };
   (init.kids || []).forEach((page) => storePage(S, page));
   return S;

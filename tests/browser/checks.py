@@ -186,6 +186,22 @@ def assert_contrast(scope: Any, label: str, minimum: float = 4.5, at_least: int 
     return found
 
 
+def python_kernelspec(root: Any) -> Any:
+    """A ``python3`` kernelspec for this interpreter under ``root/jupyter`` (offline hub); returns
+    that directory, for ``JUPYTER_PATH``."""
+    import sys
+    from pathlib import Path
+
+    spec = Path(root) / "jupyter" / "kernels" / "python3"
+    spec.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(
+        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python",
+                    "env": {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
+    )  # fmt: skip
+    return Path(root) / "jupyter"
+
+
 FILES = ("file:", "blob:", "data:")
 LOOPBACK = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 

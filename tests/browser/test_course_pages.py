@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from explorer.tree.pages import PAGE, TreePages
 
-from .checks import block_network
+from .checks import block_network, python_kernelspec
 from .harness import screenshot
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -59,13 +59,7 @@ def converted(tmp_path_factory):
     import nbformat
 
     tmp = tmp_path_factory.mktemp("course")
-    spec = tmp / "jupyter" / "kernels" / "python3"
-    spec.mkdir(parents=True)
-    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-    (spec / "kernel.json").write_text(
-        json.dumps({"argv": argv, "display_name": "Python 3", "language": "python",
-                    "env": {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}})
-    )  # fmt: skip
+    python_kernelspec(tmp)
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Inside DistilBERT\nTwo explorers on one page."),
@@ -89,7 +83,7 @@ def converted(tmp_path_factory):
     finally:
         mp.undo()
     assert "widgets" not in nb.metadata  # no widget state: nbconvert must pick text/html
-    outs = [o for c in nb.cells[2:] for o in c.outputs if o.output_type == "execute_result"]
+    outs = [o for c in nb.cells[2:] for o in c.outputs if "text/html" in o.get("data", {})]
     assert len(outs) == 2 and all({"text/html", "text/plain"} <= set(o.data) for o in outs)
     path = tmp / "course.ipynb"
     nbformat.write(nb, path)

@@ -83,7 +83,8 @@ def test_voila_shows_the_live_explorer_and_typing_runs_the_model(browser_page, t
         page.goto(f"http://127.0.0.1:{port}/", timeout=300_000)  # Voila runs the notebook first
         tree = page.locator(".xt-root").first
         expect(tree).to_be_visible(timeout=240_000)
-        assert page.locator(".txe-root").count() == 0  # a live kernel: the widget wins
+        # A live kernel: the widget shows; its static view (the next output) stays hidden.
+        expect(page.locator(".txe-root").first).to_be_hidden()
         panel = page.locator(".xp-sentiment").first
         status = panel.locator(".xp-status")
         expect(status).to_contain_text("15 tokens")  # the notebook's own sentence
@@ -143,7 +144,8 @@ def test_marimo_example_runs_the_tree_the_static_view_and_typing(browser_page, t
 def test_jupyter_front_ends_show_the_widget_not_the_static_view(
     jupyter_server, browser_page, front
 ):
-    """JupyterLab and Notebook 7 rank the widget view above text/html (trusted outputs)."""
+    """JupyterLab and Notebook 7 show the widget; its static view (the next output) stays hidden,
+    and its script idle."""
     from .harness import cell, open_and_run, open_notebook7, run_all_cells, write_notebook
 
     name = f"widget-wins-{front}.ipynb"
@@ -160,4 +162,7 @@ def test_jupyter_front_ends_show_the_widget_not_the_static_view(
         out = browser_page.locator(".jp-CodeCell").first
     expect(out.locator(".xt-root")).to_be_visible()  # the live anywidget tree
     expect(out.locator(".jupyter-widgets").first).to_be_visible()
-    assert out.locator(".txe-root").count() == 0  # the static view stays in the file only
+    static = out.locator(".txe-root")
+    expect(static).to_have_count(1)  # in the file, for pages with no kernel
+    expect(static).to_be_hidden()
+    assert static.get_attribute("data-txe-ready") is None

@@ -64,8 +64,9 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     assert box.evaluate("b => b.scrollTop") == 0
 
     # -- the plot: the answer's window, its neighbourhood readable, the rest on a range slider ---
-    expect(plot.locator(".gtitle")).to_contain_text(f"window {n} of {n}")
-    expect(plot.locator(".gtitle")).to_contain_text("the answer\u2019s window")
+    title = plot.locator(".legendtitletext")  # the figure's title sits above its legend
+    expect(title).to_contain_text(f"window {n} of {n}")
+    expect(title).to_contain_text("the answer\u2019s window")
     names = legend_names(qa)
     assert "question (never the answer)" in names, names
     assert any(t.startswith(f"answer: \u201c{top['answer']}\u201d (tokens ") for t in names), names
@@ -83,8 +84,8 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     qa.locator(".widget-dropdown select").select_option(index=0)
     note = f"the answer is not in this window (it is in window {n})"
     expect(qa.locator(".xp-window-note")).to_have_text(note)
-    expect(plot.locator(".gtitle")).to_contain_text(f"window 1 of {n}")
-    expect(plot.locator(".gtitle")).to_contain_text(note)
+    expect(plot.locator(".legendtitletext")).to_contain_text(f"window 1 of {n}")
+    expect(plot.locator(".legendtitletext")).to_contain_text(note)
     assert not any(t.startswith("answer:") for t in legend_names(qa))
     assert any(t.startswith("this window\u2019s best") for t in legend_names(qa))
     screenshot(page, "qa_panel_other_window", qa)
@@ -102,7 +103,7 @@ def test_qa_panel_shows_the_answer_where_it_is(jupyter_server, browser_page):
     expect(qa).not_to_have_class(re.compile(r"\bxp-busy\b"), timeout=60_000)
     assert status.evaluate(AFTER) in ("none", "normal")
     kernel_exec(server, NAME, "slow['on'] = False")
-    expect(plot.locator(".gtitle")).to_contain_text(f"{QUESTION} x")
+    expect(plot.locator(".legendtitletext")).to_contain_text(f"{QUESTION} x")
     page.wait_for_function(f"() => ({VISIBLE_IN_BOX})(document.querySelector('.xp-qa mark'))")
 
     # -- dark theme: no white boxes, the same panel legible --------------------------------------
