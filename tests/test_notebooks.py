@@ -348,7 +348,9 @@ def test_06_decoder_walkthrough(tmp_path, monkeypatch):
     # the attention of a decoder: 12 heads over the 7 tokens fed, nothing above the diagonal
     assert "attention | weights (12, 7, 7) | each row sums to 1: True" in text
     assert "nothing above the diagonal (causal): True" in text
-    assert "attention | Shown: attention weights of head 1 of 12" in text
+    assert "attention | transformer.h.0.attn (GPT2Attention)" in text
+    assert "Shown: attention weights of head 1 of 12" in text
+    assert "Mask: causal: each token sees itself and the tokens before it" in text
     assert "(12 heads here)" in prose
     assert f"KV cache, 1,024 tokens, float16: {kv:,} bytes" in text
     assert f"weights, float16: {2 * total:,} bytes" in text

@@ -209,7 +209,7 @@ CELLS = [
               bool(np.allclose(weights.sum(-1), 1, atol=1e-5)))
         print("nothing above the diagonal (causal):", bool(np.allclose(np.triu(weights, k=1), 0)))
         view.selected = ATTENTION
-        print(view.inside.kind, "|", view.inside.result.splitlines()[-1])
+        print(view.inside.kind, "|", view.inside.result)
         view.inside
         """,
     ),
