@@ -19,6 +19,7 @@ from ...model_info import check_runnable, untrained_note, unwrap
 from ..plot import PlotWidget
 from .base import BUSY_AFTER, LivePanel
 from .generation import GenerationControls
+from .text_input import TextInput
 
 __all__ = ["CausalPanel", "DEFAULT_PROMPT", "LIVE_TOKENS", "CausalResult"]
 
@@ -119,7 +120,7 @@ class CausalResult:
         }
 
 
-class CausalPanel(LivePanel):
+class CausalPanel(TextInput, LivePanel):
     """Type a prompt, see the likeliest next tokens; generate from it, token by token.
 
     Parameters
@@ -214,15 +215,6 @@ class CausalPanel(LivePanel):
         self._relabel()
         self.text_box.observe(self._text_changed, "value")
         self._start()
-
-    @property
-    def text(self) -> str:
-        """The prompt in the box (setting it is what typing does)."""
-        return self.text_box.value
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.text_box.value = value
 
     def _relabel(self) -> None:
         self.text_box.placeholder = self.words("placeholder")

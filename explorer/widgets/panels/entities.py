@@ -16,6 +16,7 @@ from ...heads.tag_inputs import AGGREGATIONS, check_strategy
 from ...model_info import check_runnable, class_labels, untrained_note, unwrap
 from ..plot import PlotWidget
 from .base import LivePanel
+from .text_input import TextInput
 
 __all__ = ["EntitiesPanel", "marked_entities", "entity_types", "DEFAULT_TEXT", "COLOURS"]
 
@@ -85,7 +86,7 @@ def marked_entities(text: str, entities: list[dict], types: list[str], tagged: i
     return f'<div class="xp-context xp-entities" dir="auto">{"".join(parts)}</div>'
 
 
-class EntitiesPanel(LivePanel):
+class EntitiesPanel(TextInput, LivePanel):
     """Type a text, see its entities (or any token labels) marked in it and every token's scores.
 
     Parameters
@@ -234,15 +235,6 @@ class EntitiesPanel(LivePanel):
         self.text_box.observe(self._changed, "value")
         self.aggregation.observe(self._changed, "value")
         self._start()
-
-    @property
-    def text(self) -> str:
-        """The text in the box (setting it is what typing does)."""
-        return self.text_box.value
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.text_box.value = value
 
     def _relabel(self) -> None:
         self.text_box.placeholder = self.words("placeholder")

@@ -13,13 +13,14 @@ from ...model_info import check_runnable, class_labels, untrained_note, unwrap
 from ..options import check_options
 from ..plot import PlotWidget
 from .base import LivePanel
+from .text_input import TextInput
 
 __all__ = ["SentimentPanel", "DEFAULT_TEXT"]
 
 DEFAULT_TEXT = "This movie was wonderful, I loved every minute of it."
 
 
-class SentimentPanel(LivePanel):
+class SentimentPanel(TextInput, LivePanel):
     """Type a text, see the class probabilities: a bar per label, the logits on hover.
 
     Parameters
@@ -113,15 +114,6 @@ class SentimentPanel(LivePanel):
         self.add_class("xp-sentiment")
         self.text_box.observe(self._changed, "value")
         self._start()  # the first result is there when the panel is displayed
-
-    @property
-    def text(self) -> str:
-        """The text in the box (setting it is what typing does)."""
-        return self.text_box.value
-
-    @text.setter
-    def text(self, value: str) -> None:
-        self.text_box.value = value
 
     def _blank(self) -> ClassifyDetails:
         config = getattr(self.model, "config", None) if hasattr(self, "model") else None
