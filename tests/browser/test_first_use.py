@@ -1,20 +1,21 @@
 """A new user's first cell: explore a sentiment model, type, read the Korean explanation.
 
-Also makes the README's picture (artifacts/screenshots/first_use_inside.png, copied to
-docs/explorer.png when it should change).
+The model is the README's: distilbert-base-uncased-finetuned-sst-2-english, full size, loaded as a
+user would (offline here: its packaged config with random weights, labelled untrained). Also makes
+the README's picture (artifacts/screenshots/first_use_inside.png, copied to docs/explorer.png when
+it should change).
 """
 
 from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from .harness import REPO, cell, kernel_exec, open_and_run, screenshot, write_notebook
+from .harness import cell, kernel_exec, open_and_run, screenshot, write_notebook
 
 NAME = "first_use.ipynb"
 CELLS = [
-    f"import sys\nsys.path.insert(0, {str(REPO / 'tests')!r})\n"
-    "import _tiny_models as tm\nimport explorer\n"
-    "model, tokenizer = tm.build('distilbert_sst2'), tm.tokenizer(token_type_ids=False)",
+    "import explorer\n"
+    "model, tokenizer = explorer.load('distilbert-base-uncased-finetuned-sst-2-english')",
     "w = explorer.explore(model, tokenizer, height=420)\nw",
 ]
 
@@ -40,10 +41,10 @@ def test_first_cell_tree_panel_and_korean_explanation(jupyter_server, browser_pa
     out.locator('.xt-row[data-key="distilbert"] .xt-caret').click()
     out.locator('.xt-row[data-key="distilbert.embeddings"] .xt-caret').click()
     out.locator('.xt-row[data-key="distilbert.embeddings.word_embeddings"]').click()
-    # The last run's output shape shows in the tree's details (tiny model: dim 32).
+    # The last run's output shape shows in the tree's details (DistilBERT: 768 per token).
     expect(out.locator(".xt-details")).to_contain_text("output shape")
     n = kernel_exec(server, NAME, "print(len(w.task_panel.details.tokens))").strip()
-    expect(out.locator(".xt-details")).to_contain_text(f"(1, {n}, 32)")
+    expect(out.locator(".xt-details")).to_contain_text(f"(1, {n}, 768)")
     out.get_by_role("tab", name="Explain").click()
     out.get_by_role("button", name="한국어").click()
     explain = out.locator(".xp-explain")
@@ -66,7 +67,7 @@ def test_first_cell_tree_panel_and_korean_explanation(jupyter_server, browser_pa
     page.set_viewport_size({"width": 1280, "height": 1700})  # the whole output in the picture
     out.get_by_role("tab", name="Inside").click()
     inside = out.locator(".xp-inside")
-    expect(inside).to_contain_text("attention of head 1 of 2")
+    expect(inside).to_contain_text("attention of head 1 of 12")
     expect(inside.locator(".xp-plot-graph .heatmaplayer image:visible").first).to_be_visible()
     screenshot(page, "first_use_inside", out)  # the README's picture (docs/explorer.png)
     assert page.dialogs == [] and page.page_errors == []
