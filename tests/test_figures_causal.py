@@ -9,6 +9,7 @@ import pytest
 import explorer
 from explorer.figures import trace as ft
 from explorer.figures.causal import token_bars, update_token_bars
+from explorer.figures.style import esc
 from explorer.plotlyjs import TRACES
 
 TEXT = "The <b>cat</b> & the\nmat"
@@ -67,10 +68,10 @@ def test_the_logit_lens_grid_holds_the_trace_exactly(lm_trace):
     assert list(heat.y)[-1].endswith("= prediction")
     # each cell names the top token of that layer at that position; the hover lists the top 5
     last = t.prediction
-    assert heat.text[-1][-1] == ft._esc(ft.visible_token(last["tokens"][-1][0], 8))
+    assert heat.text[-1][-1] == esc(ft.visible_token(last["tokens"][-1][0], 8))
     hover = heat.customdata[-1][-1].split("<br>")
     assert len(hover) == 5
-    assert hover[0] == f"{ft._esc(ft.visible_token(last['tokens'][-1][0], 40))} " \
+    assert hover[0] == f"{esc(ft.visible_token(last['tokens'][-1][0], 40))} " \
         f"{float(last['probs'][-1][0]):.4f}"  # fmt: skip
     assert all("<" not in cell.replace("<br>", "") for row in heat.customdata for cell in row)
     assert any("&lt;" in label for label in heat.x)

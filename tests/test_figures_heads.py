@@ -68,10 +68,11 @@ def test_update_class_bars_in_place(cls):
 
 
 def test_class_bars_for_a_plain_callable():
-    details = classify_details(lambda t: {"<img src=x>": 0.9, "ok": 0.1}, None, "hi")
+    details = classify_details(lambda t: {"<img src=x>": 0.9, 'say "ok"': 0.1}, None, "hi")
     fig = class_bars(details)
     assert list(fig.data[0].y) == [0.9, 0.1]
-    assert "&lt;img src=x&gt;" in fig.layout.xaxis.ticktext
+    # escaped as every figure escapes: Plotly shows &quot; as it is, &#34; as a quote
+    assert list(fig.layout.xaxis.ticktext) == ["&lt;img src=x&gt;", "say &#34;ok&#34;"]
 
 
 def roles(win):
@@ -270,4 +271,4 @@ def test_bar_titles_say_what_the_scores_are():
         "none": "scores",  # a plain function's scores, as given: no "none scores"
     }
     fig = class_bars(classify_details(lambda t: {"a": 1.0}, None, "x"))
-    assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "rgba(0,0,0,0)"
+    assert fig.layout.paper_bgcolor == fig.layout.plot_bgcolor == "rgba(0, 0, 0, 0)"  # transparent

@@ -16,7 +16,7 @@ import transformers
 from test_panels import BAD_TEXTS, in_a_kernel, settle
 
 from explorer import explore, generate, generate_details, next_token_details, save_html
-from explorer.figures.trace import _esc
+from explorer.figures.style import esc as _esc
 from explorer.heads.causal_inputs import causal_inputs
 from explorer.widgets.panels import CausalPanel, NotePanel, detect_task
 from explorer.widgets.panels.causal import LIVE_TOKENS

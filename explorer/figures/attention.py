@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .trace import _SCALE, _axis, _esc, _layout, _text, _token_height, token_labels
+from .style import SCALE, esc
+from .trace import _axis, _layout, _text, _token_height, token_labels
 
 __all__ = ["TEXT", "MASKED", "REASONS", "attention_heatmap", "masked_reasons", "update_attention"]
 
@@ -62,11 +63,11 @@ def attention_heatmap(lang: str = "en") -> go.Figure:
     and above them, in a neutral grey, the cells the layer did not allow, whose hover says why.
     """
     words = _words(lang)
-    where = f"{_esc(words['query'])}: %{{y}}<br>{_esc(words['key'])}: %{{x}}"
+    where = f"{esc(words['query'])}: %{{y}}<br>{esc(words['key'])}: %{{x}}"
     heat = go.Heatmap(
-        colorscale=_SCALE,
+        colorscale=SCALE,
         zmin=0.0,
-        colorbar=dict(title=dict(text=_esc(words["weight"])), thickness=12),
+        colorbar=dict(title=dict(text=esc(words["weight"])), thickness=12),
         hovertemplate=f"{where}<br>%{{z:.6f}}<extra></extra>",
     )
     masked = go.Heatmap(
@@ -78,12 +79,12 @@ def attention_heatmap(lang: str = "en") -> go.Figure:
     )
     layout = _layout(
         _token_height(12),
-        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["key"]))),
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=esc(words["key"]))),
         # An explicit standoff: Plotly's default left the Korean title over the token labels.
         yaxis=_axis(
             type="category",
             autorange="reversed",
-            title=dict(text=_esc(words["query"]), standoff=14),
+            title=dict(text=esc(words["query"]), standoff=14),
         ),
     )
     return go.Figure([heat, masked], layout=layout)
@@ -146,10 +147,10 @@ def update_attention(
     z = weights[head]
     labels = token_labels(tokens)
     masked = reasons != ""
-    title = _esc(words["attention"].format(path=path, head=head + 1, heads=weights.shape[0]))
+    title = esc(words["attention"].format(path=path, head=head + 1, heads=weights.shape[0]))
     if masked.any():
         present = [words[r] for r in REASONS if (reasons == r).any()]
-        legend = _esc(words["legend"].format(reasons=", ".join(present)))
+        legend = esc(words["legend"].format(reasons=", ".join(present)))
         title += f"<br><span style='font-size:11px'>{legend}</span>"
     with fig.batch_update():
         heat, cover = fig.data[0], fig.data[1]
@@ -157,7 +158,7 @@ def update_attention(
         heat.zmax = float(z.max()) if z.size and float(z.max()) > 0 else 1.0
         cover.x, cover.y = labels, labels
         cover.z = np.where(masked, 1.0, np.nan)
-        cover.text = [[_esc(words["masked"].format(reason=words[r])) if r else "" for r in row]
+        cover.text = [[esc(words["masked"].format(reason=words[r])) if r else "" for r in row]
                       for row in reasons]  # fmt: skip
         cover.visible = bool(masked.any())
         fig.layout.title.text = title

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from .trace import _esc, token_labels, visible_token
+from .style import BLUE, CLEAR, GRID, ORANGE, esc
+from .trace import token_labels, visible_token
 
 __all__ = ["token_bars", "update_token_bars"]
 
-_BAR, _CHOSEN, _CLEAR = "#2f80ed", "#d9602b", "rgba(0, 0, 0, 0)"  # legible light and dark
 _LABEL = 24  # characters of a token written on the axis
 
 
@@ -22,19 +22,19 @@ def token_bars(title: str = "") -> go.Figure:
     """
     bar = go.Bar(
         orientation="h",
-        marker_color=_BAR,
+        marker_color=BLUE,
         hovertemplate="%{customdata[0]}<br>id %{customdata[1]}<br>probability %{x:.6f}"
         "<extra></extra>",
     )
     layout = dict(
         template="none",
-        paper_bgcolor=_CLEAR,
-        plot_bgcolor=_CLEAR,
+        paper_bgcolor=CLEAR,
+        plot_bgcolor=CLEAR,
         height=320,
         margin=dict(l=110, r=20, t=50, b=40),
-        title=dict(text=_esc(title), x=0.01, xanchor="left", font=dict(size=14)),
+        title=dict(text=esc(title), x=0.01, xanchor="left", font=dict(size=14)),
         xaxis=dict(title=dict(text="probability"), rangemode="tozero",
-                   gridcolor="rgba(128, 128, 128, 0.25)", automargin=True),
+                   gridcolor=GRID, automargin=True),
         yaxis=dict(type="category", autorange="reversed", automargin=True),
     )  # fmt: skip
     return go.Figure(bar, layout=layout)
@@ -45,14 +45,14 @@ def update_token_bars(fig, rows: Sequence[dict], title: str, chosen: int | None 
     :func:`token_bars`, in place; the row at index ``chosen`` (a generated token) is
     coloured apart. Token texts are escaped. Returns ``fig``."""
     labels = token_labels([visible_token(row["token"], _LABEL) for row in rows])
-    hover = [[_esc(repr(row["token"])), int(row["token_id"])] for row in rows]
-    colors = [_CHOSEN if i == chosen else _BAR for i in range(len(rows))]
+    hover = [[esc(repr(row["token"])), int(row["token_id"])] for row in rows]
+    colors = [ORANGE if i == chosen else BLUE for i in range(len(rows))]
     with fig.batch_update():
         bar = fig.data[0]
         bar.x = [float(row["score"]) for row in rows]
         bar.y = labels
         bar.customdata = hover
         bar.marker.color = colors
-        fig.layout.title.text = _esc(title)
+        fig.layout.title.text = esc(title)
         fig.layout.height = int(max(220, 90 + 24 * len(rows)))
     return fig

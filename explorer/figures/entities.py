@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .trace import _CLEAR, _GRID, _SCALE, _axis, _esc, _layout
+from .style import CLEAR, GRID, SCALE, esc
+from .trace import _axis, _layout
 
 __all__ = ["TEXT", "NEAR", "token_scores", "update_token_scores"]
 
@@ -67,10 +68,10 @@ def token_scores(details=None, window: int = 0, lang: str = "en") -> go.Figure:
     """
     words = _words(lang)
     heat = go.Heatmap(
-        colorscale=_SCALE,
+        colorscale=SCALE,
         zmin=0.0,
         zmax=1.0,
-        colorbar=dict(thickness=12, title=dict(text=_esc(words["probability"]))),
+        colorbar=dict(thickness=12, title=dict(text=esc(words["probability"]))),
         texttemplate="%{text}",
         hovertemplate="%{customdata[0]} (token %{customdata[3]}) \u00b7 %{customdata[1]}<br>"
         "%{y}: %{z:.4f}%{customdata[2]}<extra></extra>",
@@ -83,11 +84,11 @@ def token_scores(details=None, window: int = 0, lang: str = "en") -> go.Figure:
             type="linear",
             tickmode="array",
             tickangle=-60,
-            title=dict(text=_esc(words["token"]), standoff=6),
-            rangeslider=dict(thickness=0.08, bgcolor=_CLEAR, bordercolor=_GRID, borderwidth=1),
+            title=dict(text=esc(words["token"]), standoff=6),
+            rangeslider=dict(thickness=0.08, bgcolor=CLEAR, bordercolor=GRID, borderwidth=1),
         ),
         yaxis=_axis(type="category", autorange="reversed", fixedrange=True,
-                    title=dict(text=_esc(words["label"]))),
+                    title=dict(text=esc(words["label"]))),
     )  # fmt: skip
     fig = go.Figure(heat, layout=layout)
     if details is not None:
@@ -107,8 +108,8 @@ def update_token_scores(fig, details, window: int = 0, lang: str = "en"):
     if not 0 <= window < max(n_windows, 1):
         raise ValueError(f"window {window} is out of range: this result has {n_windows} window(s)")
     win = details.windows[window] if n_windows else None
-    labels = [_esc(label) for label in details.labels]
-    tokens = [] if win is None else [_esc(t) for t in win.tokens]
+    labels = [esc(label) for label in details.labels]
+    tokens = [] if win is None else [esc(t) for t in win.tokens]
     n = len(tokens)
     z = win.probabilities.T.tolist() if n else []
     chosen = win.predicted if n else []
@@ -116,14 +117,14 @@ def update_token_scores(fig, details, window: int = 0, lang: str = "en"):
     for row in range(len(labels)):
         text.append([_TICK if chosen[i] == row and not win.special[i] else "" for i in range(n)])
         custom.append([_cell(win, i, row == chosen[i], tokens, words) for i in range(n)])
-    title = _esc(words["title"])
+    title = esc(words["title"])
     extra = []
     if n_windows > 1:
         extra.append(words["window"].format(i=window + 1, n=n_windows))
     if details.truncated:
         extra.append(words["cut"])
     if extra:
-        title += f'<br><span style="font-size:12px">{_esc(" · ".join(extra))}</span>'
+        title += f'<br><span style="font-size:12px">{esc(" · ".join(extra))}</span>'
     x = list(range(n))
     with fig.batch_update():
         heat = fig.data[0]
@@ -136,9 +137,9 @@ def update_token_scores(fig, details, window: int = 0, lang: str = "en"):
         fig.layout.xaxis.rangeslider.visible = n > NEAR
         fig.layout.height = 150 + 24 * len(labels) + (40 if n > NEAR else 0)
         fig.layout.title.text = title
-        fig.layout.xaxis.title.text = _esc(words["token"])
-        fig.layout.yaxis.title.text = _esc(words["label"])
-        heat.colorbar.title.text = _esc(words["probability"])
+        fig.layout.xaxis.title.text = esc(words["token"])
+        fig.layout.yaxis.title.text = esc(words["label"])
+        heat.colorbar.title.text = esc(words["probability"])
     return fig
 
 
@@ -151,4 +152,4 @@ def _cell(win, i: int, chosen: bool, tokens: list[str], words: dict) -> list[str
         where = words["chars"].format(a=a, b=b)
     else:
         where = ""
-    return [tokens[i], _esc(where), _esc(words["chosen"]) if chosen else "", i]
+    return [tokens[i], esc(where), esc(words["chosen"]) if chosen else "", i]

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from .style import BLUE, CLEAR, GRID
 from .trace import layer_labels, token_labels
 
 __all__ = [
@@ -20,7 +21,6 @@ __all__ = [
 
 #: Masks drawn at most (the status line says how many more there are).
 MAX_MASKS_SHOWN = 8
-_BAR, _CLEAR, _GRID = "#2f80ed", "rgba(0, 0, 0, 0)", "rgba(128, 128, 128, 0.25)"
 
 #: The figures' texts in English and Korean.
 TEXT = {
@@ -91,8 +91,8 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
     height_each = 48 + 24 * max((len(m) for m in masks), default=3)
     layout: dict = dict(
         template="none",
-        paper_bgcolor=_CLEAR,
-        plot_bgcolor=_CLEAR,
+        paper_bgcolor=CLEAR,
+        plot_bgcolor=CLEAR,
         height=int(70 + rows * height_each),
         margin=dict(l=130, r=20, t=50, b=40),
         showlegend=False,
@@ -110,11 +110,11 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
         title = words["mask"].format(mask=shown, n=i + 1, position=details.positions[i])
         layout[y_name] = dict(
             domain=[max(bottom, 0.0), top], type="category", autorange="reversed",
-            anchor=_axis_name("x", i), automargin=True, gridcolor=_GRID,
+            anchor=_axis_name("x", i), automargin=True, gridcolor=GRID,
             title=dict(text=_esc_all([title])[0], standoff=4),
         )  # fmt: skip
         layout[x_name] = dict(
-            anchor=_axis_name("y", i), rangemode="tozero", gridcolor=_GRID, zerolinecolor=_GRID,
+            anchor=_axis_name("y", i), rangemode="tozero", gridcolor=GRID, zerolinecolor=GRID,
             title=dict(text=words["probability"]) if i == len(masks) - 1 else None,
         )  # fmt: skip
         traces.append(
@@ -125,7 +125,7 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
                 customdata=[[row["token"]] for row in rows_of_mask],
                 xaxis=_axis_name("x", i),
                 yaxis=_axis_name("y", i),
-                marker_color=_BAR,
+                marker_color=BLUE,
                 texttemplate="%{x:.3g}",
                 textposition="auto",
                 hovertemplate=f"%{{y}}<br>{words['probability']} %{{x:.6f}}"
@@ -172,13 +172,13 @@ def token_lens_figure(lang: str = "en") -> go.Figure:
     )
     layout = dict(
         template="none",
-        paper_bgcolor=_CLEAR,
-        plot_bgcolor=_CLEAR,
+        paper_bgcolor=CLEAR,
+        plot_bgcolor=CLEAR,
         height=420,
         margin=dict(l=60, r=20, t=56, b=40),
         title=dict(text=_esc_all([words["lens"]])[0], x=0.01, xanchor="left", font=dict(size=14)),
-        xaxis=dict(type="category", tickangle=-60, automargin=True, gridcolor=_GRID),
-        yaxis=dict(type="category", autorange="reversed", automargin=True, gridcolor=_GRID),
+        xaxis=dict(type="category", tickangle=-60, automargin=True, gridcolor=GRID),
+        yaxis=dict(type="category", autorange="reversed", automargin=True, gridcolor=GRID),
     )
     return go.Figure(heat, layout=layout)
 

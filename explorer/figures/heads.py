@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import html
-
 import plotly.graph_objects as go
 
-_START, _END, _SPAN = "#1f77b4", "#d62728", "rgba(44, 160, 44, 0.18)"
-
-
-def _esc(value) -> str:
-    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers)."""
-    return html.escape(str(value), quote=True)
+from .style import BLUE, CLEAR, GREEN, GREY, GRID, ORANGE, PURPLE, esc
 
 
 def _bars_data(details) -> dict:
-    labels = [_esc(label) for label in details.labels]
+    labels = [esc(label) for label in details.labels]
     return dict(
         x=list(range(len(labels))),
         y=list(details.probabilities),
@@ -51,13 +44,13 @@ def class_bars(details, title: str | None = None) -> go.Figure:
     fig = go.Figure(
         go.Bar(
             name="score",
-            marker_color=_START,
+            marker_color=BLUE,
             hovertemplate="%{customdata[0]}<br>score %{y:.4f}<br>logit %{customdata[1]:.4f}"
             "<extra></extra>",
         ),
         layout=dict(
-            paper_bgcolor="rgba(0,0,0,0)",  # the front-end's own background, light or dark
-            plot_bgcolor="rgba(0,0,0,0)",
+            paper_bgcolor=CLEAR,  # the front-end's own background, light or dark
+            plot_bgcolor=CLEAR,
             height=320,
             margin=dict(l=50, r=20, t=50, b=60),
             xaxis=dict(type="category", tickmode="array"),
@@ -93,17 +86,13 @@ def update_class_bars(fig, details, title: str | None = None):
         bar.x, bar.y, bar.customdata = data["x"], data["y"], data["customdata"]
         fig.layout.xaxis.tickvals = data["x"]
         fig.layout.xaxis.ticktext = data["ticktext"]
-        fig.layout.title.text = _esc(title)
+        fig.layout.title.text = esc(title)
     return fig
 
 
 # -- start/end logits over one window's tokens ------------------------------------------------------
-# Colours legible on light and dark pages alike (contrast >= 3.7:1 on white and on #111/#212121);
-# backgrounds stay transparent so the page's own colour shows through.
-_S_COLOR, _E_COLOR, _GREY = "#2f80ed", "#d9602b", "#8a8a8a"
-_ANSWER_FILL, _ANSWER_LINE = "rgba(44, 158, 75, 0.28)", "#2c9e4b"
-_QUESTION_FILL, _BEST_LINE = "rgba(138, 138, 138, 0.22)", "#9b6fd0"
-_GRID, _CLEAR = "rgba(128, 128, 128, 0.25)", "rgba(0, 0, 0, 0)"
+# Translucent bands: the answer's, the question's (colours of :mod:`.style` otherwise).
+_ANSWER_FILL, _QUESTION_FILL = "rgba(44, 158, 75, 0.28)", "rgba(138, 138, 138, 0.22)"
 NEAR = 36  # tokens shown around the answer at first; the range slider reaches the others
 
 
@@ -209,32 +198,32 @@ def _span_shapes(win, roles: list[str], answer, best) -> list[dict]:
     name = "question (never the answer)" if masked else "question"
     for k, run in enumerate(_runs([r == "question" for r in roles])):
         shapes.append(_band(run, name, _QUESTION_FILL, dict(width=0), "question", k == 0))
-    dotted = dict(color=_GREY, width=1, dash="dot")
+    dotted = dict(color=GREY, width=1, dash="dot")
     for k, run in enumerate(_runs([r in ("null", "special") for r in roles])):
         name = "special tokens ([CLS] = \u201cno answer\u201d)"
-        shapes.append(_band(run, name, _CLEAR, dotted, "special", k == 0))
+        shapes.append(_band(run, name, CLEAR, dotted, "special", k == 0))
     if answer is not None:
         text, span = answer
-        name = f"answer: \u201c{_esc(_short(text, 30))}\u201d ({_tokens_word(span)})"
+        name = f"answer: \u201c{esc(_short(text, 30))}\u201d ({_tokens_word(span)})"
         if not text:
-            name = f"answer: no answer ({_esc(win.tokens[span[0]])}, token {span[0]})"
-        line = dict(color=_ANSWER_LINE, width=1)
+            name = f"answer: no answer ({esc(win.tokens[span[0]])}, token {span[0]})"
+        line = dict(color=GREEN, width=1)
         shapes.append(_band(span, name, _ANSWER_FILL, line, "answer", True))
     if best is not None:
         text, span = best
         name = (
-            f"this window\u2019s best: \u201c{_esc(_short(text, 30))}\u201d ({_tokens_word(span)})"
+            f"this window\u2019s best: \u201c{esc(_short(text, 30))}\u201d ({_tokens_word(span)})"
         )
-        line = dict(color=_BEST_LINE, width=2, dash="dash")
-        shapes.append(_band(span, name, _CLEAR, line, "best", True))
+        line = dict(color=PURPLE, width=2, dash="dash")
+        shapes.append(_band(span, name, CLEAR, line, "best", True))
     return shapes
 
 
 def _tick(token: str, role: str) -> str:
-    token = _esc(token)
+    token = esc(token)
     if role == "context":
         return token
-    return f'<span style="color:{_GREY}"><i>{token}</i></span>'
+    return f'<span style="color:{GREY}"><i>{token}</i></span>'
 
 
 def _hover_role(win, i: int, role: str) -> str:
@@ -279,14 +268,14 @@ def window_note(details, index: int) -> str:
 
 def _title(details, index: int) -> str:
     win, n = details.windows[index], len(details.windows)
-    head = _esc(_short(details.question, 90)) or "start and end logits"
+    head = esc(_short(details.question, 90)) or "start and end logits"
     if n == 1:
         where = f"{len(win.tokens)} tokens, one window"
     else:
         a, b = win.context_span
         where = f"window {index + 1} of {n} (characters {a}\u2013{b})"
     note = window_note(details, index)
-    line = _esc(where + (f" \u2014 {note}" if note else ""))
+    line = esc(where + (f" \u2014 {note}" if note else ""))
     return f'{head}<br><span style="font-size:12px">{line}</span>'
 
 
@@ -319,15 +308,15 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
     traces = [
         go.Scatter(name=name, mode="lines+markers", line=dict(color=color, width=1.5),
                    marker=dict(marker, color=color, line=dict(color=color, width=1.5)))
-        for name, color in (("start", _S_COLOR), ("end", _E_COLOR))
+        for name, color in (("start", BLUE), ("end", ORANGE))
     ]  # fmt: skip
-    axis = dict(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID, automargin=True)
+    axis = dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
     fig = go.Figure(
         traces,
         layout=dict(
             template="none",
-            paper_bgcolor=_CLEAR,
-            plot_bgcolor=_CLEAR,
+            paper_bgcolor=CLEAR,
+            plot_bgcolor=CLEAR,
             height=440,
             margin=dict(l=55, r=20, t=20, b=40),
             hovermode="x",
@@ -337,7 +326,7 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
                 tickmode="array",
                 tickangle=-60,
                 title=dict(text="token (position in the window)", standoff=6),
-                rangeslider=dict(thickness=0.09, bgcolor=_CLEAR, bordercolor=_GRID, borderwidth=1),
+                rangeslider=dict(thickness=0.09, bgcolor=CLEAR, bordercolor=GRID, borderwidth=1),
             ),  # fmt: skip
             yaxis=dict(axis, title=dict(text="logit: answer starts / ends here"), fixedrange=True),
             # The title is the legend's own (above its entries): one block that Plotly makes room
@@ -349,7 +338,7 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
                 xanchor="left",
                 y=1.0,
                 yanchor="bottom",
-                bgcolor=_CLEAR,
+                bgcolor=CLEAR,
                 title=dict(side="top", font=dict(size=14)),
             ),
         ),  # fmt: skip
@@ -407,11 +396,11 @@ def update_span_logits(fig, details, window: int | None = None, title: str | Non
     if title is None:
         title = _title(details, index)
     else:
-        title = _esc(title)
+        title = esc(title)
     x = list(range(n))
     symbols = ["circle" if win.candidate[i] else "circle-open" for i in range(n)]
-    tokens = [_esc(t) for t in win.tokens]
-    kinds = [_esc(_hover_role(win, i, r)) for i, r in enumerate(roles)]
+    tokens = [esc(t) for t in win.tokens]
+    kinds = [esc(_hover_role(win, i, r)) for i, r in enumerate(roles)]
     with fig.batch_update():
         for trace, logits, probs in (
             (fig.data[0], win.start_logits, win.start_probs),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+
+from .style import BLUE, CLEAR, GRID, SCALE, esc
 
 __all__ = [
     "TEXT",
@@ -22,8 +23,6 @@ __all__ = [
     "update_logit_lens",
 ]
 
-_CLEAR, _GRID, _BAR = "rgba(0, 0, 0, 0)", "rgba(128, 128, 128, 0.25)", "#2f80ed"
-_SCALE = "Viridis"  # legible on light and dark pages; the lowest values are dark violet
 _ZW = "\u200b"  # zero-width space: tells repeated tokens apart on a category axis, invisibly
 
 #: Figure texts in English and Korean (the Explorer's two languages).
@@ -84,15 +83,6 @@ def _text(lang: str) -> dict:
     return TEXT[lang]
 
 
-def _esc(value) -> str:
-    """Text as Plotly must show it: HTML-escaped (Plotly renders tags in labels and hovers).
-
-    A double quote becomes ``&#34;``: Plotly decodes numeric entities but shows ``&quot;`` as
-    it is. Quotes need no escaping for Plotly (no tag can open once ``<`` is escaped).
-    """
-    return html.escape(str(value), quote=False).replace('"', "&#34;")
-
-
 def token_labels(tokens: Sequence[str]) -> list[str]:
     """Category labels for tokens: escaped, repeats told apart by trailing zero-width spaces.
 
@@ -102,7 +92,7 @@ def token_labels(tokens: Sequence[str]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for token in tokens:
-        label = _esc(token) or "\u2205"
+        label = esc(token) or "\u2205"
         count = seen.get(label, 0)
         seen[label] = count + 1
         out.append(label + _ZW * count)
@@ -112,7 +102,7 @@ def token_labels(tokens: Sequence[str]) -> list[str]:
 def visible_token(text: str, limit: int | None = None) -> str:
     """A decoded token as a label: spaces, newlines and tabs made visible ("␣the", "↵"), at
     most ``limit`` characters (elided with "…"); not escaped (:func:`token_labels` and
-    ``_esc`` escape)."""
+    ``esc`` escape)."""
     shown = str(text).replace("\n", "\u21b5").replace("\t", "\u21e5").replace("\r", "\u240d")
     core = shown.strip(" ")
     if not core:
@@ -135,15 +125,15 @@ def layer_labels(count: int, lang: str = "en") -> list[str]:
 
 
 def _axis(**extra) -> dict:
-    return dict(gridcolor=_GRID, zerolinecolor=_GRID, linecolor=_GRID, automargin=True, **extra)
+    return dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True, **extra)
 
 
 def _layout(height: int, **extra) -> dict:
     """Transparent backgrounds (the page's theme shows through), a left-aligned title."""
     return dict(
         template="none",
-        paper_bgcolor=_CLEAR,
-        plot_bgcolor=_CLEAR,
+        paper_bgcolor=CLEAR,
+        plot_bgcolor=CLEAR,
         height=height,
         margin=dict(l=60, r=20, t=56, b=40),
         title=dict(x=0.01, xanchor="left", y=0.97, yanchor="top", font=dict(size=14)),
@@ -160,13 +150,13 @@ def norms_bar(lang: str = "en") -> go.Figure:
     """An empty bar chart of per-token norms; fill it with :func:`update_norms`."""
     words = _text(lang)
     bar = go.Bar(
-        marker_color=_BAR,
-        hovertemplate=f"%{{x}}<br>{_esc(words['norm'])} %{{y:.6g}}<extra></extra>",
+        marker_color=BLUE,
+        hovertemplate=f"%{{x}}<br>{esc(words['norm'])} %{{y:.6g}}<extra></extra>",
     )
     layout = _layout(
         300,
-        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["token"]))),
-        yaxis=_axis(title=dict(text=_esc(words["norm"])), rangemode="tozero"),
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=esc(words["token"]))),
+        yaxis=_axis(title=dict(text=esc(words["norm"])), rangemode="tozero"),
     )
     return go.Figure(bar, layout=layout)
 
@@ -179,7 +169,7 @@ def update_norms(fig, norms: np.ndarray, tokens: Sequence[str], path: str, lang:
     with fig.batch_update():
         trace = fig.data[0]
         trace.x, trace.y = token_labels(tokens), norms
-        fig.layout.title.text = _esc(_text(lang)["norms"].format(path=path))
+        fig.layout.title.text = esc(_text(lang)["norms"].format(path=path))
     return fig
 
 
@@ -195,18 +185,18 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
     words = _text(lang)
     if task == "classify":
         heat = go.Heatmap(
-            colorscale=_SCALE,
+            colorscale=SCALE,
             colorbar=dict(thickness=12),
-            hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['class'])}: %{{x}}"
+            hovertemplate=f"{esc(words['layer'])}: %{{y}}<br>{esc(words['class'])}: %{{x}}"
             "<br>%{z:.6f}<extra></extra>",
             texttemplate="%{z:.2f}",
         )
         layout = _layout(
             360,
-            xaxis=_axis(type="category", title=dict(text=_esc(words["class"]))),
+            xaxis=_axis(type="category", title=dict(text=esc(words["class"]))),
             yaxis=_axis(type="category", autorange="reversed"),
         )
-        layout["title"]["text"] = _esc(words["lens"])
+        layout["title"]["text"] = esc(words["lens"])
         return go.Figure(heat, layout=layout)
     if task == "tag":
         return _token_lens_figure(words)
@@ -219,23 +209,23 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
             coloraxis="coloraxis",
             xaxis=xaxis,
             yaxis=yaxis,
-            name=_esc(words[which]),
-            hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['token'])}: %{{x}}"
-            f"<br>{_esc(words[which])} %{{z:.6g}}<extra></extra>",
+            name=esc(words[which]),
+            hovertemplate=f"{esc(words['layer'])}: %{{y}}<br>{esc(words['token'])}: %{{x}}"
+            f"<br>{esc(words[which])} %{{z:.6g}}<extra></extra>",
         )
         for which, xaxis, yaxis in (("start", "x", "y"), ("end", "x2", "y2"))
     ]
     layout = _layout(
         560,
-        coloraxis=dict(colorscale=_SCALE, colorbar=dict(thickness=12, title=dict(text="logit"))),
+        coloraxis=dict(colorscale=SCALE, colorbar=dict(thickness=12, title=dict(text="logit"))),
         xaxis=_axis(type="category", anchor="y", showticklabels=False),
         yaxis=_axis(type="category", autorange="reversed", domain=[0.56, 1.0],
-                    title=dict(text=_esc(words["start"]))),
+                    title=dict(text=esc(words["start"]))),
         xaxis2=_axis(type="category", anchor="y2", tickangle=-60, matches="x"),
         yaxis2=_axis(type="category", autorange="reversed", domain=[0.0, 0.44],
-                     title=dict(text=_esc(words["end"]))),
+                     title=dict(text=esc(words["end"]))),
     )  # fmt: skip
-    layout["title"]["text"] = _esc(words["qa_lens"])
+    layout["title"]["text"] = esc(words["qa_lens"])
     return go.Figure(traces, layout=layout)
 
 
@@ -273,7 +263,7 @@ def update_lens(
             trace.z, trace.x, trace.y = z, token_labels(labels), rows
             trace.zmin, trace.zmax = (0.0, 1.0) if fixed else (None, None)
             trace.zauto = not fixed
-            trace.colorbar.title.text = _esc(scale)
+            trace.colorbar.title.text = esc(scale)
             trace.texttemplate = "%{z:.2f}" if len(labels) <= 12 else None
         return fig
     if tokens is None:
@@ -294,20 +284,20 @@ def _token_lens_figure(words: dict) -> go.Figure:
     """A row per layer, a column per token: the probability each layer gives to the label the
     model finally chose for the token (hover: the layer's own top label)."""
     heat = go.Heatmap(
-        colorscale=_SCALE,
+        colorscale=SCALE,
         zmin=0.0,
         zmax=1.0,
         colorbar=dict(thickness=12),
-        hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['token'])}: %{{x}}"
-        f"<br>{_esc(words['final'])} %{{customdata[0]}}: %{{z:.4f}}"
-        f"<br>{_esc(words['tag_top'])}: %{{customdata[1]}} %{{customdata[2]:.4f}}<extra></extra>",
+        hovertemplate=f"{esc(words['layer'])}: %{{y}}<br>{esc(words['token'])}: %{{x}}"
+        f"<br>{esc(words['final'])} %{{customdata[0]}}: %{{z:.4f}}"
+        f"<br>{esc(words['tag_top'])}: %{{customdata[1]}} %{{customdata[2]:.4f}}<extra></extra>",
     )
     layout = _layout(
         360,
-        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["token"]))),
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=esc(words["token"]))),
         yaxis=_axis(type="category", autorange="reversed"),
     )
-    layout["title"]["text"] = _esc(words["tag_lens"])
+    layout["title"]["text"] = esc(words["tag_lens"])
     return go.Figure(heat, layout=layout)
 
 
@@ -333,7 +323,7 @@ def update_token_lens(fig, lens: Sequence, *, tokens: Sequence[str], labels: Seq
     final = entries[-1].argmax(axis=-1) if entries else np.zeros(0, dtype=int)
     columns = np.arange(len(tokens))
     z = np.array([entry[columns, final] for entry in entries])
-    names = np.array([_esc(label) for label in labels], dtype=object)
+    names = np.array([esc(label) for label in labels], dtype=object)
     custom = [
         [[names[f], names[t], float(entry[i, t])] for i, (f, t) in
          enumerate(zip(final, entry.argmax(axis=-1), strict=True))]
@@ -343,7 +333,7 @@ def update_token_lens(fig, lens: Sequence, *, tokens: Sequence[str], labels: Seq
         heat = fig.data[0]
         heat.z, heat.x, heat.y = z, token_labels(tokens), layer_labels(len(entries), lang)
         heat.customdata = custom
-        heat.colorbar.title.text = _esc(words["score"]["softmax"])
+        heat.colorbar.title.text = esc(words["score"]["softmax"])
     return fig
 
 
@@ -360,21 +350,21 @@ def logit_lens_figure(lang: str = "en") -> go.Figure:
     """
     words = _text(lang)
     heat = go.Heatmap(
-        colorscale=_SCALE,
+        colorscale=SCALE,
         zmin=0.0,
         zmax=1.0,
-        colorbar=dict(thickness=12, title=dict(text=_esc(words["top"]))),
+        colorbar=dict(thickness=12, title=dict(text=esc(words["top"]))),
         texttemplate="%{text}",
         textfont=dict(size=10),
-        hovertemplate=f"{_esc(words['layer'])}: %{{y}}<br>{_esc(words['token'])}: %{{x}}"
-        f"<br>{_esc(words['predicted'])}:<br>%{{customdata}}<extra></extra>",
+        hovertemplate=f"{esc(words['layer'])}: %{{y}}<br>{esc(words['token'])}: %{{x}}"
+        f"<br>{esc(words['predicted'])}:<br>%{{customdata}}<extra></extra>",
     )
     layout = _layout(
         360,
-        xaxis=_axis(type="category", tickangle=-60, title=dict(text=_esc(words["input_token"]))),
+        xaxis=_axis(type="category", tickangle=-60, title=dict(text=esc(words["input_token"]))),
         yaxis=_axis(type="category", autorange="reversed"),
     )
-    layout["title"]["text"] = _esc(words["logit_lens"])
+    layout["title"]["text"] = esc(words["logit_lens"])
     return go.Figure(heat, layout=layout)
 
 
@@ -402,11 +392,11 @@ def update_logit_lens(fig, lens: Sequence[dict], tokens: Sequence[str], lang: st
     if positions and not 0 <= positions[0] <= positions[-1] < len(tokens):
         raise ValueError(f"lens positions {positions[0]}..{positions[-1]} for {len(tokens)} tokens")
     z = np.array([[float(p[0]) for p in entry["probs"]] for entry in lens], dtype=float)
-    text = [[_esc(visible_token(row[0], _CELL)) for row in entry["tokens"]] for entry in lens]
+    text = [[esc(visible_token(row[0], _CELL)) for row in entry["tokens"]] for entry in lens]
     hover = [
         [
             "<br>".join(
-                f"{_esc(visible_token(t, 40))} {float(p):.4f}"
+                f"{esc(visible_token(t, 40))} {float(p):.4f}"
                 for t, p in zip(row, probs, strict=True)
             )
             for row, probs in zip(entry["tokens"], entry["probs"], strict=True)
