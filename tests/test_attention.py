@@ -257,6 +257,34 @@ def test_lora_wrapped_models(arch):
     assert t.lens[-1] == t.prediction and t.lens is not None
 
 
+def test_the_scan_of_attention_modules_follows_the_model_as_it_changes():
+    """The readable attention modules are found once per model and found again when its
+    modules (LoRA put in place) or its attention implementation (switched to eager) change."""
+    peft = pytest.importorskip("peft")
+    model = build("llama", "cls")
+    path = "model.layers.0.self_attn"
+    before = run(model, "llama", "cls").attention(path)
+    lora = peft.LoraConfig(r=4, target_modules=["q_proj"], init_lora_weights=False)
+    torch.manual_seed(1)
+    peft.inject_adapter_in_model(lora, model)  # in place: q_proj becomes a LoRA layer
+    assert type(model.model.layers[0].self_attn.q_proj).__module__.startswith("peft")
+    t = run(model, "llama", "cls")
+    want = eager_attentions(eager_twin(model), t.feed)[0][0].numpy()
+    np.testing.assert_allclose(t.attention(path), want, atol=1e-4, rtol=0)
+    assert not np.allclose(t.attention(path), before, atol=1e-3)  # LoRA changed the queries
+    model.set_attn_implementation("eager")
+    t = run(model, "llama", "cls")
+    assert t.attention_info(path).implementation == "eager"
+    np.testing.assert_allclose(t.attention(path), want, atol=1e-4, rtol=0)
+    layer = model.model.layers[0]
+    layer.self_attn = copy.deepcopy(layer.self_attn)  # a module replaced: its own weights
+    with torch.no_grad():
+        layer.self_attn.k_proj.weight.mul_(3)
+    t = run(model, "llama", "cls")
+    want = eager_attentions(eager_twin(model), t.feed)[0][0].numpy()
+    np.testing.assert_allclose(t.attention(path), want, atol=1e-4, rtol=0)
+
+
 def test_gemma2_softcap_is_applied_and_what_sdpa_ignores_is_said():
     """Eager applies Gemma 2's softcap; transformers 4's SDPA ignores it: the weights are then
     the ones SDPA computed, and the info says so."""

@@ -20,6 +20,7 @@ __all__ = [
     "model_window",
     "forward_keys",
     "model_feed",
+    "model_feeds",
     "check_fits",
     "output_names",
     "HEADS",
@@ -192,17 +193,31 @@ def model_feed(model, tokenizer, encoded, row: int | None = None) -> dict:
     row : int or None
         Which sequence of a multi-window encoding to feed.
     """
+    return model_feeds(model, tokenizer, encoded, [row])[0]
+
+
+def model_feeds(model, tokenizer, encoded, rows) -> list[dict]:
+    """:func:`model_feed` for several rows of one encoding (a text's windows), in order.
+
+    The model is asked once for what its forward accepts and where its inputs go, and every
+    row's ids are checked against its embedding table before any tensor is built.
+    """
+    rows = list(rows)
     keys, use_cache = forward_keys(model, tokenizer)
-    check_fits(model, tokenizer, encoded["input_ids"] if row is None else encoded["input_ids"][row])
+    ids = encoded["input_ids"]
+    check_fits(model, tokenizer, [i for r in rows for i in (ids if r is None else ids[r])])
     device = model_device(model)
-    feed = {}
-    for key in keys:
-        if key in encoded:
-            value = encoded[key] if row is None else encoded[key][row]
-            feed[key] = torch.tensor([value], device=device)
-    if use_cache:
-        feed["use_cache"] = False
-    return feed
+    feeds = []
+    for row in rows:
+        feed = {}
+        for key in keys:
+            if key in encoded:
+                value = encoded[key] if row is None else encoded[key][row]
+                feed[key] = torch.tensor([value], device=device)
+        if use_cache:
+            feed["use_cache"] = False
+        feeds.append(feed)
+    return feeds
 
 
 def output_names(output) -> str:

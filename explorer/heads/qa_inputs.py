@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..args import check_int, check_text
-from .checks import check_model, model_feed
+from .checks import check_model, model_feeds
 
 __all__ = ["QAInputs", "QAWindowInputs", "qa_inputs", "count_windows", "OPTIONS", "settings"]
 
@@ -218,9 +218,10 @@ def qa_inputs(model, tokenizer, question, context, *, task: str = "answer", **op
         return_overflowing_tokens=True,
         return_offsets_mapping=True,
     )
+    feeds = model_feeds(model, tokenizer, encoded, range(len(encoded.encodings)))
     windows = [
-        QAWindowInputs(w, enc, model_feed(model, tokenizer, encoded, row=w))
-        for w, enc in enumerate(encoded.encodings)
+        QAWindowInputs(w, enc, feed)
+        for w, (enc, feed) in enumerate(zip(encoded.encodings, feeds, strict=True))
     ]
     return QAInputs(question, context, params, question_first, windows)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..args import check_int, check_text
-from .checks import check_model, model_feed, model_window
+from .checks import check_model, model_feeds, model_window
 
 __all__ = [
     "AGGREGATIONS",
@@ -224,9 +224,9 @@ def tokenized_windows(
     )
     rows = range(len(encoded["input_ids"])) if stride is not None else [None]
     windows = []
-    for i, row in enumerate(rows):
+    feeds = model_feeds(model, tokenizer, encoded, rows)
+    for i, (row, feed) in enumerate(zip(rows, feeds, strict=True)):
         ids = list(_row(encoded, "input_ids", row))
-        feed = model_feed(model, tokenizer, encoded, row=row)
         mask = list(_row(encoded, "attention_mask", row)) if "attention_mask" in feed else None
         offsets = _row(encoded, "offset_mapping", row) if fast else None
         windows.append(

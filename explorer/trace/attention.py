@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import sys
+import weakref
 
 import torch
 from torch import nn
@@ -170,18 +171,35 @@ def capture_attention(model: nn.Module, mask):
     """
     if isinstance(mask, torch.Tensor):
         mask = mask.reshape(-1, mask.shape[-1])[0].tolist()
-    modules: dict[str, nn.Module] = {}
-    seen: set[int] = set()
     family = str(getattr(getattr(model, "config", None), "model_type", "") or "")
-    for path, module in model.named_modules():
-        if id(module) in seen:
-            continue
-        seen.add(id(module))
-        if attention_kind(module) is not None and attention_problem(module, path, family) is None:
-            modules[path] = module
-    kinds = {path: attention_kind(module) for path, module in modules.items()}
+    modules, kinds = _readable(model, family)
     with capturing(modules, kinds, mask, _parts, family, model) as capture:
         yield capture
+
+
+# model -> (what the scan depends on, readable attention modules by path, their kinds)
+_SCANS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _readable(model: nn.Module, family: str) -> tuple[dict[str, nn.Module], dict[str, str]]:
+    """The model's attention modules a trace can read, and how: scanned once per structure.
+
+    The scan is kept while the model has the same modules and attention implementation (a
+    keystroke's run reuses it; adding LoRA layers or switching to eager scans again).
+    """
+    config = getattr(model, "config", None)
+    key = (tuple(map(id, model.modules())), getattr(config, "_attn_implementation", None))
+    known = _SCANS.get(model)
+    if known is not None and known[0] == key:
+        return known[1], known[2]
+    modules: dict[str, nn.Module] = {}
+    kinds: dict[str, str] = {}
+    for path, module in model.named_modules():  # each module once (shared ones at first path)
+        kind = attention_kind(module)
+        if kind is not None and attention_problem(module, path, family) is None:
+            modules[path], kinds[path] = module, kind
+    _SCANS[model] = (key, modules, kinds)
+    return modules, kinds
 
 
 # -- masks --------------------------------------------------------------------------------------
