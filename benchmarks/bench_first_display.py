@@ -20,8 +20,12 @@ sector appeared, and plot.js's performance marks (plotly.js evaluated, first fig
 ``--no-static-fallback`` drops the ``text/html`` view Explorer adds to its display, to see what
 that costs.
 
+``--panel`` times the README's main command as users meet it instead: ``explorer.explore(model,
+tokenizer)`` on ``explorer.load("distilbert-base-uncased-finetuned-sst-2-english")`` (loaded in
+the cell before), until the tree, the treemap and the Sentiment panel's bars are painted.
+
 Run: python benchmarks/bench_first_display.py [--reps N] [--model NAME] [--only custom|full]
-     [--no-static-fallback] [--json FILE]
+     [--no-static-fallback] [--panel] [--json FILE]
 """
 
 from __future__ import annotations
@@ -53,6 +57,9 @@ from tests.browser.harness import cell, kernel_exec, open_notebook, write_notebo
 VARIANTS = ("custom", "full")
 # Stages seen in the cell: the widget output appears, a tree row, a treemap sector.
 STAGES = {"output": ".jp-OutputArea-output", "tree": ".xt-row", "treemap": ".xp-plot g.slice"}
+# --panel: the README's main command, explore(model, tokenizer): also the Sentiment panel's bars
+PANEL_STAGES = {**STAGES, "bars": ".xp-sentiment .xp-plot-graph g.point"}
+SST2 = "distilbert-base-uncased-finetuned-sst-2-english"
 
 # Armed on a cell before the keypress: the clock starts at Enter; each stage's time is when its
 # selector first has a new element in the cell, "dom" when all have, "paint" the next frame.
@@ -82,12 +89,15 @@ _MARKS_JS = """t0 => performance.getEntriesByType('mark')
   .map(m => [m.name, m.startTime - t0])"""
 
 
-def _setup_cell(model: str, full: bool, fallback: bool) -> str:
+def _setup_cell(model: str, full: bool, fallback: bool, panel: bool = False) -> str:
     lines = ["import os, sys, time"]
     if full:
         lines.append(f"os.environ[{FULL_ENV!r}] = '1'")
     lines += [f"sys.path.insert(0, {str(ROOT / 'tests')!r})", "from _models import full_size"]
-    lines += ["import explorer", f"model = full_size({model!r})"]
+    if panel:  # as a user loads it (offline: full size, random weights, stand-in tokenizer)
+        lines += ["import explorer", f"model, tokenizer = explorer.load({SST2!r})"]
+    else:
+        lines += ["import explorer", f"model = full_size({model!r})"]
     if not fallback:  # the widget view only, without the static text/html view
         lines += [
             "import ipywidgets, explorer.widgets.app as _app",
@@ -96,17 +106,17 @@ def _setup_cell(model: str, full: bool, fallback: bool) -> str:
     return "\n".join(lines)
 
 
-def _timed_code(name: str) -> str:
+def _timed_code(name: str, panel: bool = False) -> str:
+    call = "explorer.explore(model, tokenizer)" if panel else "explorer.explore(model, task=None)"
     return (
-        f"_t = time.perf_counter(); {name} = explorer.explore(model, task=None)\n"
-        f"_kernel_s = time.perf_counter() - _t\n{name}"
+        f"_t = time.perf_counter(); {name} = {call}\n_kernel_s = time.perf_counter() - _t\n{name}"
     )
 
 
-def time_stages(page, index: int, timeout: float = 120.0) -> dict:
+def time_stages(page, index: int, timeout: float = 120.0, stages: dict = STAGES) -> dict:
     """Run code cell ``index``; ms to each stage, to all of them (dom) and the next frame."""
     target = cell(page, index)
-    sels = list(STAGES.values())
+    sels = list(stages.values())
     state = target.evaluate_handle(_STAGES_JS, sels)
     target.locator(".cm-content").click()
     page.keyboard.press("Control+Enter")
@@ -118,7 +128,7 @@ def time_stages(page, index: int, timeout: float = 120.0) -> dict:
             f" console errors {page.console_errors[:5]}"
         ) from exc
     st = state.evaluate("st => st")
-    out = {"dom": st["dom"], "paint": st["paint"], **dict(zip(STAGES, st["each"]))}
+    out = {"dom": st["dom"], "paint": st["paint"], **dict(zip(stages, st["each"]))}
     out["marks"] = dict(page.evaluate(_MARKS_JS, st["t0"]))
     for sel in sels:  # drawn and visible, not just in the DOM
         assert target.locator(sel).first.is_visible(), sel
@@ -137,11 +147,14 @@ def _delete_session(server, name: str) -> None:
             opener.open(req, timeout=30)
 
 
-def one_kernel(browser, server, variant: str, rep: int, model: str, fallback: bool) -> dict:
+def one_kernel(
+    browser, server, variant: str, rep: int, model: str, fallback: bool, panel: bool = False
+) -> dict:
     """A fresh kernel and page: the first and the second Explorer, timed."""
     name = f"first-{variant}-{rep}.ipynb"
-    setup = _setup_cell(model, variant == "full", fallback)
-    write_notebook(server.root_dir, name, [setup, _timed_code("w1"), _timed_code("w2")])
+    setup = _setup_cell(model, variant == "full", fallback, panel)
+    timed = [_timed_code("w1", panel), _timed_code("w2", panel)]
+    write_notebook(server.root_dir, name, [setup, *timed])
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = attach_recorders(context.new_page())
     try:
@@ -156,7 +169,7 @@ def one_kernel(browser, server, variant: str, rep: int, model: str, fallback: bo
         )
         runs = {}
         for which, index in (("first", 1), ("second", 2)):
-            runs[which] = time_stages(page, index)
+            runs[which] = time_stages(page, index, stages=PANEL_STAGES if panel else STAGES)
             runs[which]["kernel"] = 1000 * float(kernel_exec(server, name, "print(_kernel_s)"))
         size = kernel_exec(
             server, name, "from explorer.plotlyjs import plotly_js as f; print(len(f()))"
@@ -212,8 +225,9 @@ def _mark(runs: list[dict], which: str, mark: str) -> float:
     return statistics.median(vals) if vals else float("nan")
 
 
-def report(runs: dict[str, list[dict]], model: str, reps: int) -> None:
-    print(f"\n{model}: ms from Enter, median of {reps} (painted = tree row and sector on screen)")
+def report(runs: dict[str, list[dict]], model: str, reps: int, panel: bool = False) -> None:
+    seen = "tree row, sector and the panel's bars" if panel else "tree row and sector"
+    print(f"\n{model}: ms from Enter, median of {reps} (painted = {seen} on screen)")
     head = f"{'':7} {'bundle B':>10} {'':7}{'painted':>8}{'kernel':>8}{'output':>8}{'tree':>7}"
     print(head + f"{'sector':>8}{'plotly.js':>10}{'drawn':>7}")
     for v, rs in runs.items():
@@ -242,7 +256,12 @@ def main() -> None:
     ap.add_argument("--only", choices=VARIANTS, help="measure one variant only")
     ap.add_argument("--no-static-fallback", action="store_true", help="widget view only")
     ap.add_argument("--json", type=Path, help="also write the raw numbers here")
+    ap.add_argument("--panel", action="store_true",
+                    help=f"time explore(model, tokenizer) of explorer.load({SST2!r}), as the"
+                    " README's main command: until the Sentiment panel's bars are painted too")  # fmt: skip
     args = ap.parse_args()
+    if args.panel:
+        args.model = SST2
     variants = (args.only,) if args.only else VARIANTS
 
     from playwright.sync_api import sync_playwright
@@ -259,9 +278,8 @@ def main() -> None:
             try:
                 for rep in range(args.reps):
                     for variant in variants if rep % 2 == 0 else variants[::-1]:
-                        r = one_kernel(
-                            browser, server, variant, rep, args.model, not args.no_static_fallback
-                        )
+                        r = one_kernel(browser, server, variant, rep, args.model,
+                                       not args.no_static_fallback, args.panel)  # fmt: skip
                         runs[variant].append(r)
                         print(f"  rep {rep} {variant:6} {json.dumps(r)}", flush=True)
             finally:
@@ -269,7 +287,9 @@ def main() -> None:
     finally:
         stop_server(server)
         shutil.rmtree(home, ignore_errors=True)
-    report(runs, args.model, args.reps)
+    report(runs, args.model, args.reps, args.panel)
+    if args.panel:
+        return
     sizes = export_sizes(args.model)
     for what in sizes["custom"]:
         a, b = sizes["custom"][what], sizes["full"][what]
