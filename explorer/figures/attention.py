@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import SCALE, esc
+from .style import SCALE, esc, figure
 from .trace import _axis, _layout, _text, _token_height, token_labels
 
 __all__ = ["TEXT", "MASKED", "REASONS", "attention_heatmap", "masked_reasons", "update_attention"]
@@ -87,7 +87,7 @@ def attention_heatmap(lang: str = "en") -> go.Figure:
             title=dict(text=esc(words["query"]), standoff=14),
         ),
     )
-    return go.Figure([heat, masked], layout=layout)
+    return figure([heat, masked], layout=layout)
 
 
 def masked_reasons(info: Any) -> np.ndarray:

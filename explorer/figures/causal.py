@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import plotly.graph_objects as go
 
-from .style import BLUE, CLEAR, GRID, ORANGE, esc
+from .style import BLUE, CLEAR, GRID, ORANGE, esc, figure
 from .trace import token_labels, visible_token
 
 __all__ = ["token_bars", "update_token_bars"]
@@ -37,7 +37,7 @@ def token_bars(title: str = "") -> go.Figure:
                    gridcolor=GRID, automargin=True),
         yaxis=dict(type="category", autorange="reversed", automargin=True),
     )  # fmt: skip
-    return go.Figure(bar, layout=layout)
+    return figure(bar, layout=layout)
 
 
 def update_token_bars(fig, rows: Sequence[dict], title: str, chosen: int | None = None):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .style import CLEAR, GRID, SCALE, esc
+from .style import CLEAR, GRID, SCALE, esc, figure
 from .trace import _axis, _layout
 
 __all__ = ["TEXT", "NEAR", "token_scores", "update_token_scores"]
@@ -90,7 +90,7 @@ def token_scores(details=None, window: int = 0, lang: str = "en") -> go.Figure:
         yaxis=_axis(type="category", autorange="reversed", fixedrange=True,
                     title=dict(text=esc(words["label"]))),
     )  # fmt: skip
-    fig = go.Figure(heat, layout=layout)
+    fig = figure(heat, layout=layout)
     if details is not None:
         update_token_scores(fig, details, window, lang)
     return fig

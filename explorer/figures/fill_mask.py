@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import BLUE, CLEAR, GRID
+from .style import BLUE, CLEAR, GRID, figure
 from .trace import layer_labels, token_labels
 
 __all__ = [
@@ -135,7 +135,7 @@ def mask_bars(details, lang: str = "en") -> go.Figure:
     if not masks:
         layout["xaxis"] = dict(visible=False)
         layout["yaxis"] = dict(visible=False)
-    return go.Figure(traces, layout=layout)
+    return figure(traces, layout=layout)
 
 
 def update_mask_bars(fig, details, lang: str = "en"):
@@ -180,7 +180,7 @@ def token_lens_figure(lang: str = "en") -> go.Figure:
         xaxis=dict(type="category", tickangle=-60, automargin=True, gridcolor=GRID),
         yaxis=dict(type="category", autorange="reversed", automargin=True, gridcolor=GRID),
     )
-    return go.Figure(heat, layout=layout)
+    return figure(heat, layout=layout)
 
 
 def update_token_lens(fig, lens: Sequence[dict], tokens: Sequence[str], lang: str = "en"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .style import BLUE, CLEAR, GREEN, GREY, GRID, ORANGE, PURPLE, esc
+from .style import BLUE, CLEAR, GREEN, GREY, GRID, ORANGE, PURPLE, esc, figure
 
 
 def _bars_data(details) -> dict:
@@ -41,7 +41,7 @@ def class_bars(details, title: str | None = None) -> go.Figure:
         One bar trace, bars in class-index order; labels come from ``config.id2label`` and the
         hover shows each logit.
     """
-    fig = go.Figure(
+    fig = figure(
         go.Bar(
             name="score",
             marker_color=BLUE,
@@ -311,7 +311,7 @@ def span_logits(details, window: int | None = None, title: str | None = None) ->
         for name, color in (("start", BLUE), ("end", ORANGE))
     ]  # fmt: skip
     axis = dict(gridcolor=GRID, zerolinecolor=GRID, linecolor=GRID, automargin=True)
-    fig = go.Figure(
+    fig = figure(
         traces,
         layout=dict(
             template="none",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import BLUE, CLEAR, GRID, SCALE, esc
+from .style import BLUE, CLEAR, GRID, SCALE, esc, figure
 
 __all__ = [
     "TEXT",
@@ -158,7 +158,7 @@ def norms_bar(lang: str = "en") -> go.Figure:
         xaxis=_axis(type="category", tickangle=-60, title=dict(text=esc(words["token"]))),
         yaxis=_axis(title=dict(text=esc(words["norm"])), rangemode="tozero"),
     )
-    return go.Figure(bar, layout=layout)
+    return figure(bar, layout=layout)
 
 
 def update_norms(fig, norms: np.ndarray, tokens: Sequence[str], path: str, lang: str = "en"):
@@ -197,7 +197,7 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
             yaxis=_axis(type="category", autorange="reversed"),
         )
         layout["title"]["text"] = esc(words["lens"])
-        return go.Figure(heat, layout=layout)
+        return figure(heat, layout=layout)
     if task == "tag":
         return _token_lens_figure(words)
     if task == "next_token":
@@ -226,7 +226,7 @@ def lens_figure(task: str, lang: str = "en") -> go.Figure:
                      title=dict(text=esc(words["end"]))),
     )  # fmt: skip
     layout["title"]["text"] = esc(words["qa_lens"])
-    return go.Figure(traces, layout=layout)
+    return figure(traces, layout=layout)
 
 
 def update_lens(
@@ -298,7 +298,7 @@ def _token_lens_figure(words: dict) -> go.Figure:
         yaxis=_axis(type="category", autorange="reversed"),
     )
     layout["title"]["text"] = esc(words["tag_lens"])
-    return go.Figure(heat, layout=layout)
+    return figure(heat, layout=layout)
 
 
 def update_token_lens(fig, lens: Sequence, *, tokens: Sequence[str], labels: Sequence[str],
@@ -365,7 +365,7 @@ def logit_lens_figure(lang: str = "en") -> go.Figure:
         yaxis=_axis(type="category", autorange="reversed"),
     )
     layout["title"]["text"] = esc(words["logit_lens"])
-    return go.Figure(heat, layout=layout)
+    return figure(heat, layout=layout)
 
 
 def update_logit_lens(fig, lens: Sequence[dict], tokens: Sequence[str], lang: str = "en"):

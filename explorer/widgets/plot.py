@@ -11,11 +11,9 @@ it changes.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import anywidget
 import traitlets
 from ipywidgets import widget_serialization
 
+from ..figures.style import plotly_template_text
 from ..plotlyjs import TRACES, plotly_js
 
 __all__ = ["PlotWidget", "PlotlyLib", "plotly_lib", "check_traces"]
@@ -73,14 +72,6 @@ def check_traces(types: Iterable[Any]) -> None:
         )
 
 
-@lru_cache(maxsize=1)
-def _plotly_template_text() -> str:
-    """plotly.py's default template ("plotly") as JSON text, read without importing plotly.io."""
-    spec = importlib.util.find_spec("plotly")
-    root = Path(next(iter(spec.submodule_search_locations)))
-    return (root / "package_data" / "templates" / "plotly.json").read_text("utf-8")
-
-
 def _default_template() -> Any:
     """The template ``go.Figure`` would give a figure without one (plotly.io's default)."""
     pio = sys.modules.get("plotly.io")
@@ -88,7 +79,7 @@ def _default_template() -> Any:
         import plotly.graph_objects as go
 
         return go.Figure().layout.template.to_plotly_json()
-    return json.loads(_plotly_template_text())
+    return json.loads(plotly_template_text())
 
 
 class PlotWidget(anywidget.AnyWidget):
