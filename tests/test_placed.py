@@ -167,6 +167,24 @@ def test_tied_offloaded_weights_stay_counted_once(tmp_path):
 # -- runs equal to the model in memory ------------------------------------------------------------
 
 
+def test_the_budget_says_offloaded_not_meta(cls, cpu_offloaded):
+    """An offloaded model's weights sit on meta between passes but exist: the budget counts
+    them as stored and says where they are, not "none are in memory"."""
+    for model, loaded in (cls, cpu_offloaded):
+        want, got = explorer.budget(model), explorer.budget(loaded)
+        assert (got.meta, got.offloaded) == (False, True)
+        assert got.params.value == want.params.value
+        assert got.stored_bytes.value == want.stored_bytes.value
+        note = got.stored_bytes.note
+        assert "loads them for each forward pass" in note and "none are in memory" not in note
+        assert (
+            "none are in memory"
+            in explorer.budget(copy.deepcopy(model).to("meta")).stored_bytes.note
+        )
+    meta = explorer.budget(explorer.load("distilbert-base-uncased", weights=False)[0])
+    assert (meta.meta, meta.offloaded) == (True, False)
+
+
 def test_classify_and_trace_equal_the_model_in_memory(cls, cpu_offloaded, tok):
     for model, loaded in (cls, cpu_offloaded):
         before = state(loaded)

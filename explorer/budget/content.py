@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..numbers import short_count
-from .core import Budget
+from .core import OFFLOADED, Budget
 from .figures import DTYPE_BYTES, Figure, format_bytes
 
 __all__ = ["DTYPES", "budget_content", "parse_count", "parse_gb"]
@@ -136,6 +136,7 @@ def budget_content(b: Budget, dtype: str, tokens: Any, batch: Any, gpu_gb: Any) 
     return {
         "model": b.model_type,
         "meta": b.meta,
+        "offloaded": OFFLOADED if b.offloaded else "",
         "moe": moe,
         "mla": mla,
         "dtype": dtype,

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..anatomy import module_tree
 from ..model_info import is_meta, unwrap_model
+from ..placement import dispatched, weightless
 from .cache import Attention, attention
 from .figures import DTYPE_BYTES, Figure, check_gb, check_int, dtype_name, nbytes
 from .walk import ACTIVE, EMBEDDING, STORED, account
@@ -25,6 +26,13 @@ TRAINING = {
     "float32": (4, 4, 8, "float32 weights 4 + gradients 4 + Adam momentum and variance 4 + 4"),
 }  # fmt: skip
 GIB = 2**30
+
+
+#: What the budget says of a model accelerate placed with weights off the accelerator.
+OFFLOADED = (
+    "accelerate keeps some weights on the CPU or disk and loads them for each forward pass; "
+    "they are counted as stored"
+)
 
 
 class Budget:
@@ -49,13 +57,18 @@ class Budget:
         The model's config, or None.
     meta
         The model is on the meta device (shapes without weights).
+    offloaded
+        accelerate placed the model and keeps some of its weights on the CPU or disk, loading
+        them for each forward pass (their tensors sit on meta, but the weights exist).
     """
 
     def __init__(self, model: Any):
         module = unwrap_model(model)
         self.model_type = type(module).__name__
         self.config = getattr(module, "config", None)
-        self.meta = is_meta(module)
+        on_meta = is_meta(module)
+        self.offloaded = on_meta and dispatched(module) and not weightless(module, limit=1)
+        self.meta = on_meta and not self.offloaded
         self.tree = module_tree(module)
         self._acc = account(self.tree, module, self.config)
         self.expert_sets = list(self._acc.expert_sets)
@@ -101,6 +114,8 @@ class Budget:
         note = "stored as " + (", ".join(names) or "nothing")
         if self.meta:
             note += " (on the meta device: what the weights would take, none are in memory)"
+        elif self.offloaded:
+            note += f" ({OFFLOADED})"
         return note
 
     @property
@@ -312,6 +327,7 @@ class Budget:
         return {
             "model_type": self.model_type,
             "meta": self.meta,
+            "offloaded": self.offloaded,
             "rows": self.rows(**kwargs),
             "expert_sets": [s.to_dict() for s in self.expert_sets],
         }

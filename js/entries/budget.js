@@ -209,6 +209,7 @@ function render({ model, el }) {
       const meta = "on the meta device: what the weights would take; none are in memory";
       head.append(h("div", "xb-note", meta));
     }
+    if (content.offloaded) head.append(h("div", "xb-note", content.offloaded));
     controls.active.hidden = !content.moe;
     message.textContent = (content.messages || []).join("\n");
     message.classList.toggle("xb-bad", Boolean(message.textContent));
