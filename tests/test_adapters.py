@@ -373,3 +373,25 @@ def test_explore_detects_the_wrapped_task_and_its_panel_runs(plain, qa, tok):
     q.task_panel.context_box.value = CONTEXT
     want = explorer.answer_details(qa, tok, QUESTION, CONTEXT, top_k=q.task_panel.top_k.value)
     assert q.task_panel.details.results == want.results
+
+
+def test_compare_a_lora_model_with_its_base_lines_up_the_paths():
+    """A PEFT wrapper beside the plain model is compared through the model it adapts: the
+    paths line up (no base_model.model. prefix), the adapted layers are "changed", LoRA's
+    parts are only in the wrapped side, everything else matches."""
+    base = tm.build("bert_multilabel")
+    wrapped = lora(copy.deepcopy(base), modules_to_save=None)
+    for a, b, side in ((wrapped, base, "only_a"), (base, wrapped, "only_b")):
+        c = explorer.compare(a, b)
+        changed = {r.path for r in c.by_status("changed")}
+        adapted = {p for p, m in base.named_modules() if p.endswith((".query", ".value"))}
+        assert adapted and changed == adapted
+        extra = {r.path for r in c.by_status(side)}
+        assert extra and all(any(p.startswith(q + ".") for q in adapted) for p in extra)
+        assert not c.by_status("only_b" if side == "only_a" else "only_a")
+        same = {r.path for r in c.by_status("same")}
+        assert "bert.embeddings" in same and "classifier" in same
+        assert "PeftModel (the BertForSequenceClassification it adapts)" in c.summary.text("en")
+    # two wrappers are compared as they are
+    both = explorer.compare(wrapped, lora(copy.deepcopy(base), modules_to_save=None))
+    assert both.rows[1].path == "base_model" and not both.by_status("only_a")

@@ -7,7 +7,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, ClassVar
 
+from ..adapters import base_model_of, is_peft_model, is_tuner_model
 from ..anatomy import ModuleNode, module_tree
+from ..model_info import unwrap_model
 from .summary import Summary
 
 __all__ = ["compare", "Comparison", "Row", "Summary", "STATUSES"]
@@ -186,6 +188,19 @@ def _label(model: Any, tree: ModuleNode) -> str:
     return tree.type if tree is not None else type(model).__name__
 
 
+def _unwrapped(a: Any, b: Any) -> tuple[Any, Any, tuple[str, str]]:
+    """A PEFT-wrapped model compared with a plain one is compared through the model it adapts
+    (its LoRA layers are in there), so paths line up without ``base_model.model.``; the
+    wrapper's class name is returned for the label ("" for a side left as given)."""
+    models = [m if isinstance(m, ModuleNode) else unwrap_model(m) for m in (a, b)]
+    peft = [is_peft_model(m) or is_tuner_model(m) for m in models]
+    if peft[0] == peft[1]:
+        return a, b, ("", "")
+    inner = [base_model_of(m) if p else m for m, p in zip(models, peft, strict=True)]
+    names = tuple(type(m).__name__ if p else "" for m, p in zip(models, peft, strict=True))
+    return inner[0], inner[1], names
+
+
 class Comparison:
     """Two models side by side; shows as a widget in Jupyter.
 
@@ -290,9 +305,13 @@ def compare(a: Any, b: Any, *, labels: tuple[str, str] | None = None) -> Compari
     >>> [r.path for r in cmp.rows if r.status == "only_b"]      # doctest: +SKIP
     ['qa_outputs']
     """
+    a, b, wrapped = _unwrapped(a, b)
     tree_a = a if isinstance(a, ModuleNode) else module_tree(a)
     tree_b = b if isinstance(b, ModuleNode) else module_tree(b)
     if labels is None:
-        labels = (_label(a, tree_a), _label(b, tree_b))
+        labels = tuple(
+            f"{w} (the {_label(m, t)} it adapts)" if w else _label(m, t)
+            for m, t, w in zip((a, b), (tree_a, tree_b), wrapped, strict=True)
+        )
     label_a, label_b = (str(x) for x in labels)
     return Comparison(tree_a, tree_b, label_a, label_b)
