@@ -59,23 +59,40 @@ export function makeTree(T, loadBody) {
     return out;
   }
 
-  function shapeOf(path) {
-    if (at.has(path)) return at.get(path);
-    const dot = path.lastIndexOf(".");
-    const parent = dot < 0 ? "" : path.slice(0, dot);
-    const name = path.slice(dot + 1);
-    if (dot >= 0 && !parent) return undefined;
-    const ps = shapeOf(parent);
-    if (ps === undefined) return undefined;
-    for (const kid of shapes[ps].k || []) {
+  // The shape of a child `name` of shape `s`, or undefined.
+  function childShape(s, name) {
+    for (const kid of shapes[s].k || []) {
       if (Array.isArray(kid)) {
-        if (kid[0] === name) return at.set(path, kid[1]).get(path);
+        if (kid[0] === name) return kid[1];
       } else {
         const j = memberIndex(kid, name);
-        if (j >= 0) return at.set(path, memberShape(kid, j)).get(path);
+        if (j >= 0) return memberShape(kid, j);
       }
     }
     return undefined;
+  }
+
+  // Up to the nearest path already looked up, then down one name at a time (no recursion:
+  // models nest thousands of levels deep).
+  function shapeOf(path) {
+    const names = [];
+    let p = path;
+    while (!at.has(p)) {
+      const dot = p.lastIndexOf(".");
+      const parent = dot < 0 ? "" : p.slice(0, dot);
+      if (p === "" || (dot >= 0 && !parent)) return undefined;
+      names.push(p.slice(dot + 1));
+      p = parent;
+    }
+    let s = at.get(p);
+    while (names.length) {
+      const name = names.pop();
+      s = childShape(s, name);
+      if (s === undefined) return undefined;
+      p = p ? `${p}.${name}` : name;
+      at.set(p, s);
+    }
+    return s;
   }
 
   function known(path) {
@@ -157,20 +174,33 @@ export function makeTree(T, loadBody) {
     return { path, open: opens, kids };
   }
 
-  // Every module below the root in pre-order (print(model) order): [path, name, shape].
+  // Every module below the root in pre-order (print(model) order): [path, name, shape]. An
+  // explicit stack, not recursion: models nest thousands of levels deep.
   function* walk(path, s) {
-    const prefix = path ? `${path}.` : "";
-    for (const kid of shapes[s].k || []) {
-      if (Array.isArray(kid)) {
-        yield [prefix + kid[0], kid[0], kid[1]];
-        yield* walk(prefix + kid[0], kid[1]);
-      } else {
-        for (let j = 0; j < kid.x; j++) {
-          const name = memberName(kid, j);
-          yield [prefix + name, name, memberShape(kid, j)];
-          yield* walk(prefix + name, memberShape(kid, j));
-        }
+    const stack = [{ prefix: path ? `${path}.` : "", kids: shapes[s].k || [], i: 0, j: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      if (top.i >= top.kids.length) {
+        stack.pop();
+        continue;
       }
+      const kid = top.kids[top.i];
+      let name;
+      let shape;
+      if (Array.isArray(kid)) {
+        [name, shape] = kid;
+        top.i++;
+      } else if (top.j < kid.x) {
+        name = memberName(kid, top.j);
+        shape = memberShape(kid, top.j);
+        top.j++;
+      } else {
+        top.i++;
+        top.j = 0;
+        continue;
+      }
+      yield [top.prefix + name, name, shape];
+      stack.push({ prefix: `${top.prefix}${name}.`, kids: shapes[shape].k || [], i: 0, j: 0 });
     }
   }
 

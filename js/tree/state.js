@@ -54,32 +54,57 @@ export function setFilter(S, msg) {
   S.filter = { q: msg.q, total: msg.total, matches: new Set(msg.matches), kids };
 }
 
-/** The rows of a search result, depth first: each match and the modules above it. */
+/** The rows of a search result, depth first: each match and the modules above it. An
+ * explicit stack, not recursion: a match may sit thousands of levels deep. */
 export function filteredEntries(S, out) {
-  const walk = (path, level) => {
-    const list = S.filter.kids.get(path) || [];
-    list.forEach((p, i) => {
-      out.push({ kind: "node", it: S.rows.get(p), key: p, level, parent: path,
-        pos: i + 1, size: list.length, match: S.filter.matches.has(p) });
-      if (S.filter.kids.has(p)) walk(p, level + 1);
-    });
-  };
-  walk("", 2);
+  const { kids, matches } = S.filter;
+  const stack = [{ path: "", level: 2, list: kids.get("") || [], at: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.at >= top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const i = top.at++;
+    const p = top.list[i];
+    out.push({ kind: "node", it: S.rows.get(p), key: p, level: top.level, parent: top.path,
+      pos: i + 1, size: top.list.length, match: matches.has(p) });
+    if (kids.has(p)) stack.push({ path: p, level: top.level + 1, list: kids.get(p), at: 0 });
+  }
+  return out;
+}
+
+/** One children list as steps: its rows `{it, i, total}` and placeholders `{note}`. */
+function steps(P, key) {
+  const out = [];
+  walkList(P, key, (it, i, total) => out.push({ it, i, total }), (note) => out.push({ note }));
   return out;
 }
 
 /** The rows of the open tree, depth first, with a placeholder ("loading", "gap", "failed") for
- * each run of children not loaded. */
+ * each run of children not loaded. An explicit stack: a revealed module may be deep. */
 export function openEntries(S, out) {
-  const walk = (ckey, level) => {
-    walkList(S.pages, ckey, (it, i, total) => {
-      const key = keyOf(ckey, it);
-      out.push({ kind: isGroup(it) ? "group" : "node", it, key, level, parent: ckey,
-        pos: i + 1, size: total });
-      if (S.open.has(key) && expandable(it)) walk(key, level + 1);
-    }, (note) => out.push({ ...note, level, parent: ckey }));
-  };
-  if (S.open.has("") && expandable(S.rows.get(""))) walk("", 2);
+  if (!(S.open.has("") && expandable(S.rows.get("")))) return out;
+  const stack = [{ ckey: "", level: 2, list: steps(S.pages, ""), at: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    if (top.at >= top.list.length) {
+      stack.pop();
+      continue;
+    }
+    const step = top.list[top.at++];
+    if (step.note) {
+      out.push({ ...step.note, level: top.level, parent: top.ckey });
+      continue;
+    }
+    const { it, i, total } = step;
+    const key = keyOf(top.ckey, it);
+    out.push({ kind: isGroup(it) ? "group" : "node", it, key, level: top.level,
+      parent: top.ckey, pos: i + 1, size: total });
+    if (S.open.has(key) && expandable(it)) {
+      stack.push({ ckey: key, level: top.level + 1, list: steps(S.pages, key), at: 0 });
+    }
+  }
   return out;
 }
 
