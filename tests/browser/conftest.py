@@ -98,11 +98,17 @@ def attach_recorders(page: Any) -> Any:
 
 
 def pytest_collection_modifyitems(items: list) -> None:
-    """Mark every test under tests/browser as ``browser``."""
+    """Mark every test under tests/browser as ``browser`` and run them last, in their order:
+    the quick tests report first, and CI's transformers 4 run (started beside this one) shares
+    the machine with them rather than with the browser."""
     here = Path(__file__).parent
+    browser = []
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
+            browser.append(item)
+    moved = {id(item) for item in browser}
+    items[:] = [item for item in items if id(item) not in moved] + browser
 
 
 def _need_chromium() -> None:
