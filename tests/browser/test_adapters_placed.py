@@ -65,3 +65,10 @@ def test_lora_and_offload_badges_and_details(jupyter_server, browser_page):
     )
     expect(placed_details).to_contain_text("bert.pooler → disk")
     screenshot(page, "tree_offloaded_details", placed)
+    # the Budget tab counts the offloaded weights as stored and says where they are
+    placed.get_by_role("tab", name="Budget").click()
+    expect(placed.locator(".xb-note").first).to_contain_text(
+        "accelerate keeps some weights on the CPU or disk and loads them for each forward pass"
+    )
+    expect(placed).not_to_contain_text("none are in memory")
+    screenshot(page, "budget_offloaded", placed)
